@@ -1,0 +1,156 @@
+"""Data types and PyTorch's type-promotion rules.
+
+A ``dtype`` prints as ``torch.float32`` on purpose: code written for PyTorch compares and prints
+dtypes, and ``import lanterna as torch`` must print what PyTorch prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class dtype:
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category", "is_complex")
+
+    def __init__(self, name: str, np_dtype, category: int):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self._category = category  # 0 bool, 1 integer, 2 floating: the promotion categories
+        self.is_floating_point = category == 2
+        self.is_complex = False
+        self.is_signed = name not in ("bool", "uint8")
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+    def to_real(self):
+        return self
+
+    def to_complex(self):
+        raise NotImplementedError("complex dtypes are not supported")
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NP = {d.np: d for d in ALL_DTYPES}
+# PyTorch's aliases
+ALIASES = {
+    "float": float32, "double": float64, "half": float16, "short": int16, "int": int32,
+    "long": int64, "bool": bool_, "uint8": uint8,
+}
+
+
+def _dtype_by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    try:
+        return _BY_NP[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+class _Defaults:
+    float_dtype = float32
+
+
+DEFAULTS = _Defaults()
+
+
+def get_default_dtype() -> dtype:
+    return DEFAULTS.float_dtype
+
+
+def set_default_dtype(d: dtype) -> None:
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    DEFAULTS.float_dtype = d
+
+
+def to_dtype(d) -> dtype:
+    """Accept a lanterna dtype, a NumPy dtype, or a Python type (float, int, bool)."""
+    if isinstance(d, dtype):
+        return d
+    if d is float:
+        return float64
+    if d is int:
+        return int64
+    if d is bool:
+        return bool_
+    return from_numpy_dtype(d)
+
+
+_promote_cache: dict = {}
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """torch.promote_types: like NumPy's table, except that a float with an integer stays that float."""
+    if a is b:
+        return a
+    key = (a, b)
+    r = _promote_cache.get(key)
+    if r is None:
+        if a._category != b._category and max(a._category, b._category) == 2:
+            r = a if a._category == 2 else b
+        else:
+            r = _BY_NP[np.promote_types(a.np, b.np)]
+        _promote_cache[key] = r
+    return r
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype a Python number takes when it joins a tensor expression."""
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    return DEFAULTS.float_dtype
+
+
+def result_type(*operands) -> dtype:
+    """torch.result_type over tensors and Python scalars.
+
+    Dimensioned tensors outrank zero-dim tensors, which outrank Python scalars; a lower-priority
+    operand only matters when it is of a higher category (bool < integer < floating).
+    """
+    from ._tensor import Tensor
+
+    dim_r = zero_r = wrapped_r = None
+    for op in operands:
+        if isinstance(op, Tensor):
+            if op._data.ndim:
+                dim_r = op.dtype if dim_r is None else promote_types(dim_r, op.dtype)
+            else:
+                zero_r = op.dtype if zero_r is None else promote_types(zero_r, op.dtype)
+        else:
+            d = scalar_dtype(op)
+            wrapped_r = d if wrapped_r is None else promote_types(wrapped_r, d)
+    return _combine(dim_r, _combine(zero_r, wrapped_r))
+
+
+def _combine(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher

@@ -1,0 +1,117 @@
+"""Attributes of ``lanterna`` that load on first use: subpackages and device modules."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# subpackage -> the distribution that provides it
+SUBPACKAGES = {
+    "nn": "lanterna-nn",
+    "optim": "lanterna-optim",
+    "utils": "lanterna-core",
+    "distributed": "lanterna-distributed",
+}
+
+
+class DeviceModule:
+    """``lanterna.cuda`` and friends: PyTorch's module functions for any device type.
+
+    Works for device types nobody registered, too: ``is_available()`` is then False.
+    """
+
+    def __init__(self, name):
+        self._name = name
+
+    def _backend(self):
+        from .backends.registry import REGISTRY
+
+        return REGISTRY.backends.get(self._name)
+
+    def is_available(self):
+        b = self._backend()
+        try:
+            return bool(b is not None and b.is_available())
+        except Exception:
+            return False
+
+    def device_count(self):
+        b = self._backend()
+        return b.device_count() if b is not None and self.is_available() else 0
+
+    def _require(self):
+        from .backends.registry import get_backend
+
+        b = get_backend(self._name)
+        if not b.is_available():
+            raise RuntimeError(b.unavailable_reason())
+        return b
+
+    def current_device(self):
+        return self._require().current_device()
+
+    def set_device(self, device):
+        from ._device import device as Device
+
+        idx = device if isinstance(device, int) else Device(device).index or 0
+        self._require().set_device(idx)
+
+    def synchronize(self, device=None):
+        if self.is_available():
+            self._backend().synchronize(device)
+
+    def manual_seed(self, seed):
+        if self.is_available():
+            self._backend().manual_seed(int(seed))
+
+    manual_seed_all = manual_seed
+
+    def seed(self):
+        pass
+
+    seed_all = seed
+
+    def is_initialized(self):
+        return self.is_available()
+
+    def __getattr__(self, item):
+        if item.startswith("__"):
+            raise AttributeError(item)
+        b = self._backend()
+        fns = b.module_functions() if b is not None else {}
+        if item in fns:
+            return fns[item]
+        if item in ("empty_cache", "reset_peak_memory_stats", "init", "ipc_collect"):
+            return lambda *a, **k: None
+        if item in ("memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved"):
+            return lambda *a, **k: 0
+        raise AttributeError(f"module 'lanterna.{self._name}' has no attribute '{item}'")
+
+    def __repr__(self):
+        return f"<lanterna device module '{self._name}'>"
+
+
+_DEVICE_MODULE_NAMES = ("cuda", "mps", "xpu")
+
+
+def lazy_attribute(name):
+    lanterna = sys.modules["lanterna"]
+    if name in SUBPACKAGES:
+        try:
+            mod = importlib.import_module(f"lanterna.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(f"lanterna.{name}"):
+                raise ImportError(
+                    f"lanterna.{name} is not installed: install the '{SUBPACKAGES[name]}' package "
+                    f"(pip install {SUBPACKAGES[name]})"
+                ) from None
+            raise
+        setattr(lanterna, name, mod)
+        return mod
+    from .backends.registry import REGISTRY
+
+    if name in REGISTRY.backends or name in _DEVICE_MODULE_NAMES:
+        mod = DeviceModule(name)
+        setattr(lanterna, name, mod)
+        return mod
+    raise AttributeError(f"module 'lanterna' has no attribute '{name}'")

@@ -1,0 +1,393 @@
+"""The autograd graph: nodes, leaf accumulation and the backward engine.
+
+Every differentiable op is a ``Node`` subclass whose forward computes arrays and whose
+``backward`` is written in Tensor ops, so that running it under grad mode (``create_graph=True``)
+records a graph of its own: higher-order gradients come for free.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+
+from .grad_mode import GRAD_ENABLED
+
+ANOMALY = [False]
+
+
+class Node:
+    """A recorded op. Subclasses set ``backward``; the engine fills ``next_functions``."""
+
+    __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_pre_hooks", "_retained",
+                 "_post_hooks", "_trace", "__weakref__", "__dict__")
+    #: number of differentiable outputs (custom Functions may have more than one)
+    n_outputs = 1
+    #: True for ops whose output shares the input's storage (view, transpose, slicing ...)
+    is_view = False
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    # --- saving tensors for backward, with the version check that catches in-place changes
+    def save(self, *tensors):
+        self._saved = tensors
+        self._versions = tuple(t._version[0] if t is not None else 0 for t in tensors)
+
+    def _check_versions(self):
+        saved = getattr(self, "_saved", None)
+        if saved is None:
+            return
+        for i, (t, v) in enumerate(zip(saved, self._versions)):
+            if t is not None and t._version[0] != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.type()} {list(t.shape)}], which is output {i} of "
+                    f"{self.name()}, is at version {t._version[0]}; expected version {v} instead."
+                )
+
+    def release(self):
+        """Free what forward saved (after a backward without ``retain_graph``)."""
+        freed = getattr(self, "_saved", None) is not None
+        d = getattr(self, "__dict__", None)
+        if d:
+            for k in [k for k, v in d.items() if hasattr(v, "shape")]:
+                del d[k]
+                freed = True
+        if freed:
+            self._saved = _RELEASED
+
+    @property
+    def saved(self):
+        s = self._saved
+        if s is _RELEASED:
+            raise_freed()
+        return s
+
+    def _check_not_released(self):
+        if getattr(self, "_saved", None) is _RELEASED:
+            raise_freed()
+
+    def register_hook(self, fn):
+        hooks = getattr(self, "_post_hooks", None)
+        if hooks is None:
+            hooks = self._post_hooks = []
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+    def register_prehook(self, fn):
+        return self._add_pre_hook(0, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        hooks = getattr(self, "_pre_hooks", None)
+        if hooks is None:
+            hooks = self._pre_hooks = {}
+        lst = hooks.setdefault(output_nr, [])
+        lst.append(fn)
+        return _RemovableHandle(lst, fn)
+
+    @property
+    def metadata(self):
+        return self.__dict__.setdefault("_metadata", {})
+
+
+def raise_freed():
+    raise RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved "
+        "tensors after they have already been freed). Saved intermediate values of the graph "
+        "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+        "you need to backward through the graph a second time or if you need to access saved "
+        "tensors after calling backward."
+    )
+
+
+class _Released(tuple):
+    pass
+
+
+_RELEASED = _Released()
+
+
+class _RemovableHandle:
+    _next_id = 0
+
+    def __init__(self, container, item):
+        self._container = container
+        self._item = item
+        self.id = _RemovableHandle._next_id
+        _RemovableHandle._next_id += 1
+
+    def remove(self):
+        try:
+            self._container.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def accumulate(self, grad, create_graph):
+        var = self.variable
+        for hook in var._hooks or ():
+            out = hook(grad)
+            if out is not None:
+                grad = out
+        if create_graph:
+            var.grad = grad if var.grad is None else var.grad + grad
+            return
+        if var._grad is None:
+            # Steal the buffer when nothing else holds it (as PyTorch does); otherwise copy, so
+            # that an in-place change of one parameter's .grad never reaches another's.
+            # refcounts: the local name, the call argument and getrefcount's own
+            data = grad._data
+            if sys.getrefcount(grad) > 3 or sys.getrefcount(data) > 3 or _is_view(data):
+                grad = grad.detach().clone()
+            elif grad.grad_fn is not None or grad.requires_grad:
+                grad = grad.detach()
+            var._grad = grad
+        else:
+            g = var._grad
+            try:
+                g._data += grad._data
+            except (TypeError, ValueError):
+                g._data = g._data + grad._data
+            g._version[0] += 1
+        for hook in getattr(var, "_post_acc_hooks", None) or ():
+            hook(var)
+
+
+def _is_view(a):
+    return getattr(a, "base", None) is not None
+
+
+def grad_edge(t):
+    """The (node, output_nr) a gradient for tensor ``t`` flows into."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if not t._requires_grad:
+        return None
+    acc = t._grad_acc() if t._grad_acc is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._grad_acc = weakref.ref(acc)
+    return (acc, 0)
+
+
+def _topo_dependencies(roots):
+    """Count, for every node reachable from ``roots``, how many edges point at it (iteratively)."""
+    deps = {}
+    stack = [n for n in roots if n is not None]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            if edge is None:
+                continue
+            nxt = edge[0]
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=False,
+                 accumulate=True):
+    """The engine behind ``Tensor.backward`` and ``autograd.grad``.
+
+    Nodes run in an order where each runs only once all its consumers have sent their gradient.
+    With ``inputs`` given and ``accumulate`` False, the gradients reaching those tensors are
+    returned instead of being accumulated into ``.grad``.
+    """
+    from .._tensor import Tensor
+
+    buffers = {}
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        edge = grad_edge(t)
+        if edge is None:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        node, nr = edge
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.n_outputs
+            roots.append(node)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    capture = None
+    if inputs is not None:
+        capture = {}
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"inputs must be tensors, got {type(t).__name__}")
+            edge = grad_edge(t)
+            if edge is None:
+                raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+            capture.setdefault(edge, []).append(i)
+        captured = [None] * len(inputs)
+        capture_nodes = {e[0] for e in capture}
+
+    deps = _topo_dependencies(roots)
+    ready = [n for n in roots if deps.get(n, 0) == 0]
+    prev_mode = GRAD_ENABLED[0]
+    GRAD_ENABLED[0] = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            # hooks and retain_grad on the tensors this node produced
+            pre = getattr(node, "_pre_hooks", None)
+            if pre:
+                for nr, hooks in pre.items():
+                    if grads[nr] is not None:
+                        for hook in hooks:
+                            out = hook(grads[nr])
+                            if out is not None:
+                                grads[nr] = out
+            retained = getattr(node, "_retained", None)
+            if retained:
+                for nr, ref in retained.items():
+                    t = ref()
+                    if t is not None and grads[nr] is not None:
+                        g = grads[nr] if create_graph else grads[nr].detach()
+                        t._grad = g.clone() if t._grad is None else t._grad + g
+            if capture is not None and node in capture_nodes:
+                for nr in range(node.n_outputs):
+                    for i in capture.get((node, nr), ()):
+                        captured[i] = grads[nr]
+            if type(node) is AccumulateGrad:
+                if accumulate and grads[0] is not None:
+                    node.accumulate(grads[0], create_graph)
+                continue
+            if not accumulate and capture is not None and node in capture_nodes and not node.next_functions:
+                continue
+            node._check_not_released()
+            node._check_versions()
+            if node.n_outputs == 1:
+                in_grads = node.backward(grads[0])
+            else:
+                in_grads = node.backward(*grads)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if ANOMALY[0]:
+                _check_anomaly(node, in_grads)
+            post = getattr(node, "_post_hooks", None)
+            if post:
+                for hook in post:
+                    hook(in_grads, grads)
+            if not retain_graph:
+                node.release()
+            _send(node, in_grads, buffers, deps, ready)
+    finally:
+        GRAD_ENABLED[0] = prev_mode
+
+    if capture is not None:
+        for i, g in enumerate(captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+        return captured
+    return None
+
+
+def _send(node, in_grads, buffers, deps, ready):
+    edges = node.next_functions
+    if len(in_grads) != len(edges):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients (expected "
+            f"{len(edges)}, got {len(in_grads)})"
+        )
+    metas = node._in_meta
+    for i, edge in enumerate(edges):
+        if edge is None:
+            continue
+        nxt, nr = edge
+        g = in_grads[i]
+        if g is not None:
+            shape, dtype = metas[i]
+            if g._data.shape != shape:
+                g = _fit_shape(g, shape, node)
+            if g.dtype is not dtype:
+                g = g.to(dtype)
+            buf = buffers.get(nxt)
+            if buf is None:
+                buf = buffers[nxt] = [None] * nxt.n_outputs
+            buf[nr] = g if buf[nr] is None else buf[nr] + g
+        left = deps[nxt] - 1
+        deps[nxt] = left
+        if left == 0:
+            if nxt in buffers:
+                ready.append(nxt)
+            else:
+                _skip(nxt, buffers, deps, ready)
+
+
+def _skip(node, buffers, deps, ready):
+    """A node that received no gradient at all: release its consumers' dependency counts."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for edge in n.next_functions:
+            if edge is None:
+                continue
+            nxt = edge[0]
+            deps[nxt] -= 1
+            if deps[nxt] == 0:
+                if nxt in buffers:
+                    ready.append(nxt)
+                else:
+                    stack.append(nxt)
+
+
+def _fit_shape(g, shape, node):
+    """Undo broadcasting: sum a gradient down to the shape of the input it belongs to."""
+    gshape = g._data.shape
+    if len(gshape) < len(shape) or g._data.size < _prod(shape):
+        if _prod(gshape) == _prod(shape):
+            return g.reshape(shape)
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient - got {list(gshape)} but expected "
+            f"shape compatible with {list(shape)}"
+        )
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(dim=axes, keepdim=True)
+    if g._data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _prod(shape):
+    p = 1
+    for s in shape:
+        p *= s
+    return p
+
+
+def _check_anomaly(node, in_grads):
+    for g in in_grads:
+        if g is not None and g.dtype.is_floating_point and bool(g.isnan().any()):
+            trace = getattr(node, "_trace", None)
+            where = f"\nForward call that created it:\n{''.join(trace)}" if trace else ""
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its 0th output.{where}")

@@ -1,0 +1,135 @@
+"""How an op runs: operands in, forward on arrays, a graph node attached when gradients are needed.
+
+Writing an op (see docs/writing-an-op.md)::
+
+    class ExpBackward0(Node):
+        def forward(self, x):              # Tensors in, an array out
+            self.out = x._backend.xp.exp(x._data)
+            return self.out
+        def backward(self, grad):          # Tensor ops, so double backward works
+            return grad * self.output()
+
+    def exp(x):
+        return apply(ExpBackward0, x)
+"""
+
+from __future__ import annotations
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.graph import ANOMALY, Node, grad_edge
+
+_make = Tensor._make
+
+
+def attach(node, inputs, out):
+    """Record ``node`` as the producer of ``out``, differentiable w.r.t. ``inputs``."""
+    node.next_functions = tuple([grad_edge(t) for t in inputs])
+    node._in_meta = tuple([(t._data.shape, t.dtype) for t in inputs])
+    out.grad_fn = node
+    out._requires_grad = True
+    if ANOMALY[0]:
+        import traceback
+
+        node._trace = traceback.format_stack()[:-2]
+    return out
+
+
+def apply(cls, *inputs, **params):
+    """Run op ``cls`` on tensors ``inputs``; keyword ``params`` become node attributes."""
+    node = cls.__new__(cls)
+    if params:
+        node.__dict__.update(params)
+    a0 = inputs[0]
+    out = _make(node.forward(*inputs), a0._backend, a0._device)
+    if node.is_view:  # shares storage: in-place changes must be seen by the version check
+        out._version = a0._version
+        out._base = a0 if a0._base is None else a0._base
+    if GRAD_ENABLED[0]:
+        for t in inputs:
+            if t._requires_grad:
+                return attach(node, inputs, out)
+    return out
+
+
+def apply_nograd(data, like):
+    return _make(data, like._backend, like._device)
+
+
+def output_of(node, data, like):
+    """Rebuild an op's output from its saved array, as the graph's tensor (for backward formulas
+    that use the result, e.g. exp): no reference cycle, and double backward still flows."""
+    t = _make(data, like._backend, like._device)
+    t.grad_fn = node
+    t._requires_grad = True
+    return t
+
+
+def check_same_device(a, b, op="op"):
+    if a._device is not b._device:
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, "
+            f"{a._device} and {b._device}! (when checking arguments for {op})"
+        )
+
+
+def as_tensor_like(value, like, dtype=None):
+    """A Python number or array-like as a tensor on ``like``'s device."""
+    if isinstance(value, Tensor):
+        return value
+    from .creation import tensor
+
+    d = dtype or (D.result_type(like, value) if isinstance(value, (int, float, bool)) else None)
+    return tensor(value, dtype=d, device=like._device)
+
+
+def binary_operands(a, b, op):
+    """Bring two operands to one dtype and device under PyTorch's promotion rules.
+
+    Returns ``(a, b)`` where ``a`` is a Tensor and ``b`` is a Tensor or a Python number that
+    combines with ``a``'s array without changing its dtype.
+    """
+    if isinstance(b, Tensor):
+        if not isinstance(a, Tensor):
+            a = as_tensor_like(a, b)
+        if a._device is not b._device:
+            # a zero-dim CPU tensor joins a tensor of any device, as in PyTorch
+            if b._data.ndim == 0 and b._device.type == "cpu":
+                b = b.to(a._device)
+            elif a._data.ndim == 0 and a._device.type == "cpu":
+                a = a.to(b._device)
+            else:
+                check_same_device(a, b, op)
+        da = a.dtype
+        db = b.dtype
+        if da is not db:
+            rt = D.result_type(a, b)
+            if da is not rt:
+                a = cast(a, rt)
+            if db is not rt:
+                b = cast(b, rt)
+        return a, b
+    if isinstance(b, (float, int)):
+        da = a.dtype
+        if isinstance(b, bool):
+            if da is D.bool_:
+                return a, b
+            return a, int(b)
+        if isinstance(b, float) and not da.is_floating_point:
+            a = cast(a, D.get_default_dtype())
+        elif da is D.bool_:
+            a = cast(a, D.int64)
+        return a, b
+    if hasattr(b, "__array__") or isinstance(b, (list, tuple)):
+        return binary_operands(a, as_tensor_like(b, a), op)
+    return NotImplemented, None
+
+
+def cast(t, dtype):
+    from .elementwise import cast as _cast
+
+    return _cast(t, dtype)
+
+
+__all__ = ["Node", "apply", "attach", "binary_operands", "output_of", "check_same_device"]
