@@ -47,186 +47,12 @@ from .autograd.grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
-from .ops.compare import *  # noqa: E402,F401,F403
-from .ops.compare import allclose, equal, isclose  # noqa: E402
-from .ops.creation import (  # noqa: E402
-    Generator,
-    arange,
-    as_tensor,
-    asarray,
-    bernoulli,
-    empty,
-    empty_like,
-    eye,
-    from_numpy,
-    full,
-    full_like,
-    linspace,
-    logspace,
-    multinomial,
-    normal,
-    ones,
-    ones_like,
-    poisson,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
-    tensor,
-    zeros,
-    zeros_like,
-)
-from .ops.elementwise import (  # noqa: E402
-    add,
-    div,
-    floor_divide,
-    fmod,
-    mul,
-    pow,
-    remainder,
-    rsub,
-    sub,
-)
-from .ops.index import (  # noqa: E402
-    argsort,
-    argwhere,
-    gather,
-    index_select,
-    kthvalue,
-    masked_select,
-    nonzero,
-    scatter,
-    scatter_add,
-    sort,
-    take_along_dim,
-    topk,
-)
-from .ops.linalg import (  # noqa: E402
-    addmm,
-    addmv,
-    baddbmm,
-    bmm,
-    cross,
-    dot,
-    einsum,
-    ger,
-    inner,
-    matmul,
-    mm,
-    mv,
-    outer,
-)
-from .ops.reduce import (  # noqa: E402
-    all,
-    amax,
-    amin,
-    any,
-    argmax,
-    argmin,
-    count_nonzero,
-    cumprod,
-    cumsum,
-    logsumexp,
-    max,
-    mean,
-    min,
-    norm,
-    prod,
-    std,
-    std_mean,
-    sum,
-    var,
-    var_mean,
-)
-from .ops.shape import (  # noqa: E402
-    broadcast_shapes,
-    broadcast_tensors,
-    broadcast_to,
-    cat,
-    chunk,
-    clamp,
-    clamp_max,
-    clamp_min,
-    clip,
-    clone,
-    concat,
-    concatenate,
-    flatten,
-    flip,
-    fliplr,
-    flipud,
-    fmax,
-    fmin,
-    hstack,
-    masked_fill,
-    maximum,
-    minimum,
-    narrow,
-    permute,
-    repeat,
-    reshape,
-    roll,
-    select,
-    split,
-    squeeze,
-    stack,
-    swapaxes,
-    swapdims,
-    t,
-    tensor_split,
-    tile,
-    transpose,
-    tril,
-    triu,
-    unbind,
-    unflatten,
-    unsqueeze,
-    vstack,
-    where,
-)
-from .ops.unary import (  # noqa: E402
-    abs,
-    acos,
-    arccos,
-    arcsin,
-    arctan,
-    asin,
-    atan,
-    ceil,
-    cos,
-    cosh,
-    erf,
-    erfc,
-    exp,
-    expm1,
-    floor,
-    frac,
-    isfinite,
-    isinf,
-    isnan,
-    log,
-    log1p,
-    log2,
-    log10,
-    logical_not,
-    neg,
-    reciprocal,
-    relu,
-    round,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    sinh,
-    sqrt,
-    square,
-    tan,
-    tanh,
-    trunc,
-)
+from .ops.api import *  # noqa: E402,F401,F403  (every op of the torch namespace)
+from .ops import return_types  # noqa: E402
+from . import linalg  # noqa: E402
+from ._dtype import finfo, iinfo  # noqa: E402
+from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
+from .ops.foreach import *  # noqa: E402,F401,F403  (torch._foreach_* list ops, used by optimizers)
 from .random_api import (  # noqa: E402
     default_generator,
     get_rng_state,
@@ -325,6 +151,19 @@ def __getattr__(name):
     from ._lazy import lazy_attribute
 
     return lazy_attribute(name)
+
+
+# nn primitives also reachable as torch.<name> (their nn.functional forms live in lanterna.nn)
+from .ops.nn_activation import celu, log_softmax, selu, softmax, threshold  # noqa: E402
+from .ops.nn_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
+from .ops.nn_distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
+from .ops.nn_dropout import alpha_dropout, dropout, feature_dropout  # noqa: E402
+from .ops.nn_linear import bilinear  # noqa: E402
+from .ops.nn_norm import group_norm, layer_norm  # noqa: E402
+from .ops.nn_pool import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d, max_pool2d,
+)
+from .ops.nn_top import batch_norm, embedding  # noqa: E402
 
 
 def compile(model=None, **kwargs):

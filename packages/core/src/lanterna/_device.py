@@ -30,7 +30,7 @@ class device:
         if not name or not name.replace("_", "").isalnum():
             raise RuntimeError(f"Invalid device string: '{type_or_str}'")
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
+            raise RuntimeError("Device index must not be negative")
         key = (name, index)
         dev = cls._interned.get(key)
         if dev is None:
@@ -52,11 +52,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except (RuntimeError, ValueError):
-                return False
+        # as in PyTorch, a device never equals a string: ``device('cpu') == 'cpu'`` is False
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index

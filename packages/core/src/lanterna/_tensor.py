@@ -15,6 +15,7 @@ from .backends.registry import REGISTRY, get_backend
 
 _ndarray = np.ndarray
 _np_generic = np.generic
+_new = object.__new__
 
 
 class _LegacyTensorMeta(type):
@@ -28,9 +29,17 @@ class _LegacyTensorMeta(type):
 
 
 class Tensor(metaclass=_LegacyTensorMeta):
-    __slots__ = ("_data", "_backend", "_device", "_requires_grad", "grad_fn", "_output_nr", "_grad",
-                 "_version", "_base", "_grad_acc", "_hooks", "_retains_grad", "__weakref__", "__dict__")
+    # The few attributes every tensor sets are slots; rarer ones default at class level and
+    # land in the instance __dict__ only when set (keeps creating a tensor cheap).
+    __slots__ = ("_data", "_backend", "_device", "_requires_grad", "grad_fn", "_version", "__weakref__",
+                 "__dict__")
     __array_priority__ = 1000  # NumPy scalars on the left defer to our reflected operators
+    _output_nr = 0
+    _grad = None
+    _base = None
+    _grad_acc = None
+    _hooks = None
+    _retains_grad = False
 
     # ---- construction -------------------------------------------------------------------
     def __new__(cls, *args, **kwargs):
@@ -42,21 +51,15 @@ class Tensor(metaclass=_LegacyTensorMeta):
 
     @classmethod
     def _make(cls, data, backend, device, requires_grad=False):
-        t = object.__new__(cls)
-        if type(data) is not _ndarray and isinstance(data, _np_generic):
-            data = np.asarray(data)
+        t = _new(cls)
+        if data.__class__ is not _ndarray and isinstance(data, _np_generic):
+            data = np.asarray(data)  # NumPy turns 0-d results into scalars; keep arrays
         t._data = data
         t._backend = backend
         t._device = device
         t._requires_grad = requires_grad
         t.grad_fn = None
-        t._output_nr = 0
-        t._grad = None
         t._version = [0]
-        t._base = None
-        t._grad_acc = None
-        t._hooks = None
-        t._retains_grad = False
         return t
 
     def _view_of(self, data):
@@ -69,7 +72,7 @@ class Tensor(metaclass=_LegacyTensorMeta):
     # ---- basic attributes -----------------------------------------------------------------
     @property
     def dtype(self):
-        return D._BY_NP[self._data.dtype] if self._backend.name == "cpu" else self._backend.to_lanterna_dtype(self._data.dtype)
+        return self._backend.dtypes[self._data.dtype]
 
     @property
     def device(self):
@@ -140,7 +143,15 @@ class Tensor(metaclass=_LegacyTensorMeta):
         return "torch.strided"
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        byte_strides = getattr(self._data, "strides", None)
+        if byte_strides is None:  # arrays of the Array API standard have no strides: row-major ones
+            strides, n = [], 1
+            for size in reversed(self._data.shape):
+                strides.insert(0, n)
+                n *= max(size, 1)
+            strides = tuple(strides)
+        else:
+            strides = tuple(s // self._data.itemsize for s in byte_strides)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):
@@ -161,6 +172,8 @@ class Tensor(metaclass=_LegacyTensorMeta):
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and self.grad_fn is None and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -200,9 +213,12 @@ class Tensor(metaclass=_LegacyTensorMeta):
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)} vs {list(self.shape)}")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                                   f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
             if value.dtype is not self.dtype:
-                raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} vs {self.dtype}")
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{D.cpp_name(value.dtype)}' to a tensor "
+                                   f"with grad_dtype '{_scalar(self.dtype)}'. The "
+                                   "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype).")
             if value._device != self._device:
                 raise RuntimeError(f"assigned grad has data located on a different device: {value.device} vs {self.device}")
         self._grad = value
@@ -323,9 +339,13 @@ class Tensor(metaclass=_LegacyTensorMeta):
         return self._host().tolist()
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self):
@@ -427,7 +447,8 @@ class Tensor(metaclass=_LegacyTensorMeta):
             index = backend.current_device()
         target = dev if backend.indexless else Device(dev.type, index)
         host = self._host()
-        data = backend.from_numpy(np.ascontiguousarray(host) if dev.type != "cpu" else host.copy(), index)
+        # (np.ascontiguousarray would turn a 0-d array into a 1-d one)
+        data = backend.from_numpy(np.asarray(host, order="C") if dev.type != "cpu" else host.copy(), index)
         from .ops.elementwise import ToCopyBackward0
         from .ops._apply import attach
 
@@ -451,12 +472,25 @@ class Tensor(metaclass=_LegacyTensorMeta):
         return self._to_device(dev)
 
     def pin_memory(self, device=None):
+        """A copy in page-locked host memory, for fast uploads to the accelerator (the backend
+        of ``device``, or the first available non-CPU one)."""
         if self._device.type != "cpu":
             raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
-        return self
+        from .backends.registry import accelerator
+
+        backend = accelerator(device)
+        if backend is None:
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        if backend.is_pinned(self._data):
+            return self
+        pinned = backend.pin_memory(self._data)
+        return Tensor._make(pinned if pinned is not self._data else pinned.copy(), self._backend, self._device)
 
     def is_pinned(self, device=None):
-        return False
+        from .backends.registry import accelerator
+
+        backend = accelerator(device) if self._device.type == "cpu" else None
+        return backend is not None and backend.is_pinned(self._data)
 
     def share_memory_(self):
         return self
@@ -497,7 +531,8 @@ class Tensor(metaclass=_LegacyTensorMeta):
                                   type(self) if type(self) is not Tensor else None, self._extra_state()))
 
     def _extra_state(self):
-        d = {k: v for k, v in self.__dict__.items() if not k.startswith("_post_acc")}
+        """User attributes set on the tensor (not autograd internals) travel with it."""
+        d = {k: v for k, v in self.__dict__.items() if k not in _INTERNAL_ATTRS}
         return d or None
 
     def __deepcopy__(self, memo):
@@ -505,7 +540,9 @@ class Tensor(metaclass=_LegacyTensorMeta):
             return memo[id(self)]
         if self.grad_fn is not None:
             raise RuntimeError(
-                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  "
+                "If you were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, "
+                "see https://github.com/pytorch/pytorch/pull/103001"
             )
         import copy
 
@@ -515,7 +552,7 @@ class Tensor(metaclass=_LegacyTensorMeta):
         if self._grad is not None:
             new._grad = copy.deepcopy(self._grad, memo)
         for k, v in self.__dict__.items():
-            if not k.startswith("_post_acc"):
+            if k not in _INTERNAL_ATTRS:
                 new.__dict__[k] = copy.deepcopy(v, memo)
         return new
 
@@ -530,13 +567,12 @@ class Tensor(metaclass=_LegacyTensorMeta):
         self._device = device
         self._requires_grad = requires_grad
         self.grad_fn = None
-        self._output_nr = 0
-        self._grad = None
         self._version = [0]
-        self._base = None
-        self._grad_acc = None
-        self._hooks = None
-        self._retains_grad = False
+
+
+# autograd bookkeeping kept in the instance dict: never pickled or deep-copied
+_INTERNAL_ATTRS = frozenset(["_grad", "_base", "_grad_acc", "_hooks", "_retains_grad", "_output_nr",
+                             "_post_acc_hooks"])
 
 
 def _rebuild_tensor(array, device, requires_grad, cls=None, extra=None):
@@ -606,6 +642,12 @@ def _legacy_from_string(s):
     if len(parts) == 3 and parts[1] == "cuda" and parts[2] in LEGACY_TYPES:
         return LEGACY_TYPES[parts[2]]._legacy_dtype, "cuda"
     raise ValueError(f"invalid type: '{s}'")
+
+
+def _scalar(d):
+    from .ops.reduce import legacy_scalar_name
+
+    return legacy_scalar_name(d)
 
 
 def _cpu_backend():

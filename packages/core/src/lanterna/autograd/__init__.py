@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import graph
+from . import functional, graph
 from .function import Function, FunctionCtx, InplaceFunction, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -21,7 +21,7 @@ def _make_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not o.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {o.dtype}")
-            g = o.new_ones(o.shape)
+            g = o._make(o._backend.xp.ones_like(o._data), o._backend, o._device)  # fast: no graph
         elif not isinstance(g, Tensor):
             g = o.new_full(o.shape, g)
         elif g.shape != o.shape:
@@ -94,18 +94,23 @@ def Variable(data, requires_grad=False, volatile=False):
 
 
 class detect_anomaly:
-    """Check every backward for NaNs and name the forward op that produced them."""
+    """Check every backward for NaNs and name the forward op that produced them (a context
+    manager and a decorator)."""
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = ANOMALY[0]
-        ANOMALY[0] = self.check_nan
+        import warnings
+
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", UserWarning, stacklevel=2)
+        self._prev = (ANOMALY[0], _CHECK_NAN[0])
+        ANOMALY[0], _CHECK_NAN[0] = True, self.check_nan
         return self
 
     def __exit__(self, *exc):
-        ANOMALY[0] = self._prev
+        ANOMALY[0], _CHECK_NAN[0] = self._prev
         return False
 
     def __call__(self, fn):
@@ -119,22 +124,35 @@ class detect_anomaly:
         return wrapper
 
 
-class set_detect_anomaly(detect_anomaly):
+_CHECK_NAN = [True]
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off (at once, or for a ``with`` block)."""
+
     def __init__(self, mode, check_nan=True):
-        self._prev = ANOMALY[0]
-        ANOMALY[0] = bool(mode)
-        self.check_nan = bool(mode)
+        self._prev = (ANOMALY[0], _CHECK_NAN[0])
+        ANOMALY[0], _CHECK_NAN[0] = bool(mode), bool(check_nan)
 
     def __enter__(self):
         return self
+
+    def __exit__(self, *exc):
+        ANOMALY[0], _CHECK_NAN[0] = self._prev
+        return False
 
 
 def is_anomaly_enabled():
     return ANOMALY[0]
 
 
+def is_anomaly_check_nan_enabled():
+    return ANOMALY[0] and _CHECK_NAN[0]
+
+
 __all__ = [
     "Function", "FunctionCtx", "GradcheckError", "InplaceFunction", "Variable", "backward", "detect_anomaly",
     "enable_grad", "grad", "gradcheck", "gradgradcheck", "graph", "inference_mode", "is_grad_enabled",
-    "no_grad", "once_differentiable", "set_detect_anomaly", "set_grad_enabled",
+    "no_grad", "once_differentiable", "set_detect_anomaly", "set_grad_enabled", "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled", "functional",
 ]

@@ -1,4 +1,7 @@
-"""Switches for gradient recording: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+"""Switches for gradient recording: no_grad, enable_grad, set_grad_enabled, inference_mode.
+
+Each works as a context manager and as a decorator (``@torch.no_grad()`` or bare ``@torch.no_grad``).
+"""
 
 from __future__ import annotations
 
@@ -6,37 +9,48 @@ import functools
 
 # One mutable cell read by every op: a list lookup is the cheapest global flag in CPython.
 GRAD_ENABLED = [True]
+INFERENCE_MODE = [False]
 
 
 def is_grad_enabled() -> bool:
+    """Whether ops are being recorded for autograd."""
     return GRAD_ENABLED[0]
 
 
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode`` block is active."""
+    return INFERENCE_MODE[0]
+
+
 class _GradModeContext:
-    """Base for context managers that are also decorators, like PyTorch's."""
+    """A context manager that is also a decorator (a fresh context per call: safe for recursion)."""
 
     mode = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare decorator: @torch.no_grad
 
     def __enter__(self):
         self._prev = GRAD_ENABLED[0]
         GRAD_ENABLED[0] = self.mode
-        return None
 
     def __exit__(self, *exc):
         GRAD_ENABLED[0] = self._prev
         return False
 
     def __call__(self, fn):
-        # a fresh context per call keeps recursion and threads safe
+        clone = self.clone
+
         @functools.wraps(fn)
-        def wrapper2(*args, **kwargs):
-            ctx = self._clone()
-            with ctx:
+        def decorated(*args, **kwargs):
+            with clone():
                 return fn(*args, **kwargs)
 
-        return wrapper2
+        return decorated
 
-    def _clone(self):
+    def clone(self):
         return self.__class__()
 
 
@@ -55,49 +69,74 @@ class no_grad(_GradModeContext):
 
 
 class enable_grad(_GradModeContext):
+    """Enable gradient recording inside the block, even within ``no_grad``."""
+
     mode = True
 
 
 class set_grad_enabled(_GradModeContext):
-    def __init__(self, mode: bool):
+    """``set_grad_enabled(mode)``: takes effect at once as a function, or for the block / the
+    decorated function.
+
+    >>> import lanterna as torch
+    >>> with torch.set_grad_enabled(False):
+    ...     torch.is_grad_enabled()
+    False
+    """
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
+    def __init__(self, mode):
         self.mode = bool(mode)
         self._prev = GRAD_ENABLED[0]
-        GRAD_ENABLED[0] = self.mode  # takes effect at once when used as a function, as in torch
+        GRAD_ENABLED[0] = self.mode
 
     def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        GRAD_ENABLED[0] = self._prev
-        return False
-
-    def _clone(self):
-        ctx = set_grad_enabled.__new__(set_grad_enabled)
-        ctx.mode = self.mode
-        return _Plain(ctx.mode)
+        pass
 
     def __call__(self, fn):
         GRAD_ENABLED[0] = self._prev  # used as a decorator: undo the immediate effect
         return super().__call__(fn)
 
+    def clone(self):
+        return _Switch(self.mode)
 
-class _Plain(_GradModeContext):
+
+class _Switch(_GradModeContext):
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
     def __init__(self, mode):
         self.mode = mode
 
-    def _clone(self):
-        return _Plain(self.mode)
+    def clone(self):
+        return _Switch(self.mode)
 
 
 class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (Lanterna has no separate inference tensors)."""
+    """Like ``no_grad``, for inference (``inference_mode(False)`` does nothing)."""
 
-    def __init__(self, mode: bool = True):
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return object.__new__(cls)
+        return cls()(mode)  # bare decorator
+
+    def __init__(self, mode=True):
+        self.enabled = bool(mode)
         self.mode = not mode
 
-    def _clone(self):
-        return inference_mode(not self.mode)
+    def __enter__(self):
+        self._prev_inference = INFERENCE_MODE[0]
+        if self.enabled:
+            INFERENCE_MODE[0] = True
+            super().__enter__()
+        else:
+            self._prev = GRAD_ENABLED[0]
 
+    def __exit__(self, *exc):
+        INFERENCE_MODE[0] = self._prev_inference
+        return super().__exit__(*exc)
 
-def is_inference_mode_enabled() -> bool:
-    return not GRAD_ENABLED[0]
+    def clone(self):
+        return inference_mode(self.enabled)

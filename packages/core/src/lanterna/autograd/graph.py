@@ -18,8 +18,14 @@ ANOMALY = [False]
 class Node:
     """A recorded op. Subclasses set ``backward``; the engine fills ``next_functions``."""
 
-    __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_pre_hooks", "_retained",
-                 "_post_hooks", "_trace", "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "_in_meta", "__weakref__", "__dict__")
+    # Rarely set: class-level defaults, so the engine reads them without getattr fallbacks.
+    _saved = None
+    _versions = ()
+    _pre_hooks = None
+    _retained = None
+    _post_hooks = None
+    _trace = None
     #: number of differentiable outputs (custom Functions may have more than one)
     n_outputs = 1
     #: True for ops whose output shares the input's storage (view, transpose, slicing ...)
@@ -37,25 +43,20 @@ class Node:
         self._versions = tuple(t._version[0] if t is not None else 0 for t in tensors)
 
     def _check_versions(self):
-        saved = getattr(self, "_saved", None)
-        if saved is None:
-            return
+        saved = self._saved
+        if saved is _RELEASED:
+            raise_freed()
         for i, (t, v) in enumerate(zip(saved, self._versions)):
             if t is not None and t._version[0] != v:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t.type()} {list(t.shape)}], which is output {i} of "
-                    f"{self.name()}, is at version {t._version[0]}; expected version {v} instead."
-                )
+                raise modified_error(t, t._version[0], v)
 
     def release(self):
         """Free what forward saved (after a backward without ``retain_graph``)."""
-        freed = getattr(self, "_saved", None) is not None
-        d = getattr(self, "__dict__", None)
-        if d:
-            for k in [k for k, v in d.items() if hasattr(v, "shape")]:
-                del d[k]
-                freed = True
+        freed = self._saved is not None
+        d = self.__dict__
+        for k in [k for k, v in d.items() if hasattr(v, "shape")]:
+            del d[k]
+            freed = True
         if freed:
             self._saved = _RELEASED
 
@@ -67,11 +68,11 @@ class Node:
         return s
 
     def _check_not_released(self):
-        if getattr(self, "_saved", None) is _RELEASED:
+        if self._saved is _RELEASED:
             raise_freed()
 
     def register_hook(self, fn):
-        hooks = getattr(self, "_post_hooks", None)
+        hooks = self._post_hooks
         if hooks is None:
             hooks = self._post_hooks = []
         hooks.append(fn)
@@ -81,7 +82,7 @@ class Node:
         return self._add_pre_hook(0, fn)
 
     def _add_pre_hook(self, output_nr, fn):
-        hooks = getattr(self, "_pre_hooks", None)
+        hooks = self._pre_hooks
         if hooks is None:
             hooks = self._pre_hooks = {}
         lst = hooks.setdefault(output_nr, [])
@@ -91,6 +92,23 @@ class Node:
     @property
     def metadata(self):
         return self.__dict__.setdefault("_metadata", {})
+
+
+def modified_error(t, version, expected, producer=None):
+    """PyTorch's error for a saved tensor changed in place; it names the op that produced it."""
+    import re
+
+    fn = producer if producer is not None else t.grad_fn
+    which = ""
+    if fn is not None:
+        nr = 0 if producer is not None else t._output_nr
+        which = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', fn.name())},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{t.type()} {list(t.shape)}]{which} is at version {version}; expected version {expected} instead. "
+        "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
 
 
 def raise_freed():
@@ -140,6 +158,9 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
     def accumulate(self, grad, create_graph):
         var = self.variable
@@ -247,53 +268,74 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     ready = [n for n in roots if deps.get(n, 0) == 0]
     prev_mode = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = create_graph
+    check_anomaly = ANOMALY[0]
     try:
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            # hooks and retain_grad on the tensors this node produced
-            pre = getattr(node, "_pre_hooks", None)
-            if pre:
-                for nr, hooks in pre.items():
-                    if grads[nr] is not None:
-                        for hook in hooks:
-                            out = hook(grads[nr])
-                            if out is not None:
-                                grads[nr] = out
-            retained = getattr(node, "_retained", None)
-            if retained:
-                for nr, ref in retained.items():
-                    t = ref()
-                    if t is not None and grads[nr] is not None:
-                        g = grads[nr] if create_graph else grads[nr].detach()
-                        t._grad = g.clone() if t._grad is None else t._grad + g
+            if node._pre_hooks:
+                _run_pre_hooks(node, grads)
+            if node._retained:
+                _retain(node, grads, create_graph)
             if capture is not None and node in capture_nodes:
                 for nr in range(node.n_outputs):
                     for i in capture.get((node, nr), ()):
                         captured[i] = grads[nr]
-            if type(node) is AccumulateGrad:
+            if node.__class__ is AccumulateGrad:
                 if accumulate and grads[0] is not None:
                     node.accumulate(grads[0], create_graph)
                 continue
-            if not accumulate and capture is not None and node in capture_nodes and not node.next_functions:
-                continue
-            node._check_not_released()
-            node._check_versions()
+            saved = node._saved
+            if saved is not None:
+                node._check_versions()
             if node.n_outputs == 1:
                 in_grads = node.backward(grads[0])
             else:
                 in_grads = node.backward(*grads)
-            if type(in_grads) is not tuple:
+            if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
-            if ANOMALY[0]:
+            if check_anomaly:
                 _check_anomaly(node, in_grads)
-            post = getattr(node, "_post_hooks", None)
-            if post:
-                for hook in post:
+            if node._post_hooks:
+                for hook in node._post_hooks:
                     hook(in_grads, grads)
             if not retain_graph:
                 node.release()
-            _send(node, in_grads, buffers, deps, ready)
+            # send each input's gradient to the node that produced that input
+            edges = node.next_functions
+            if len(in_grads) != len(edges):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients (expected "
+                    f"{len(edges)}, got {len(in_grads)})"
+                )
+            metas = node._in_meta
+            for i, edge in enumerate(edges):
+                if edge is None:
+                    continue
+                nxt, nr = edge
+                g = in_grads[i]
+                if g is not None:
+                    shape, dtype = metas[i]
+                    if g._data.shape != shape:
+                        g = _fit_shape(g, shape, node)
+                    if g._backend.dtypes[g._data.dtype] is not dtype:
+                        g = g.to(dtype)
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        if nxt.n_outputs == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            buf = buffers[nxt] = [None] * nxt.n_outputs
+                            buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    if nxt in buffers:
+                        ready.append(nxt)
+                    else:
+                        _skip(nxt, buffers, deps, ready)
     finally:
         GRAD_ENABLED[0] = prev_mode
 
@@ -301,43 +343,30 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         for i, g in enumerate(captured):
             if g is None and not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
         return captured
     return None
 
 
-def _send(node, in_grads, buffers, deps, ready):
-    edges = node.next_functions
-    if len(in_grads) != len(edges):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients (expected "
-            f"{len(edges)}, got {len(in_grads)})"
-        )
-    metas = node._in_meta
-    for i, edge in enumerate(edges):
-        if edge is None:
-            continue
-        nxt, nr = edge
-        g = in_grads[i]
-        if g is not None:
-            shape, dtype = metas[i]
-            if g._data.shape != shape:
-                g = _fit_shape(g, shape, node)
-            if g.dtype is not dtype:
-                g = g.to(dtype)
-            buf = buffers.get(nxt)
-            if buf is None:
-                buf = buffers[nxt] = [None] * nxt.n_outputs
-            buf[nr] = g if buf[nr] is None else buf[nr] + g
-        left = deps[nxt] - 1
-        deps[nxt] = left
-        if left == 0:
-            if nxt in buffers:
-                ready.append(nxt)
-            else:
-                _skip(nxt, buffers, deps, ready)
+def _run_pre_hooks(node, grads):
+    """Hooks registered on the tensors this node produced (``tensor.register_hook``)."""
+    for nr, hooks in node._pre_hooks.items():
+        if grads[nr] is not None:
+            for hook in hooks:
+                out = hook(grads[nr])
+                if out is not None:
+                    grads[nr] = out
+
+
+def _retain(node, grads, create_graph):
+    """``retain_grad()`` on non-leaf outputs of this node."""
+    for nr, ref in node._retained.items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            g = grads[nr] if create_graph else grads[nr].detach()
+            t._grad = g.clone() if t._grad is None else t._grad + g
 
 
 def _skip(node, buffers, deps, ready):
@@ -386,8 +415,11 @@ def _prod(shape):
 
 
 def _check_anomaly(node, in_grads):
-    for g in in_grads:
+    for i, g in enumerate(in_grads):
         if g is not None and g.dtype.is_floating_point and bool(g.isnan().any()):
+            import warnings
+
             trace = getattr(node, "_trace", None)
-            where = f"\nForward call that created it:\n{''.join(trace)}" if trace else ""
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its 0th output.{where}")
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          f"{''.join(trace or [])}", UserWarning, stacklevel=2)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

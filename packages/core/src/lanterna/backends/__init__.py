@@ -1,7 +1,8 @@
 """The backend contract: what a device plugin registers, and how it is found.
 
 Write a plugin by subclassing :class:`Backend` and exposing hook implementations marked with
-:data:`hookimpl` from a module listed under the ``lanterna.backends`` entry point.
+:data:`hookimpl` from a module listed under the ``lanterna.backends`` entry point (the hooks are
+specified in :mod:`lanterna.backends.hookspecs`). See ``docs/plugins.md``.
 """
 
 from .base import Backend, BackendUnavailable
@@ -9,6 +10,7 @@ from .registry import (
     AUTOLOAD_ENV,
     ENTRY_POINT_GROUP,
     REGISTRY,
+    DuplicateDeviceError,
     PluginWarning,
     Registry,
     get_backend,
@@ -17,5 +19,5 @@ from .registry import (
 
 __all__ = [
     "AUTOLOAD_ENV", "ENTRY_POINT_GROUP", "REGISTRY", "Backend", "BackendUnavailable",
-    "PluginWarning", "Registry", "get_backend", "hookimpl",
+    "DuplicateDeviceError", "PluginWarning", "Registry", "get_backend", "hookimpl",
 ]

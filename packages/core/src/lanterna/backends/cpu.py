@@ -6,7 +6,6 @@ import numpy as np
 
 from .. import _rng
 from .base import Backend
-from .hookspecs import hookspec  # noqa: F401  (documents where the hooks come from)
 from .registry import hookimpl
 
 
@@ -14,12 +13,15 @@ class CPUBackend(Backend):
     name = "cpu"
     indexless = True
 
+    def __init__(self):
+        super().__init__()
+        self.xp = np  # NumPy is always there: no lazy load, no availability check
+
     def load_xp(self):
         return np
 
-    @property
-    def xp(self):  # NumPy is always there: skip the availability check on the hot path
-        return np
+    def device_count(self):
+        return 1
 
     def from_numpy(self, array, index):
         return array
@@ -29,9 +31,6 @@ class CPUBackend(Backend):
 
     def generator(self, index):
         return _rng.default_generator
-
-    def device_count(self):
-        return 1
 
 
 @hookimpl

@@ -25,8 +25,13 @@ _make = Tensor._make
 
 def attach(node, inputs, out):
     """Record ``node`` as the producer of ``out``, differentiable w.r.t. ``inputs``."""
-    node.next_functions = tuple([grad_edge(t) for t in inputs])
-    node._in_meta = tuple([(t._data.shape, t.dtype) for t in inputs])
+    if len(inputs) == 2:
+        a, b = inputs
+        node.next_functions = (grad_edge(a), grad_edge(b))
+        node._in_meta = ((a._data.shape, a.dtype), (b._data.shape, b.dtype))
+    else:
+        node.next_functions = tuple([grad_edge(t) for t in inputs])
+        node._in_meta = tuple([(t._data.shape, t.dtype) for t in inputs])
     out.grad_fn = node
     out._requires_grad = True
     if ANOMALY[0]:
@@ -60,6 +65,9 @@ def apply_nograd(data, like):
 def output_of(node, data, like):
     """Rebuild an op's output from its saved array, as the graph's tensor (for backward formulas
     that use the result, e.g. exp): no reference cycle, and double backward still flows."""
+    dirty = node.__dict__.get("_out_dirty")
+    if dirty is not None:  # the output was changed in place after being saved (see ops/inplace.py)
+        raise dirty
     t = _make(data, like._backend, like._device)
     t.grad_fn = node
     t._requires_grad = True
@@ -111,6 +119,8 @@ def binary_operands(a, b, op):
                 b = cast(b, rt)
         return a, b
     if isinstance(b, (float, int)):
+        if type(b) is not float and type(b) is not int and type(b) is not bool:
+            b = b.item()  # np.float64 is a float: PyTorch treats NumPy scalars as Python numbers
         da = a.dtype
         if isinstance(b, bool):
             if da is D.bool_:
@@ -120,10 +130,26 @@ def binary_operands(a, b, op):
             a = cast(a, D.get_default_dtype())
         elif da is D.bool_:
             a = cast(a, D.int64)
+        elif type(b) is int and da._category == 1 and (b < 0 or b > 127):
+            b = _wrap_int(b, da)
         return a, b
     if hasattr(b, "__array__") or isinstance(b, (list, tuple)):
         return binary_operands(a, as_tensor_like(b, a), op)
     return NotImplemented, None
+
+
+def _wrap_int(b, dtype):
+    """A Python int taken into an integer tensor's dtype, wrapping like PyTorch's C++ cast (NumPy
+    would refuse an out-of-range integer)."""
+    import numpy as np
+
+    info = np.iinfo(dtype.np)
+    if info.min <= b <= info.max:
+        return b
+    if not -(2**63) <= b < 2**64:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+    span = info.max - info.min + 1
+    return (b - info.min) % span + info.min
 
 
 def cast(t, dtype):

@@ -1,84 +1,139 @@
-"""Comparisons and logical ops: results are bool tensors and carry no gradient."""
+"""Comparisons, logical and bitwise ops: bool (or integer) results that carry no gradient."""
 
 from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from .special import quiet
 from ._apply import binary_operands
+from .elementwise import _broadcast_error
 
 _make = Tensor._make
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
-           "logical_or", "logical_xor"]
+           "logical_or", "logical_xor", "bitwise_left_shift", "bitwise_right_shift"]
 
 
-def _compare(name):
+def _operands(input, other, name):
+    if not isinstance(input, Tensor):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        from ._apply import as_tensor_like
+
+        input = as_tensor_like(input, other)
+    return binary_operands(input, other, name)
+
+
+def _run(fn, a, b):
+    y = b._data if isinstance(b, Tensor) else b
+    try:
+        return _make(fn(a._data, y), a._backend, a._device)
+    except ValueError:
+        if isinstance(b, Tensor):
+            raise _broadcast_error(a, b) from None
+        raise
+
+
+def _compare(name, fn_name):
     def op(input, other):
-        a, b = binary_operands(input, other, name)
+        a, b = _operands(input, other, name)
         if a is NotImplemented:
             return NotImplemented
-        y = b._data if isinstance(b, Tensor) else b
-        return _make(getattr(a._backend.xp, name)(a._data, y), a._backend, a._device)
+        return _run(getattr(a._backend.xp, fn_name), a, b)
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}`` with broadcasting and type promotion; a bool tensor."
+    return op
+
+
+eq = _compare("eq", "equal")
+ne = _compare("ne", "not_equal")
+lt = _compare("lt", "less")
+le = _compare("le", "less_equal")
+gt = _compare("gt", "greater")
+ge = _compare("ge", "greater_equal")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _bitwise(name, fn_name):
+    def op(input, other):
+        a, b = _operands(input, other, name)
+        if a is NotImplemented:
+            return NotImplemented
+        if a.dtype.is_floating_point:
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_scalar_name(a.dtype)}\'')
+        return _run(getattr(a._backend.xp, fn_name), a, b)
 
     op.__name__ = name
     return op
 
 
-eq = _compare("equal")
-ne = _compare("not_equal")
-lt = _compare("less")
-le = _compare("less_equal")
-gt = _compare("greater")
-ge = _compare("greater_equal")
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+def _scalar_name(d):
+    from .reduce import legacy_scalar_name
+
+    return legacy_scalar_name(d)
 
 
-def _logical(name, bitwise):
+bitwise_and = _bitwise("bitwise_and", "bitwise_and")
+bitwise_or = _bitwise("bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
+bitwise_left_shift = _bitwise("lshift", "bitwise_left_shift")
+bitwise_right_shift = _bitwise("rshift", "bitwise_right_shift")
+
+
+def _logical(name, fn_name):
     def op(input, other):
-        a, b = binary_operands(input, other, name)
+        a, b = _operands(input, other, name)
         if a is NotImplemented:
             return NotImplemented
-        if bitwise and a.dtype.is_floating_point:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{a.dtype.name.capitalize()}\'')
         xp = a._backend.xp
+        fn = getattr(xp, fn_name)
         y = b._data if isinstance(b, Tensor) else b
-        if bitwise:
-            return _make(getattr(xp, name)(a._data, y), a._backend, a._device)
-        return _make(getattr(xp, name)(a._data.astype(bool), xp.asarray(y).astype(bool)), a._backend, a._device)
+        try:
+            r = fn(xp.astype(a._data, xp.bool), xp.astype(xp.asarray(y), xp.bool))
+        except ValueError:
+            raise _broadcast_error(a, b) from None
+        return _make(r, a._backend, a._device)
 
+    op.__name__ = name
     return op
 
 
-bitwise_and = _logical("bitwise_and", True)
-bitwise_or = _logical("bitwise_or", True)
-bitwise_xor = _logical("bitwise_xor", True)
-logical_and = _logical("logical_and", False)
-logical_or = _logical("logical_or", False)
-logical_xor = _logical("logical_xor", False)
+logical_and = _logical("logical_and", "logical_and")
+logical_or = _logical("logical_or", "logical_or")
+logical_xor = _logical("logical_xor", "logical_xor")
 
 
 def bitwise_not(input):
+    """``~input``: bitwise NOT of an integer tensor, logical NOT of a bool tensor."""
     if input.dtype.is_floating_point:
-        raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
-    return _make(~input._data, input._backend, input._device)
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
+    return _make(input._backend.xp.bitwise_invert(input._data), input._backend, input._device)
 
 
 def equal(input, other):
     """True when both tensors have the same shape and elements."""
-    return input.shape == other.shape and bool((input == other).all())
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+    return tuple(input.shape) == tuple(other.shape) and bool((input == other).all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    a, b = binary_operands(input, other, "isclose")
+    """``|input - other| <= atol + rtol * |other|`` elementwise (infinities equal themselves)."""
+    a, b = _operands(input, other, "isclose")
+    if isinstance(b, Tensor) and a.dtype is not b.dtype:
+        raise RuntimeError(f"{_scalar_name(a.dtype)} did not match {_scalar_name(b.dtype)}")
     xp = a._backend.xp
     x = a._data
     y = b._data if isinstance(b, Tensor) else b
-    close = xp.abs(x - y) <= atol + rtol * xp.abs(y)
-    close = close | (x == y)
+    if not a.dtype.is_floating_point:
+        x = xp.astype(x, xp.float64)
+        y = xp.astype(xp.asarray(y), xp.float64)
+    with quiet(xp):
+        close = (x == y) | (xp.abs(x - y) <= atol + rtol * xp.abs(y))
     if equal_nan and a.dtype.is_floating_point:
         close = close | (xp.isnan(x) & xp.isnan(y))
     return _make(close, a._backend, a._device)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when :func:`isclose` holds everywhere."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())

@@ -29,30 +29,116 @@ def _place(arr, device, dtype=None):
     return _make(backend.from_numpy(arr, index), backend, Device(dev.type, index))
 
 
-def _infer_array(data):
+def _infer_array(data, dtype=None):
     """Python data (nested lists, numbers, arrays, tensors) as a host array with PyTorch's dtype."""
     if isinstance(data, Tensor):
         return np.array(data._host())
     if isinstance(data, np.ndarray):
+        if data.dtype.kind in "USO":
+            raise TypeError(f"can't convert np.ndarray of type numpy.{data.dtype.type.__name__}. The only "
+                            "supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, "
+                            "and bool.")
         D.from_numpy_dtype(data.dtype)  # rejects unsupported dtypes with PyTorch's message
         return np.array(data)
     if isinstance(data, np.generic):
         return np.array(data)
+    if hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
+        return _infer_array(np.asarray(data))
+    np_leaf = False
     if isinstance(data, (list, tuple)):
         data = _flatten_tensors(data)
-    arr = np.array(data)
+        np_leaf = isinstance(_first_leaf(data), np.generic)
+    elif not isinstance(data, (int, float, bool)) and not hasattr(data, "__array__"):
+        _bad_leaf(data)
+    try:
+        arr = np.array(data)
+    except (ValueError, TypeError):
+        _check_nested(data)
+        raise
     kind = arr.dtype.kind
+    if kind in "OUS":
+        _check_nested(data)
+        _bad_leaf(_first_bad_leaf(data))
+    if kind == "c":
+        raise TypeError("complex tensors are not supported")
+    if arr.dtype == np.uint64:
+        raise ValueError("Overflow when unpacking long long")
+    if dtype is not None and not dtype.is_floating_point and dtype is not D.bool_ and kind in "iuf" and arr.size:
+        _check_overflow(arr, dtype)
+    if np_leaf and kind in "iufb":
+        return arr.astype(_leaf_dtype(data).np)
     if kind == "f":
         return arr.astype(D.get_default_dtype().np)
     if kind in "iu":
         return arr.astype(np.int64)
-    if kind == "b":
-        return arr
-    if kind == "O" or kind == "U":
-        raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
-    if kind == "c":
-        raise TypeError("complex tensors are not supported")
     return arr
+
+
+def _check_overflow(arr, dtype):
+    info = np.iinfo(dtype.np)
+    lo = -info.max if info.min == 0 else info.min  # PyTorch lets negative values wrap into unsigned types
+    if arr.min() < lo or arr.max() > info.max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
+def _leaves(data):
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        else:
+            yield item
+
+
+def _leaf_dtype(data):
+    """The dtype PyTorch infers for a list holding NumPy scalars: theirs, promoted with the others."""
+    result = None
+    for leaf in _leaves(data):
+        if isinstance(leaf, np.generic):
+            d = D.from_numpy_dtype(leaf.dtype)
+        else:
+            d = D.scalar_dtype(leaf)
+        result = d if result is None else D.promote_types(result, d)
+    return result
+
+
+def _bad_leaf(leaf):
+    if isinstance(leaf, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(leaf).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(leaf).__name__}")
+
+
+def _first_bad_leaf(data):
+    for leaf in _leaves(data):
+        if not isinstance(leaf, (int, float, bool, np.generic)):
+            return leaf
+    return data
+
+
+def _check_nested(data):
+    """PyTorch's error for ragged nested sequences."""
+    sizes = []
+    d = data
+    while isinstance(d, (list, tuple)):
+        sizes.append(len(d))
+        if not d:
+            break
+        d = d[0]
+
+    def walk(item, dim):
+        if dim == len(sizes):
+            if isinstance(item, (list, tuple)):
+                raise TypeError(f"'{type(item).__name__}' object cannot be interpreted as an integer")
+            return
+        if not isinstance(item, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(item) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(item)})")
+        for sub in item:
+            walk(sub, dim + 1)
+
+    walk(data, 0)
 
 
 def _first_leaf(data):
@@ -87,13 +173,25 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     >>> torch.tensor([1, 2]).dtype
     torch.int64
     """
-    arr = _infer_array(data)
+    if isinstance(data, Tensor):
+        import warnings
+
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    arr = _infer_array(data, dtype)
     if isinstance(data, Tensor) and device is None:
         device = data.device
     t = _place(arr, device, dtype)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
+
+
+def _require_grad(t):
+    if not t.dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    return t.requires_grad_(True)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -124,17 +222,24 @@ def from_numpy(ndarray):
     return _make(ndarray, REGISTRY.backends["cpu"], CPU)
 
 
-def _size(size):
+def _size(size, name="empty"):
+    """A shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(torch.Size(...))``, checked."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     out = []
-    for s in size:
+    for i, s in enumerate(size):
         if isinstance(s, Tensor):
             s = int(s)
         if not isinstance(s, numbers.Integral):
-            raise TypeError(f"size must contain only integers, got {type(s).__name__}")
+            if len(size) == 1:
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
+                                f"{type(s).__name__}")
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(s).__name__}\"")
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {[int(v) for v in size]}")
         out.append(int(s))
     return tuple(out)
 
@@ -152,16 +257,16 @@ def _filled(fill, size, dtype, device, requires_grad):
         arr = backend.full(size, 0 if fill is None else fill, dtype, index)
         t = _make(arr, backend, Device(dev.type, index) if not backend.indexless else dev)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _filled(0, _size(size), dtype, device, requires_grad)
+    return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _filled(1, _size(size), dtype, device, requires_grad)
+    return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
@@ -174,7 +279,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
         dtype = D.scalar_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled(fill_value, _size((size,) if isinstance(size, int) else (tuple(size),)), dtype, device,
+    return _filled(fill_value, _size((size,) if isinstance(size, int) else (tuple(size),), "full"), dtype, device,
                    requires_grad)
 
 
@@ -202,9 +307,14 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _filled(fill_value, input._data.shape, d, dev, requires_grad)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """The identity matrix (``n x m``)."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     t = _place(np.eye(n, m if m is not None else n, dtype=(dtype or D.get_default_dtype()).np), device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _require_grad(t) if requires_grad else t
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -215,7 +325,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
     n = max(math.ceil((end - start) / step), 0)
@@ -224,7 +334,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     else:
         arr = np.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(dtype.np)
     t = _place(arr, device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _require_grad(t) if requires_grad else t
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -249,14 +359,14 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     if not dtype.is_floating_point:
         arr = np.trunc(arr) if False else arr
     t = _place(arr.astype(dtype.np), device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _require_grad(t) if requires_grad else t
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     dtype = dtype or D.get_default_dtype()
     exps = linspace(start, end, steps, dtype=D.float64)._data
     t = _place((base**exps).astype(dtype.np), device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _require_grad(t) if requires_grad else t
 
 
 # ---- random ---------------------------------------------------------------------------------
@@ -282,7 +392,7 @@ def _random_tensor(draw, device, generator, dtype, requires_grad):
             arr = backend.from_numpy(arr, index)
         t = _make(arr, backend, Device(dev.type, index))
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
@@ -357,8 +467,10 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 def bernoulli(input, p=None, *, generator=None, out=None):
     probs = input if p is None else input.new_full(input.shape, p)
     gen, _ = _gen_and_place(generator, input.device)
-    arr = gen.bernoulli(probs._host() if input._device.type == "cpu" else probs._data, input.shape, probs._data.dtype)
-    return _place(np.asarray(arr), input.device) if input._device.type == "cpu" else _make(arr, input._backend, input._device)
+    arr = gen.bernoulli(probs._host(), input.shape, probs.dtype.np)  # (host probabilities, NumPy dtype)
+    if isinstance(arr, np.ndarray):  # a host draw: moved to the input's device
+        return _place(arr, input.device)
+    return _make(arr, input._backend, input._device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
@@ -376,7 +488,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 def poisson(input, generator=None):
     gen, _ = _gen_and_place(generator, input.device)
     rs = np.random.default_rng(int(gen.random_int((), 0, 2**31 - 1, np.int64)))
-    return _place(rs.poisson(input._host()).astype(input._data.dtype), input.device)
+    return _place(rs.poisson(input._host()).astype(input.dtype.np), input.device)
 
 
 class Generator:
@@ -414,6 +526,10 @@ def _legacy_new(dtype, args, device=None):
     """``torch.Tensor(2, 3)``, ``torch.FloatTensor([1, 2])``, ``torch.LongTensor(size)``."""
     if len(args) == 0:
         return _place(np.empty((0,), dtype=dtype.np), device)
+    from .._tensor import Size
+
+    if len(args) == 1 and isinstance(args[0], Size):
+        return _filled(0, _size(tuple(args[0])), dtype, device, False)
     if len(args) == 1 and not isinstance(args[0], numbers.Integral):
         data = args[0]
         if isinstance(data, Tensor):

@@ -9,64 +9,104 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
+from . import kernels
 from ._apply import Node, apply, attach, binary_operands, output_of
 
 _make = Tensor._make
 
 
 def _run_binary(cls, a, b, opname):
-    a, b = binary_operands(a, b, opname)
-    if a is NotImplemented:
-        return NotImplemented
-    node = cls.__new__(cls)
-    if type(b) is Tensor or isinstance(b, Tensor):
-        node.scalar = None
-        out = _make(node.forward(a._data, b._data, a, b), a._backend, a._device)
+    """The hot path of every arithmetic op: promote, compute, and record a node only if needed."""
+    if not (isinstance(b, Tensor) and a._device is b._device and a._data.dtype is b._data.dtype):
+        a, b = binary_operands(a, b, opname)
+        if a is NotImplemented:
+            return NotImplemented
+    if isinstance(b, Tensor):
+        try:
+            data = cls.compute(a._data, b._data)
+        except ValueError:
+            raise _broadcast_error(a, b) from None
+        out = _make(data, a._backend, a._device)
         if GRAD_ENABLED[0] and (a._requires_grad or b._requires_grad):
+            node = cls.__new__(cls)
+            node.scalar = None
+            if cls.saves:
+                node.save(a, b)
+            if cls.saves_out:
+                node.out = data
             attach(node, (a, b), out)
         return out
-    node.scalar = b
-    out = _make(node.forward(a._data, b, a, None), a._backend, a._device)
+    out = _make(cls.compute(a._data, b), a._backend, a._device)
     if GRAD_ENABLED[0] and a._requires_grad:
+        node = cls.__new__(cls)
+        node.scalar = b
+        if cls.saves:
+            node.save(a)
+        if cls.saves_out:
+            node.out = out._data
         attach(node, (a,), out)
     return out
 
 
-class AddBackward0(Node):
-    def forward(self, x, y, a, b):
+def _broadcast_error(a, b):
+    sa, sb = a._data.shape, b._data.shape
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at non-singleton dimension {i}"
+            )
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
+
+
+class _Binary(Node):
+    """An arithmetic node: ``compute`` maps arrays (or an array and a number) to the result."""
+
+    saves = False  # save the input tensors for backward
+    saves_out = False  # keep the output array for backward
+
+
+def _add(x, y):
+    try:
         return x + y
+    except TypeError:  # the standard has no arithmetic on bools: a sum of bools is their "or"
+        return kernels.namespace(x).logical_or(x, y)
+
+
+def _mul(x, y):
+    try:
+        return x * y
+    except TypeError:  # ... and a product of bools their "and"
+        return kernels.namespace(x).logical_and(x, y)
+
+
+class AddBackward0(_Binary):
+    compute = staticmethod(_add)
 
     def backward(self, grad):
         return grad if self.scalar is not None else (grad, grad)
 
 
-class AddBackwardAlpha(AddBackward0):
-    """``add(a, b, alpha=k)``: b is pre-scaled, so the same node as a plain add."""
-
-
-class SubBackward0(Node):
-    def forward(self, x, y, a, b):
-        return x - y
+class SubBackward0(_Binary):
+    compute = staticmethod(lambda x, y: x - y)
 
     def backward(self, grad):
         return grad if self.scalar is not None else (grad, -grad)
 
 
-class RsubBackward1(Node):
+class RsubBackward1(_Binary):
     """``number - tensor``."""
 
-    def forward(self, x, y, a, b):
-        return y - x
+    compute = staticmethod(lambda x, y: y - x)
 
     def backward(self, grad):
         return -grad
 
 
-class MulBackward0(Node):
-    def forward(self, x, y, a, b):
-        if b is not None:
-            self.save(a, b)
-        return x * y
+class MulBackward0(_Binary):
+    compute = staticmethod(_mul)
+    saves = True
 
     def backward(self, grad):
         if self.scalar is not None:
@@ -75,11 +115,9 @@ class MulBackward0(Node):
         return grad * b, grad * a
 
 
-class DivBackward0(Node):
-    def forward(self, x, y, a, b):
-        if b is not None:
-            self.save(a, b)
-        return x / y
+class DivBackward0(_Binary):
+    compute = staticmethod(lambda x, y: x / y)
+    saves = True
 
     def backward(self, grad):
         if self.scalar is not None:
@@ -91,24 +129,11 @@ class DivBackward0(Node):
         return grad / b, gb
 
 
-class RdivBackward0(Node):
-    """``number / tensor``."""
-
-    def forward(self, x, y, a, b):
-        self.save(a)
-        return y / x
-
-    def backward(self, grad):
-        (a,) = self.saved
-        return -grad * self.scalar / (a * a)
-
-
-class PowBackward0(Node):
+class PowBackward0(_Binary):
     """``tensor ** number``."""
 
-    def forward(self, x, y, a, b):
-        self.save(a)
-        return x**y
+    compute = staticmethod(lambda x, y: x**y)
+    saves = True
 
     def backward(self, grad):
         (a,) = self.saved
@@ -118,13 +143,12 @@ class PowBackward0(Node):
         return grad * p * a ** (p - 1)
 
 
-class PowBackward1(Node):
+class PowBackward1(_Binary):
     """``tensor ** tensor``."""
 
-    def forward(self, x, y, a, b):
-        self.save(a, b)
-        self.out = x**y
-        return self.out
+    compute = staticmethod(lambda x, y: x**y)
+    saves = True
+    saves_out = True
 
     def backward(self, grad):
         a, b = self.saved
@@ -137,93 +161,127 @@ class PowBackward1(Node):
         return ga, gb
 
 
-class RpowBackward0(Node):
+class PowBackward2(_Binary):
     """``number ** tensor``."""
 
-    def forward(self, x, y, a, b):
-        import math
-
-        self.out = y**x
-        self.log_base = math.log(y) if y > 0 else float("nan")
-        return self.out
+    compute = staticmethod(lambda x, y: y**x)
+    saves_out = True
 
     def backward(self, grad):
+        import math
+
         if self.scalar == 0:
             return grad * 0
-        return grad * output_of(self, self.out, grad) * self.log_base
+        log_base = math.log(self.scalar) if self.scalar > 0 else float("nan")
+        return grad * output_of(self, self.out, grad) * log_base
 
 
-def _bool_to_int(a):
-    return a
+RpowBackward0 = PowBackward2
+
+
+class RsubBackward0(_Binary):
+    """``torch.rsub(tensor, tensor)``: ``other - input``."""
+
+    compute = staticmethod(lambda x, y: y - x)
+
+    def backward(self, grad):
+        return -grad, grad
+
+
+def _tensor_first(input, other):
+    """``f(number, tensor)`` as ``f(tensor, tensor)`` (the number as a 0-dim tensor)."""
+    if isinstance(input, Tensor):
+        return input
+    from ._apply import as_tensor_like
+
+    return as_tensor_like(input, other)
 
 
 def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting and type promotion.
+
+    >>> import lanterna as torch
+    >>> torch.add(torch.tensor([1, 2]), 2.5)
+    tensor([3.5000, 4.5000])
+    """
     if alpha != 1:
         other = other * alpha
-    r = _run_binary(AddBackward0, input, other, "add")
-    return _write_out(r, out)
+    return _write_out(_run_binary(AddBackward0, _tensor_first(input, other), other, "add"), out)
+
+
+def _check_bool_sub(input, other):
+    ab = isinstance(input, Tensor) and input.dtype is D.bool_
+    bb = isinstance(other, Tensor) and other.dtype is D.bool_
+    if ab and bb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if ab or bb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if isinstance(input, Tensor) and input.dtype is D.bool_ and isinstance(other, Tensor) and other.dtype is D.bool_:
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-            "`logical_xor()` operator instead."
-        )
+    """``input - alpha * other``."""
+    if (isinstance(input, Tensor) and input.dtype is D.bool_) or (isinstance(other, Tensor) and other.dtype is D.bool_):
+        _check_bool_sub(input, other)
     if alpha != 1:
         other = other * alpha
-    return _write_out(_run_binary(SubBackward0, input, other, "sub"), out)
+    return _write_out(_run_binary(SubBackward0, _tensor_first(input, other), other, "sub"), out)
 
 
 def rsub(input, other, alpha=1):
+    """``other - alpha * input``."""
+    if isinstance(input, Tensor) and input.dtype is D.bool_:
+        _check_bool_sub(input, other)
+    if alpha != 1:
+        input = input * alpha
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
-    return _run_binary(RsubBackward1, input, other * alpha if alpha != 1 else other, "rsub")
+        return _run_binary(RsubBackward0, input, other, "rsub")
+    return _run_binary(RsubBackward1, input, other, "rsub")
 
 
 def mul(input, other, *, out=None):
-    return _write_out(_run_binary(MulBackward0, input, other, "mul"), out)
+    """``input * other``."""
+    return _write_out(_run_binary(MulBackward0, _tensor_first(input, other), other, "mul"), out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    """``input / other``: true division (integers give floats), or rounded with
+    ``rounding_mode='trunc'`` or ``'floor'`` (keeping integer dtypes)."""
+    input = _tensor_first(input, other)
     if rounding_mode is not None:
-        r = floor_divide(input, other) if rounding_mode == "floor" else _trunc_div(input, other)
-        return _write_out(r, out)
-    if isinstance(input, Tensor) and not input.dtype.is_floating_point:
-        if not (isinstance(other, Tensor) and other.dtype.is_floating_point):
-            input = cast(input, D.get_default_dtype())
-    elif not isinstance(input, Tensor) and isinstance(other, Tensor) and not other.dtype.is_floating_point:
-        other = cast(other, D.get_default_dtype())
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                             f"'{rounding_mode}'")
+        cls = DivBackward2 if rounding_mode == "floor" else _DivTrunc
+        return _write_out(_run_binary(cls, input, other, "div"), out)
+    if not input.dtype.is_floating_point and not (isinstance(other, Tensor) and other.dtype.is_floating_point):
+        input = cast(input, D.get_default_dtype())
     return _write_out(_run_binary(DivBackward0, input, other, "div"), out)
 
 
-def _trunc_div(a, b):
-    q = div(a, b)
-    if isinstance(a, Tensor) and not a.dtype.is_floating_point and not (isinstance(b, Tensor) and b.dtype.is_floating_point) and not isinstance(b, float):
-        return q.trunc().to(a.dtype)
-    return q.trunc()
-
-
 def rdiv(x, number):
-    if not x.dtype.is_floating_point:
-        x = cast(x, D.get_default_dtype())
-    return _run_binary(RdivBackward0, x, number, "div")
+    """``number / x``, as PyTorch computes it: ``x.reciprocal() * number``."""
+    return x.reciprocal() * number
 
 
 def pow(input, exponent):
+    """``input ** exponent`` (either may be a number)."""
+    if not isinstance(input, Tensor):
+        return rpow(exponent, input)
     if isinstance(exponent, Tensor):
-        if not isinstance(input, Tensor):
-            return _run_binary(RpowBackward0, exponent, input, "pow") if not isinstance(exponent, bool) else None
         return _run_binary(PowBackward1, input, exponent, "pow")
-    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and not input.dtype.is_floating_point:
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 \
+            and not input.dtype.is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return _run_binary(PowBackward0, input, exponent, "pow")
 
 
 def rpow(x, number):
+    """``number ** x``."""
     if not x.dtype.is_floating_point and isinstance(number, float):
         x = cast(x, D.get_default_dtype())
-    return _run_binary(RpowBackward0, x, number, "pow")
+    return _run_binary(PowBackward2, x, number, "pow")
 
 
 def _write_out(result, out):
@@ -258,54 +316,124 @@ def cast(a, dtype):
     return apply(ToCopyBackward0, a, dtype=dtype)
 
 
-# ---- floor division and remainder (not differentiable w.r.t. the divisor in a useful way) --
-class FloorDivide(Node):
-    def forward(self, x, y, a, b):
-        xp = a._backend.xp
-        return xp.floor_divide(x, y)
+# ---- rounding division and remainder -------------------------------------------------------
+def _check_int_divisor(x, y):
+    """Integer division by zero raises in PyTorch (NumPy would return 0 with a warning)."""
+    if kernels.is_integral(x) and (y == 0 if isinstance(y, (int, float)) else bool(kernels.namespace(y).any(y == 0))):
+        raise RuntimeError("ZeroDivisionError")
+
+
+class _NotImplementedGrad(_Binary):
+    """An op PyTorch records but cannot differentiate: its backward raises, naming the op."""
+
+    op = "floor_divide"
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
 
     def backward(self, grad):
-        return (grad * 0,) if self.scalar is not None else (grad * 0, grad * 0)
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+def _floor_div(x, y):
+    _check_int_divisor(x, y)
+    return x // y
+
+
+def _trunc_div(x, y):
+    if kernels.is_integral(x):
+        _check_int_divisor(x, y)
+        # the floor quotient, moved towards zero where the signs differ and the division is inexact
+        return x // y + kernels.namespace(x).astype((x % y != 0) & ((x < 0) != (y < 0)), x.dtype)
+    return kernels.namespace(x).trunc(x / y)
+
+
+class FloorDivide(_NotImplementedGrad):
+    compute = staticmethod(_floor_div)
 
 
 def floor_divide(input, other):
-    r = _run_binary(FloorDivide, input, other, "floor_divide")
-    return r.detach() if r is not NotImplemented else r
+    """``input // other``: the quotient rounded down (Python's semantics)."""
+    return _run_binary(FloorDivide, _tensor_first(input, other), other, "floor_divide")
 
 
-class RemainderBackward0(Node):
-    def forward(self, x, y, a, b):
-        if b is not None:
-            self.save(a, b)
-        return a._backend.xp.remainder(x, y)
+class DivBackward2(_Binary):
+    """``div(rounding_mode='floor')``: piecewise constant, so the gradients are zero."""
+
+    compute = staticmethod(_floor_div)
 
     def backward(self, grad):
-        if self.scalar is not None:
-            return grad
+        return grad * 0 if self.scalar is not None else (grad * 0, grad * 0)
+
+
+class _DivTrunc(DivBackward2):
+    """``div(rounding_mode='trunc')``."""
+
+    compute = staticmethod(_trunc_div)
+
+    def name(self):
+        return "DivBackward2"
+
+
+def _remainder(x, y):
+    _check_int_divisor(x, y)
+    return x % y
+
+
+class RemainderBackward0(_Binary):
+    """``tensor % number``."""
+
+    compute = staticmethod(_remainder)
+
+    def backward(self, grad):
+        return grad
+
+
+class RemainderBackward1(_Binary):
+    """``tensor % tensor``."""
+
+    compute = staticmethod(_remainder)
+    saves = True
+
+    def backward(self, grad):
         a, b = self.saved
         return grad, -grad * a.div(b, rounding_mode="floor")
 
 
+class _RemainderScalarFirst(_NotImplementedGrad):
+    op = "remainder"
+    compute = staticmethod(_remainder)
+
+
 def remainder(input, other):
+    """``input % other``: the remainder has the divisor's sign (Python's semantics)."""
     if not isinstance(input, Tensor):
-        from ._apply import as_tensor_like
+        return _run_binary(_RemainderScalarFirst, _tensor_first(input, other), other, "remainder")
+    cls = RemainderBackward1 if isinstance(other, Tensor) else RemainderBackward0
+    return _run_binary(cls, input, other, "remainder")
 
-        input = as_tensor_like(input, other)
-    return _run_binary(RemainderBackward0, input, other, "remainder")
 
+class FmodBackward0(_Binary):
+    """``fmod(tensor, number)``: the remainder has the dividend's sign (C's semantics)."""
 
-class FmodBackward0(Node):
-    def forward(self, x, y, a, b):
-        if b is not None:
-            self.save(a, b)
-        return a._backend.xp.fmod(x, y)
+    @staticmethod
+    def compute(x, y):
+        _check_int_divisor(x, y)
+        return kernels.fmod(x, y)
 
     def backward(self, grad):
-        if self.scalar is not None:
-            return grad
+        return grad
+
+
+class FmodBackward1(FmodBackward0):
+    saves = True
+
+    def backward(self, grad):
         a, b = self.saved
         return grad, -grad * a.div(b, rounding_mode="trunc")
 
 
 def fmod(input, other):
-    return _run_binary(FmodBackward0, input, other, "fmod")
+    """C-style remainder: ``input - trunc(input / other) * other``."""
+    cls = FmodBackward1 if isinstance(other, Tensor) else FmodBackward0
+    return _run_binary(cls, input, other, "fmod")

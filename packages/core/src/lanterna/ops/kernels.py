@@ -22,19 +22,124 @@ def kernel(backend, name):
     return fn if fn is not None else DEFAULTS[name]
 
 
+# ---- host round trips: the portable default for arrays that are not NumPy's -----------------
+def to_host(a):
+    """A device array's contents as a NumPy array, through DLPack (the standard's interchange
+    protocol; works for host-resident libraries). Other arguments pass through."""
+    if isinstance(a, np.ndarray) or not hasattr(a, "__dlpack__"):
+        return a
+    try:
+        return np.from_dlpack(a)
+    except (BufferError, RuntimeError, TypeError, ValueError) as exc:
+        raise NotImplementedError(
+            f"cannot bring a {type(a).__name__} to host memory ({exc}); the backend must register its "
+            "own implementation of this named kernel"
+        ) from None
+
+
+def from_host(h, like):
+    """NumPy array ``h`` as an array of ``like``'s library, on ``like``'s device."""
+    xp = like.__array_namespace__()
+    return xp.asarray(h, device=like.device)
+
+
+def _host_index(index):
+    return tuple(to_host(i) for i in index) if isinstance(index, tuple) else to_host(index)
+
+
+def _on_host_inplace(np_fn, out, index, values):
+    """Run in-place NumPy kernel ``np_fn(h, index, values)`` on a host copy of ``out`` and write
+    the result back (one standard ``out[...] = ...`` assignment)."""
+    h = np.array(to_host(out))
+    np_fn(h, _host_index(index), to_host(values))
+    out[...] = from_host(h, out)
+
+
+def _setitem(h, index, values):
+    h[index] = values
+
+
+# ---- indexing the standard lacks: scatter-add, fancy get/set ---------------------------------
 @default_kernel
 def index_add(out, index, values):
     """``out[index] += values`` where repeated indices accumulate (scatter-add), in place."""
     if isinstance(out, np.ndarray):
         np.add.at(out, index, values)
-        return
-    # portable fallback through host memory for backends without a scatter-add
-    raise NotImplementedError("index_add kernel: register one for this backend")
+    else:
+        _on_host_inplace(np.add.at, out, index, values)
+
+
+@default_kernel
+def index_mul(out, index, values):
+    """``out[index] *= values`` where repeated indices multiply, in place."""
+    if isinstance(out, np.ndarray):
+        np.multiply.at(out, index, values)
+    else:
+        _on_host_inplace(np.multiply.at, out, index, values)
+
+
+@default_kernel
+def index_get(x, index):
+    """``x[index]`` for an advanced (NumPy-style) index: integer arrays, lists and boolean masks
+    mixed with slices. The standard specifies only a subset of these."""
+    if isinstance(x, np.ndarray):
+        return x[index]
+    return from_host(np.ascontiguousarray(to_host(x)[_host_index(index)]), x)
+
+
+@default_kernel
+def index_set(out, index, values):
+    """``out[index] = values`` for an advanced index, in place (the standard has no fancy
+    ``__setitem__``)."""
+    if isinstance(out, np.ndarray):
+        out[index] = values
+    else:
+        _on_host_inplace(_setitem, out, index, values)
+
+
+# ---- for code that holds arrays but not their backend (the elementwise ``compute`` functions)
+def namespace(x):
+    """The Array API namespace of array ``x``; NumPy for arrays that do not say (NumPy's ufuncs
+    dispatch to CuPy arrays through ``__array_ufunc__``)."""
+    ns = getattr(x, "__array_namespace__", None)
+    return np if ns is None else ns()
+
+
+def is_integral(x):
+    """Whether array ``x`` holds integers or bools."""
+    kind = getattr(x.dtype, "kind", None)  # NumPy's and CuPy's dtypes
+    if kind is not None:
+        return kind in "iub"
+    return namespace(x).isdtype(x.dtype, ("integral", "bool"))
+
+
+def fmod(x, y):
+    """C's ``fmod`` (the remainder takes the dividend's sign). The standard has only
+    ``remainder`` (the divisor's sign): adjust it where the signs differ."""
+    if isinstance(x, np.ndarray):
+        return np.fmod(x, y)
+    xp = namespace(x)
+    r = xp.remainder(x, y)
+    return xp.where((r != 0) & ((r < 0) != (x < 0)), r - y, r)
+
+
+# ---- functions the standard lacks ------------------------------------------------------------
+@default_kernel
+def erf(x):
+    """The error function (not in the standard): correctly rounded through the C library."""
+    from . import special
+
+    if isinstance(x, np.ndarray):
+        return special.erf(np, x)
+    h = to_host(x)
+    return from_host(special.erf(np, np.asarray(h)), x)
 
 
 @default_kernel
 def im2col(x, kh, kw, stride, padding, dilation):
     """Unfold (N, C, H, W) into (N, C, kh, kw, OH, OW) windows with a strided view (no copy)."""
+    if not isinstance(x, np.ndarray):
+        return _im2col_portable(x, kh, kw, stride, padding, dilation)
     sh, sw = stride
     ph, pw = padding
     dh, dw = dilation
@@ -56,10 +161,33 @@ def col2im(cols, x_shape, kh, kw, stride, padding, dilation):
     sh, sw = stride
     ph, pw = padding
     dh, dw = dilation
-    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    if isinstance(cols, np.ndarray):
+        out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    else:
+        xp = cols.__array_namespace__()
+        out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype, device=cols.device)
     oh, ow = cols.shape[4], cols.shape[5]
     for i in range(kh):
         for j in range(kw):
             hi, wj = i * dh, j * dw
             out[:, :, hi:hi + sh * (oh - 1) + 1:sh, wj:wj + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
     return out[:, :, ph:ph + h, pw:pw + w] if (ph or pw) else out
+
+
+def _im2col_portable(x, kh, kw, stride, padding, dilation):
+    """im2col with the standard alone: zero padding by assignment, one strided slice per kernel
+    offset, stacked (a copy, where NumPy's version is a view)."""
+    xp = x.__array_namespace__()
+    sh, sw = stride
+    ph, pw = padding
+    dh, dw = dilation
+    n, c, h, w = x.shape
+    if ph or pw:
+        padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype, device=x.device)
+        padded[:, :, ph:ph + h, pw:pw + w] = x
+        x, h, w = padded, h + 2 * ph, w + 2 * pw
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (w - dw * (kw - 1) - 1) // sw + 1
+    cols = [x[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+            for i in range(kh) for j in range(kw)]
+    return xp.reshape(xp.stack(cols, axis=2), (n, c, kh, kw, oh, ow))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
-from ._apply import Node, attach, check_same_device
+from ._apply import Node, apply, attach, check_same_device
 
 _make = Tensor._make
 
@@ -68,8 +68,23 @@ def _operands(a, b, name):
         raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(b).__name__}")
     check_same_device(a, b, name)
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {D.cpp_name(a.dtype)} != "
+                           f"{D.cpp_name(b.dtype)}")
     return a, b
+
+
+def _blas(x, xp):
+    """BLAS needs real strides: a broadcast (zero-stride) operand, e.g. the gradient of a sum,
+    would send NumPy's matmul down its slow non-BLAS loop, so copy it first."""
+    strides = getattr(x, "strides", None)
+    if strides and 0 in strides and x.size > 1:
+        return xp.asarray(x, copy=True)
+    return x
+
+
+def _matmul(a, b):
+    xp = a._backend.xp
+    return xp.matmul(_blas(a._data, xp), _blas(b._data, xp))
 
 
 def _finish(cls, a, b, data):
@@ -103,9 +118,35 @@ def matmul(input, other):
             f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape[-2:] if da > 1 else (1, ka))} and "
             f"{_shape_str(b.shape[-2:] if db > 1 else (kb, 1))})"
         )
-    data = a._backend.xp.matmul(a._data, b._data)
-    cls = MmBackward0 if da == 2 and db == 2 else (DotBackward0 if da == 1 and db == 1 else MatmulBackward0)
-    return _finish(cls, a, b, data)
+    data = _matmul(a, b)
+    return _finish(_matmul_node(da, db), a, b, data)
+
+
+def _matmul_node(da, db):
+    """PyTorch decomposes matmul by the operands' dims; the output's grad_fn names the last step."""
+    if da == 2 and db == 2:
+        return MmBackward0
+    if da == 1 and db == 1:
+        return DotBackward0
+    if da == 2 and db == 1:
+        return MvBackward0
+    if da == 1 and db == 2:
+        return SqueezeBackward4
+    if da == 2:
+        return CloneBackward0
+    return UnsafeViewBackward0
+
+
+class SqueezeBackward4(MatmulBackward0):
+    pass
+
+
+class CloneBackward0(MatmulBackward0):
+    pass
+
+
+class UnsafeViewBackward0(MatmulBackward0):
+    pass
 
 
 def mm(input, mat2):
@@ -118,7 +159,7 @@ def mm(input, mat2):
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})"
         )
-    return _finish(MmBackward0, a, b, a._backend.xp.matmul(a._data, b._data))
+    return _finish(MmBackward0, a, b, _matmul(a, b))
 
 
 def bmm(input, mat2):
@@ -156,95 +197,250 @@ def dot(input, other):
     return _finish(DotBackward0, a, b, a._backend.xp.matmul(a._data, b._data))
 
 
-inner = dot
+
+def vdot(input, other):
+    """Dot product of two 1-D tensors."""
+    return _renamed(dot(input, other), "VdotBackward0")
+
+
+def _renamed(t, name):
+    if t.grad_fn is not None:
+        t.grad_fn.name = lambda: name
+    return t
+
+
+def inner(input, other):
+    """Sum over the last dims of ``input`` and ``other`` (a dot product for 1-D tensors)."""
+    if input.dim() == 0 or other.dim() == 0:
+        return input * other
+    return tensordot(input, other, ([-1], [-1]))
 
 
 def outer(input, vec2):
+    """Outer product of two vectors."""
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
 ger = outer
 
 
+class AddmmBackward0(Node):
+    """``beta * input + alpha * (mat1 @ mat2)`` (bias plus matmul, as ``nn.Linear``)."""
+
+    def forward(self, c, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        prod = xp.matmul(_blas(a._data, xp), _blas(b._data, xp))
+        if self.alpha != 1:
+            prod = prod * self.alpha
+        return prod + (c._data * self.beta if self.beta != 1 else c._data)
+
+    def backward(self, grad):
+        a, b = self.saved
+        g = grad * self.alpha if self.alpha != 1 else grad
+        return grad * self.beta if self.beta != 1 else grad, self.mm(g, b, True), self.mm(a, g, False)
+
+    def mm(self, x, y, first):
+        return x.mm(y.t()) if first else x.t().mm(y)
+
+
+class AddmvBackward0(AddmmBackward0):
+    def mm(self, x, y, first):
+        return x.unsqueeze(-1) * y if first else x.t().mv(y)
+
+
+class BaddbmmBackward0(AddmmBackward0):
+    def mm(self, x, y, first):
+        return x.bmm(y.transpose(1, 2)) if first else x.transpose(1, 2).bmm(y)
+
+
+class AddbmmBackward0(AddmmBackward0):
+    def forward(self, c, a, b):
+        self.save(a, b)
+        prod = a._backend.xp.sum(a._backend.xp.matmul(a._data, b._data), axis=0)
+        return prod * self.alpha + c._data * self.beta
+
+    def backward(self, grad):
+        a, b = self.saved
+        g = (grad * self.alpha).unsqueeze(0).expand(a.shape[0], *grad.shape)
+        return grad * self.beta, g.bmm(b.transpose(1, 2)), a.transpose(1, 2).bmm(g)
+
+
+class AddrBackward0(AddmmBackward0):
+    def forward(self, c, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        return c._data * self.beta + self.alpha * (xp.reshape(a._data, (-1, 1)) * xp.reshape(b._data, (1, -1)))
+
+    def backward(self, grad):
+        a, b = self.saved
+        g = grad * self.alpha
+        return grad * self.beta, g.mv(b), g.t().mv(a)
+
+
+def _addmm_like(cls, name, input, m1, m2, beta, alpha, check):
+    m1, m2 = _operands(m1, m2, name)
+    check(m1, m2)
+    if not isinstance(input, Tensor):
+        from ._apply import as_tensor_like
+
+        input = as_tensor_like(input, m1, m1.dtype)
+    out_shape = _product_shape(cls, m1, m2)
+    import numpy as np
+
+    try:
+        np.broadcast_shapes(tuple(input.shape), out_shape)
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match the existing size "
+                           f"({input.shape[-1]}) at non-singleton dimension {input.dim() - 1}.  Target sizes: "
+                           f"{list(out_shape)}.  Tensor sizes: {list(input.shape)}") from None
+    return apply(cls, input.to(m1.dtype), m1, m2, beta=beta, alpha=alpha)
+
+
+def _product_shape(cls, m1, m2):
+    if cls is AddmvBackward0:
+        return (m1.shape[0],)
+    if cls is BaddbmmBackward0:
+        return (m1.shape[0], m1.shape[1], m2.shape[2])
+    if cls is AddbmmBackward0:
+        return (m1.shape[1], m2.shape[2])
+    if cls is AddrBackward0:
+        return (m1.shape[0], m2.shape[0])
+    return (m1.shape[0], m2.shape[1])
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    prod = mm(mat1, mat2)
-    if alpha != 1:
-        prod = prod * alpha
-    return prod + (input * beta if beta != 1 else input)
-
-
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    prod = bmm(batch1, batch2)
-    return prod * alpha + input * beta
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    return _addmm_like(AddmmBackward0, "addmm", input, mat1, mat2, beta, alpha, _check_mm)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    return mv(mat, vec) * alpha + input * beta
+    """``beta * input + alpha * (mat @ vec)``."""
+    return _addmm_like(AddmvBackward0, "addmv", input, mat, vec, beta, alpha, _check_mv)
 
 
-def einsum(equation, *operands):
-    """Einstein summation, composed from permute/reshape/matmul-free broadcasting products.
-
-    Differentiable through the ops it is built from; the forward uses the backend's einsum
-    when no gradient is needed.
-    """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    needs_grad = GRAD_ENABLED[0] and any(o._requires_grad for o in operands)
-    xp = operands[0]._backend.xp
-    if not needs_grad and hasattr(xp, "einsum"):
-        return _make(xp.einsum(equation, *[o._data for o in operands], optimize=len(operands) > 2) if xp.__name__ == "numpy" else xp.einsum(equation, *[o._data for o in operands]),
-                     operands[0]._backend, operands[0]._device)
-    return _einsum_graph(equation, operands)
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (batch1 @ batch2)`` per batch."""
+    return _addmm_like(BaddbmmBackward0, "baddbmm", input, batch1, batch2, beta, alpha, _check_bmm)
 
 
-def _einsum_graph(equation, operands):
-    eq = equation.replace(" ", "")
-    if "->" in eq:
-        lhs, out = eq.split("->")
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
+    return _addmm_like(AddbmmBackward0, "addbmm", input, batch1, batch2, beta, alpha, _check_bmm)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    return _addmm_like(AddrBackward0, "addr", input, vec1, vec2, beta, alpha, lambda a, b: None)
+
+
+def _check_mm(a, b):
+    if a._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})")
+
+
+def _check_mv(a, b):
+    if a._data.ndim != 2 or b._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {b.dim()}")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), vec ({b.shape[0]})")
+
+
+def _check_bmm(a, b):
+    if a._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
+                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract ``dims`` (a count, or two lists of dims) of ``a`` and ``b``."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da = list(range(a.dim() - dims, a.dim()))
+        db = list(range(dims))
+    elif isinstance(dims, Tensor):
+        return tensordot(a, b, dims.tolist() if dims.dim() else int(dims))
     else:
-        lhs = eq
-        letters = [c for c in lhs.replace(",", "")]
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    terms = lhs.split(",")
-    if "..." in eq:
-        raise NotImplementedError("einsum with '...' is supported only without autograd")
-    all_letters = []
-    for term in terms:
-        for c in term:
-            if c not in all_letters:
-                all_letters.append(c)
-    sizes = {}
-    for term, op in zip(terms, operands):
-        for c, s in zip(term, op.shape):
-            sizes[c] = max(sizes.get(c, 1), s)
-    # bring each operand to the layout of all_letters by diagonal-free broadcasting
-    prod = None
-    for term, op in zip(terms, operands):
-        if len(set(term)) != len(term):
-            raise NotImplementedError("einsum with repeated indices in one operand (diagonals)")
-        perm = sorted(range(len(term)), key=lambda i: all_letters.index(term[i]))
-        x = op.permute(perm) if perm != list(range(len(term))) else op
-        present = [term[i] for i in perm]
-        shape = [sizes[c] if c in present else 1 for c in all_letters]
-        shape = [op.shape[term.index(c)] if c in present else 1 for c in all_letters]
-        x = x.reshape(shape)
-        prod = x if prod is None else prod * x
-    summed = tuple(i for i, c in enumerate(all_letters) if c not in out)
-    r = prod.sum(dim=summed) if summed else prod
-    kept = [c for c in all_letters if c in out]
-    perm = [kept.index(c) for c in out]
-    return r.permute(perm) if perm != list(range(len(perm))) else r
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da = [d % a.dim() for d in da]
+    db = [d % b.dim() for d in db]
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} "
+                               f"and second has size {b.shape[y]} in dim {y}")
+    keep_a = [d for d in range(a.dim()) if d not in da]
+    keep_b = [d for d in range(b.dim()) if d not in db]
+    k = 1
+    for d in da:
+        k *= a.shape[d]
+    am = a.permute(keep_a + da).reshape(-1, k)
+    bm = b.permute(db + keep_b).reshape(k, -1)
+    return am.mm(bm).view([a.shape[d] for d in keep_a] + [b.shape[d] for d in keep_b])
+
+
+def kron(input, other):
+    """Kronecker product."""
+    nd = max(input.dim(), other.dim())
+    a = input.reshape((1,) * (nd - input.dim()) + tuple(input.shape))
+    b = other.reshape((1,) * (nd - other.dim()) + tuple(other.shape))
+    inter = []
+    for i in range(nd):
+        inter += [a.shape[i], 1]
+    a = a.reshape(inter)
+    inter = []
+    for i in range(nd):
+        inter += [1, b.shape[i]]
+    b = b.reshape(inter)
+    return (a * b).reshape([a.shape[2 * i] * b.shape[2 * i + 1] for i in range(nd)])
+
+
+class LinalgCrossBackward0(Node):
+    def forward(self, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        import numpy as np
+
+        return xp.asarray(np.cross(a._data, b._data, axis=self.dim))
+
+    def backward(self, grad):
+        a, b = self.saved
+        return b.cross(grad, dim=self.dim), grad.cross(a, dim=self.dim)
 
 
 def cross(input, other, dim=None):
+    """Cross product of 3-vectors along ``dim`` (the first dim of size 3 by default)."""
+    a, b = _binary_same(input, other)
     if dim is None:
-        dim = next(i for i, s in enumerate(input.shape) if s == 3)
-    a0, a1, a2 = input.unbind(dim)
-    b0, b1, b2 = other.unbind(dim)
-    from .shape import stack
+        dim = next((i for i, s in enumerate(a.shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    d = dim % a.dim()
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} and {b.shape[d]}")
+    return apply(LinalgCrossBackward0, *_broadcast(a, b), dim=d)
 
-    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
+
+def _binary_same(a, b):
+    from .pointwise import promote
+
+    return promote(a, b)
+
+
+def _broadcast(a, b):
+    if a.shape == b.shape:
+        return a, b
+    from .shape import broadcast_tensors
+
+    return broadcast_tensors(a, b)
 
 
 def result_float(t):

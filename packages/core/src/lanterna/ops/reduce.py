@@ -1,34 +1,36 @@
-"""Reductions over dims (int, tuple, negative) with ``keepdim``."""
+"""Reductions over dims (int, tuple, negative) with ``keepdim``: sum, mean, prod, max/min ...
+
+Statistics (var, std, norm, logsumexp) and scans (cumsum ...) are in ``stats.py``.
+"""
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from . import return_types
 from ._apply import Node, apply, output_of
 from .elementwise import cast
 
 _make = Tensor._make
-ValuesIndices = namedtuple("return_types", ["values", "indices"])
 
 
-def _norm_dims(dim, ndim):
-    """``dim`` as a sorted tuple of non-negative axes; None means all."""
+def norm_dims(dim, ndim):
+    """``dim`` as a sorted tuple of non-negative axes; None (or an empty list) means all."""
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
         axes = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
-        if len(set(axes)) != len(axes):
-            raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+        for i in range(1, len(axes)):
+            if axes[i] == axes[i - 1]:
+                raise RuntimeError(f"dim {axes[i]} appears multiple times in the list of dims")
         return axes if ndim else ()
     return (_wrap_dim(dim, ndim),) if ndim else ()
 
 
-def _expand_back(grad, shape, axes, keepdim):
-    """Broadcast a reduced gradient back to the input's shape."""
+def expand_back(grad, shape, axes, keepdim):
+    """Broadcast a reduced gradient back to the input's ``shape``."""
     if axes is None:
         return grad.reshape([1] * len(shape)).expand(shape) if shape else grad.reshape(())
     if not keepdim and axes:
@@ -39,40 +41,92 @@ def _expand_back(grad, shape, axes, keepdim):
     return grad.expand(shape)
 
 
+def _prod(it):
+    p = 1
+    for v in it:
+        p *= v
+    return p
+
+
+def _count(shape, axes):
+    return _prod(shape) if axes is None else _prod(shape[i] for i in axes)
+
+
+def legacy_scalar_name(d):
+    """PyTorch's C++ scalar type names, used in its error messages (``Long``, ``Float`` ...)."""
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}[d.name]
+
+
+_legacy_scalar_name = legacy_scalar_name
+
+
+# ---- sum / mean / prod ---------------------------------------------------------------------
 class SumBackward0(Node):
     def forward(self, a):
         self.shape = a._data.shape
-        xp = a._backend.xp
-        return xp.sum(a._data, axis=self.axes, keepdims=self.keepdim, dtype=self.out_dtype)
+        return a._backend.xp.sum(a._data, axis=self.axes, keepdims=self.keepdim, dtype=self.out_dtype)
 
     def backward(self, grad):
-        return _expand_back(grad, self.shape, self.axes, self.keepdim)
+        return expand_back(grad, self.shape, self.axes, self.keepdim)
 
 
 class SumBackward1(SumBackward0):
     pass
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
-    axes = _norm_dims(dim, input._data.ndim)
+def _int_accumulator(input, dtype):
+    """Integer and bool sums accumulate in int64, as in PyTorch."""
     if dtype is not None:
         input = cast(input, dtype)
-    out_dtype = None
-    if not input.dtype.is_floating_point:
-        out_dtype = input._backend.dtype(D.int64)
+    if input.dtype is D.bool_:  # the standard does not sum or multiply bools
+        input = cast(input, D.int64)
+    return input, None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum of all elements, or over ``dim`` (an int or a tuple).
+
+    >>> import lanterna as torch
+    >>> torch.tensor([[1, 2], [3, 4]]).sum(0)
+    tensor([4, 6])
+    """
+    input, out_dtype = _int_accumulator(input, dtype)
+    axes = norm_dims(dim, input._data.ndim)
     cls = SumBackward0 if dim is None else SumBackward1
     return apply(cls, input, axes=axes, keepdim=keepdim, out_dtype=out_dtype)
+
+
+class NansumBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        self.shape = a._data.shape
+        xp = a._backend.xp
+        x = a._data
+        if a.dtype.is_floating_point:
+            x = xp.where(xp.isnan(x), xp.zeros((), dtype=x.dtype), x)
+        return xp.sum(x, axis=self.axes, keepdims=self.keepdim, dtype=self.out_dtype)
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return expand_back(grad, self.shape, self.axes, self.keepdim) * a.isnan().logical_not()
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum treating NaN as zero."""
+    input, out_dtype = _int_accumulator(input, dtype)
+    return apply(NansumBackward0, input, axes=norm_dims(dim, input._data.ndim), keepdim=keepdim,
+                 out_dtype=out_dtype)
 
 
 class MeanBackward0(Node):
     def forward(self, a):
         self.shape = a._data.shape
-        x = a._data
-        self.count = x.size if self.axes is None else _prod(x.shape[i] for i in self.axes)
-        return a._backend.xp.mean(x, axis=self.axes, keepdims=self.keepdim)
+        self.count = _count(self.shape, self.axes)
+        return a._backend.xp.mean(a._data, axis=self.axes, keepdims=self.keepdim)
 
     def backward(self, grad):
-        return _expand_back(grad / self.count, self.shape, self.axes, self.keepdim)
+        return expand_back(grad / self.count, self.shape, self.axes, self.keepdim)
 
 
 class MeanBackward1(MeanBackward0):
@@ -80,27 +134,24 @@ class MeanBackward1(MeanBackward0):
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of all elements or over ``dim``; integer inputs need ``dtype=`` (as in PyTorch)."""
     if dtype is not None:
         input = cast(input, dtype)
     if not input.dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_legacy_scalar_name(input.dtype)}"
+            f"complex dtype. Got: {legacy_scalar_name(input.dtype)}"
         )
-    axes = _norm_dims(dim, input._data.ndim)
+    axes = norm_dims(dim, input._data.ndim)
     return apply(MeanBackward0 if dim is None else MeanBackward1, input, axes=axes, keepdim=keepdim)
 
 
-def _legacy_scalar_name(d):
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}[d.name]
-
-
-def _prod(it):
-    p = 1
-    for v in it:
-        p *= v
-    return p
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over the elements that are not NaN."""
+    if dtype is not None:
+        input = cast(input, dtype)
+    count = input.isnan().logical_not().sum(dim=dim, keepdim=keepdim)
+    return nansum(input, dim, keepdim) / count
 
 
 class ProdBackward0(Node):
@@ -111,81 +162,66 @@ class ProdBackward0(Node):
 
     def backward(self, grad):
         (a,) = self.saved
-        axes = self.axes
-        # product of the others: out / a where a != 0; recompute the exact product where a == 0
-        out = output_of(self, self.out, a)
-        g = _expand_back(grad * out, a.shape, axes, self.keepdim)
-        zero = a == 0
-        if not bool(zero.any()):
-            return g / a
-        # rare path: gradients at zeros via a product with the element removed
-        safe = a.masked_fill(zero, 1)
-        prod_safe = _expand_back(
-            prod(safe, dim=axes, keepdim=True) if axes is not None else prod(safe).reshape([1] * a.dim()),
-            a.shape, axes, True)
-        nzeros = _expand_back(zero.sum(dim=axes, keepdim=True) if axes is not None else zero.sum().reshape([1] * a.dim()),
-                              a.shape, axes, True)
-        gexp = _expand_back(grad, a.shape, axes, self.keepdim)
-        return D_where(zero & (nzeros == 1), gexp * prod_safe, D_where(zero, gexp * 0, g / safe))
+        if self.axes is None:
+            flat = a.reshape(-1)
+            return (others_product(flat, 0) * grad).reshape(a.shape) if a.dim() else grad
+        (axis,) = self.axes
+        g = grad if self.keepdim else grad.unsqueeze(axis)
+        return others_product(a, axis) * g
 
 
-def D_where(c, x, y):
-    from .shape import where
+class ProdBackward1(ProdBackward0):
+    pass
 
-    return where(c, x, y)
+
+def others_product(a, dim):
+    """For each element, the product of the other elements along ``dim`` (zeros handled)."""
+    if not bool((a == 0).any()):
+        return a.prod(dim, keepdim=True) / a
+    n = a.shape[dim]
+    ones = a.new_ones([1 if i == dim else s for i, s in enumerate(a.shape)])
+    left = cat_((ones, a.narrow(dim, 0, n - 1)), dim).cumprod(dim)
+    right = cat_((a.narrow(dim, 1, n - 1), ones), dim).flip(dim).cumprod(dim).flip(dim)
+    return left * right
+
+
+def cat_(tensors, dim):
+    from .joining import cat
+
+    return cat(tensors, dim)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None:
-        input = cast(input, dtype)
-    out_dtype = None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
-    axes = None if dim is None else _norm_dims(dim, input._data.ndim)
-    return apply(ProdBackward0, input, axes=axes, keepdim=keepdim, out_dtype=out_dtype)
+    """Product of all elements, or along one ``dim``."""
+    input, out_dtype = _int_accumulator(input, dtype)
+    if dim is None:
+        return apply(ProdBackward0, input, axes=None, keepdim=False, out_dtype=out_dtype)
+    return apply(ProdBackward1, input, axes=norm_dims(dim, input._data.ndim), keepdim=keepdim, out_dtype=out_dtype)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    if isinstance(dim, bool):  # var(input, unbiased)
-        unbiased, dim = dim, None
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    axes = _norm_dims(dim, input._data.ndim)
-    n = input.numel() if axes is None else _prod(input.shape[i] for i in axes)
-    mu = input.mean(dim=axes if axes is not None else None, keepdim=True) if axes is not None else input.mean()
-    diff = input - mu
-    sq = (diff * diff).sum(dim=axes, keepdim=keepdim) if axes is not None else (diff * diff).sum()
-    return sq / max(n - correction, 0) if n - correction > 0 else sq / 0.0
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
-
-
+# ---- max / min -------------------------------------------------------------------------------
 class AmaxBackward0(Node):
-    """max/min over dims: the gradient is shared evenly among tied extrema (as PyTorch's amax)."""
+    """amax/amin (and max()/min() without dim): the gradient is shared evenly among ties."""
+
+    is_max = True
 
     def forward(self, a):
         self.save(a)
         xp = a._backend.xp
-        fn = xp.max if self.is_max else xp.min
-        if a._data.size == 0:
-            raise IndexError(f"{'max' if self.is_max else 'min'}(): Expected reduction dim to be specified for input.numel() == 0.")
-        self.out = fn(a._data, axis=self.axes, keepdims=self.keepdim)
+        self.out = (xp.max if self.is_max else xp.min)(a._data, axis=self.axes, keepdims=self.keepdim)
         return self.out
 
     def backward(self, grad):
         (a,) = self.saved
-        out = _expand_back(output_of(self, self.out, a).detach(), a.shape, self.axes, self.keepdim)
-        mask = (a == out).to(grad.dtype)
+        out = expand_back(output_of(self, self.out, a).detach(), a.shape, self.axes, self.keepdim)
+        mask = (a == out) | (out.isnan() & a.isnan())
+        mask = mask.to(grad.dtype)
         count = mask.sum(dim=self.axes, keepdim=True) if self.axes is not None else mask.sum()
-        return _expand_back(grad, a.shape, self.axes, self.keepdim) * mask / count
+        return expand_back(grad, a.shape, self.axes, self.keepdim) * mask / count
+
+
+class AminBackward0(AmaxBackward0):
+    is_max = False
 
 
 class MaxBackward1(AmaxBackward0):
@@ -193,35 +229,48 @@ class MaxBackward1(AmaxBackward0):
 
 
 class MinBackward1(AmaxBackward0):
-    pass
+    is_max = False
+
+
+def _check_nonempty(input, name, axes=None):
+    if input._data.size == 0:
+        if axes is None:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for ax in axes:
+            if input._data.shape[ax] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
 
 
 def amax(input, dim=(), keepdim=False):
-    axes = _norm_dims(dim, input._data.ndim) if dim != () else None
-    return apply(AmaxBackward0, input, axes=axes, keepdim=keepdim, is_max=True)
-
-
-class AminBackward0(AmaxBackward0):
-    pass
+    """Maximum over ``dim`` (all dims by default); ties share the gradient."""
+    axes = norm_dims(dim, input._data.ndim)
+    _check_nonempty(input, "amax", axes)
+    return apply(AmaxBackward0, input, axes=axes, keepdim=keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    axes = _norm_dims(dim, input._data.ndim) if dim != () else None
-    return apply(AminBackward0, input, axes=axes, keepdim=keepdim, is_max=False)
+    """Minimum over ``dim`` (all dims by default); ties share the gradient."""
+    axes = norm_dims(dim, input._data.ndim)
+    _check_nonempty(input, "amin", axes)
+    return apply(AminBackward0, input, axes=axes, keepdim=keepdim)
 
 
 class MaxBackward0(Node):
-    """max/min along one dim: the gradient goes to the index returned."""
+    """max/min along one dim: the values are picked at the returned indices, which get the gradient."""
 
     def forward(self, a):
         xp = a._backend.xp
         self.shape = a._data.shape
+        if not a._data.ndim:
+            return xp.asarray(a._data, copy=True)
         idx = self.indices._data
-        return xp.take_along_axis(a._data, xp.expand_dims(idx, axis=self.axis) if not self.keepdim else idx,
-                                  axis=self.axis) if a._data.ndim else a._data
+        idx = idx if self.keepdim else xp.expand_dims(idx, axis=self.axis)
+        out = xp.take_along_axis(a._data, idx, axis=self.axis)
+        return out if self.keepdim else xp.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
-        from .index import scatter_grad
+        from .gather import scatter_grad
 
         if len(self.shape) == 0:
             return grad
@@ -234,133 +283,118 @@ class MinBackward0(MaxBackward0):
     pass
 
 
-def _max_min(input, dim, keepdim, is_max):
+def values_at_indices(cls, input, axis, keepdim, indices):
+    """The values of ``input`` at ``indices`` along ``axis``, differentiable (max, median, mode ...)."""
+    return apply(cls, input, axis=axis, keepdim=keepdim, indices=indices)
+
+
+def _max_min(input, dim, keepdim, is_max, name):
     if dim is None:
-        return amax(input) if is_max else amin(input)
+        _check_nonempty(input, name)
+        return apply(MaxBackward1 if is_max else MinBackward1, input, axes=None, keepdim=False)
     if isinstance(dim, Tensor):  # max(a, b): elementwise
-        from .shape import maximum, minimum
+        from .pointwise import maximum, minimum
 
         return maximum(input, dim) if is_max else minimum(input, dim)
     axis = _wrap_dim(dim, input._data.ndim)
-    if input._data.ndim and input._data.shape[axis] == 0:
-        raise IndexError(f"{'max' if is_max else 'min'}(): Expected reduction dim {axis} to have non-zero size.")
-    indices = argmax(input, axis, keepdim) if is_max else argmin(input, axis, keepdim)
-    cls = MaxBackward0 if is_max else MinBackward0
-    values = apply(cls, input, axis=axis, keepdim=keepdim, indices=indices)
-    return ValuesIndices(values, indices)
+    if input._data.ndim:
+        _check_nonempty(input, name, (axis,))
+    indices = _arg(input, axis, keepdim, is_max)
+    values = values_at_indices(MaxBackward0 if is_max else MinBackward0, input, axis, keepdim, indices)
+    return getattr(return_types, name)(values, indices)
 
 
-def max(input, dim=None, keepdim=False):
-    return _max_min(input, dim, keepdim, True)
+def max(input, dim=None, keepdim=False, *, out=None):
+    """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)``; ``max(x, y)``: elementwise.
+
+    >>> import lanterna as torch
+    >>> torch.max(torch.tensor([[1, 5], [7, 2]]), 1).indices
+    tensor([1, 0])
+    """
+    return _max_min(input, dim, keepdim, True, "max")
 
 
-def min(input, dim=None, keepdim=False):
-    return _max_min(input, dim, keepdim, False)
+def min(input, dim=None, keepdim=False, *, out=None):
+    """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, y)`` elementwise."""
+    return _max_min(input, dim, keepdim, False, "min")
+
+
+class AminmaxBackward0(AmaxBackward0):
+    pass
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` together, as ``torch.return_types.aminmax``."""
+    axes = norm_dims(dim, input._data.ndim)
+    _check_nonempty(input, "aminmax", axes)
+    lo = apply(AminmaxBackward0, input, axes=axes, keepdim=keepdim, is_max=False)
+    hi = apply(AminmaxBackward0, input, axes=axes, keepdim=keepdim, is_max=True)
+    return return_types.aminmax(lo, hi)
 
 
 def _arg(input, dim, keepdim, is_max):
     xp = input._backend.xp
     x = input._data
+    name = "argmax" if is_max else "argmin"
+    if x.size == 0:
+        if dim is None:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        ax = _wrap_dim(dim, x.ndim)
+        if x.shape[ax] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
     fn = xp.argmax if is_max else xp.argmin
-    if input.dtype.is_floating_point and bool(xp.any(xp.isnan(x))):
-        # NaN propagates as the extremum, as in PyTorch
-        x = xp.where(xp.isnan(x), xp.inf if is_max else -xp.inf, x)
     if dim is None:
-        r = fn(x.reshape(-1))
-        if keepdim:
-            r = xp.reshape(r, (1,) * x.ndim)
+        x = xp.reshape(x, (-1,))
+        axis = 0
     else:
         axis = _wrap_dim(dim, x.ndim)
-        r = fn(x, axis=axis, keepdims=keepdim) if x.ndim else fn(x.reshape(-1)).reshape(())
-    return _make(xp.astype(r, input._backend.dtype(D.int64)), input._backend, input._device)
+        if x.ndim == 0:
+            x = xp.reshape(x, (1,))
+    r = fn(x, axis=axis)
+    if input.dtype.is_floating_point:
+        nan = xp.isnan(x)
+        if bool(xp.any(nan)):  # NaN is the extremum, as in PyTorch
+            first_nan = xp.argmax(xp.astype(nan, input._backend.dtype(D.int8)), axis=axis)  # (standard: no bool argmax)
+            r = xp.where(xp.any(nan, axis=axis), first_nan, r)
+    r = xp.astype(xp.asarray(r), input._backend.dtype(D.int64))
+    if keepdim:
+        nd = input._data.ndim
+        r = xp.reshape(r, (1,) * nd) if dim is None else xp.expand_dims(r, axis=axis) if nd else r
+    elif input._data.ndim == 0:
+        r = xp.reshape(r, ())
+    return _make(r, input._backend, input._device)
 
 
 def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (first one on ties; NaN counts as the largest)."""
     return _arg(input, dim, keepdim, True)
 
 
 def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element (first one on ties; NaN counts as the smallest)."""
     return _arg(input, dim, keepdim, False)
 
 
-def logsumexp(input, dim, keepdim=False):
-    axes = _norm_dims(dim, input._data.ndim)
-    m = amax(input, dim=axes, keepdim=True).detach() if axes else amax(input).detach()
-    m = m.masked_fill(~m.isfinite(), 0)
-    s = (input - m).exp().sum(dim=axes, keepdim=True).log() + m
-    return s if keepdim else s.squeeze(axes) if axes else s
-
-
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    if dtype is not None:
-        input = cast(input, dtype)
-    if p == "fro" or p is None or p == 2:
-        sq = (input * input).sum(dim=dim, keepdim=keepdim) if dim is not None else (input * input).sum()
-        return sq.sqrt()
-    if p == float("inf"):
-        return input.abs().amax(dim=dim if dim is not None else (), keepdim=keepdim)
-    if p == float("-inf"):
-        return input.abs().amin(dim=dim if dim is not None else (), keepdim=keepdim)
-    if p == 1:
-        return input.abs().sum(dim=dim, keepdim=keepdim) if dim is not None else input.abs().sum()
-    if p == 0:
-        return (input != 0).to(input.dtype).sum(dim=dim, keepdim=keepdim) if dim is not None else (input != 0).to(input.dtype).sum()
-    s = input.abs() ** p
-    s = s.sum(dim=dim, keepdim=keepdim) if dim is not None else s.sum()
-    return s ** (1.0 / p)
+# ---- logical reductions --------------------------------------------------------------------
+def _logical(input, dim, keepdim, fn_name):
+    xp = input._backend.xp
+    axes = norm_dims(dim, input._data.ndim)
+    r = getattr(xp, fn_name)(xp.astype(input._data, xp.bool), axis=axes, keepdims=keepdim)
+    if input.dtype is D.uint8:  # PyTorch keeps uint8 for uint8 inputs
+        r = xp.astype(r, input._data.dtype)
+    return _make(xp.asarray(r), input._backend, input._device)
 
 
 def all(input, dim=None, keepdim=False):
-    xp = input._backend.xp
-    axes = None if dim is None else _norm_dims(dim, input._data.ndim)
-    return _make(xp.all(input._data.astype(bool), axis=axes, keepdims=keepdim), input._backend, input._device)
+    """True where every element (over ``dim``) is nonzero."""
+    return _logical(input, dim, keepdim, "all")
 
 
 def any(input, dim=None, keepdim=False):
-    xp = input._backend.xp
-    axes = None if dim is None else _norm_dims(dim, input._data.ndim)
-    return _make(xp.any(input._data.astype(bool), axis=axes, keepdims=keepdim), input._backend, input._device)
-
-
-class CumsumBackward0(Node):
-    def forward(self, a):
-        xp = a._backend.xp
-        return xp.cumsum(a._data, axis=self.axis, dtype=self.out_dtype) if a._data.ndim else a._data.copy()
-
-    def backward(self, grad):
-        if grad.dim() == 0:
-            return grad
-        return grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
-
-
-def cumsum(input, dim, *, dtype=None):
-    if dtype is not None:
-        input = cast(input, dtype)
-    out_dtype = None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
-    return apply(CumsumBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
-
-
-class CumprodBackward0(Node):
-    def forward(self, a):
-        self.save(a)
-        self.out = a._backend.xp.cumprod(a._data, axis=self.axis) if a._data.ndim else a._data.copy()
-        return self.out
-
-    def backward(self, grad):
-        (a,) = self.saved
-        if a.dim() == 0:
-            return grad
-        out = output_of(self, self.out, a)
-        # valid where a != 0: sum_{j>=i} grad_j * out_j / a_i
-        r = (grad * out).flip(self.axis).cumsum(self.axis).flip(self.axis)
-        return r / a
-
-
-def cumprod(input, dim, *, dtype=None):
-    if dtype is not None:
-        input = cast(input, dtype)
-    return apply(CumprodBackward0, input, axis=_wrap_dim(dim, input._data.ndim))
+    """True where some element (over ``dim``) is nonzero."""
+    return _logical(input, dim, keepdim, "any")
 
 
 def count_nonzero(input, dim=None):
-    return (input != 0).sum(dim=dim) if dim is not None else (input != 0).sum()
+    """Number of nonzero elements (over ``dim``), as int64."""
+    return (input != 0).sum(dim=dim)

@@ -1,23 +1,31 @@
-"""Shape and layout ops. Views share storage and the version counter with their base."""
+"""Views and layout: view/reshape, permute/transpose, squeeze/unsqueeze, expand, clone.
+
+Views share storage and the version counter with their base (``Node.is_view``), so that an
+in-place change through one is seen by the other and by the autograd version checks.
+Joining and splitting (cat, stack, split ...) are in ``joining.py``.
+"""
 
 from __future__ import annotations
 
-import builtins
-
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from ._apply import Node, apply, binary_operands, check_same_device
+from ._apply import Node, apply
 
 _make = Tensor._make
 
 
-def _shape_arg(shape):
+def shape_arg(shape):
+    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(torch.Size(...))`` all mean the shape (2, 3)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
 
 
-def _infer(shape, numel, op="view"):
+_shape_arg = shape_arg
+
+
+def infer_shape(shape, numel):
+    """Resolve one ``-1`` in ``shape`` for a tensor of ``numel`` elements (PyTorch's errors)."""
     shape = list(shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
@@ -37,15 +45,38 @@ def _infer(shape, numel, op="view"):
     return tuple(shape)
 
 
+_infer = infer_shape
+
+
+def _prod(it):
+    p = 1
+    for v in it:
+        p *= v
+    return p
+
+
+# ---- view / reshape ------------------------------------------------------------------------
+def reshape_no_copy(xp, x, shape):
+    """``x`` reshaped without copying; ValueError where the strides do not allow it."""
+    try:
+        return xp.reshape(x, shape, copy=False)
+    except TypeError:  # NumPy < 2.1 has no ``copy=``
+        v = x.view()
+        try:
+            v.shape = shape
+        except AttributeError:
+            raise ValueError("cannot reshape without a copy") from None
+        return v
+
+
 class ViewBackward0(Node):
     is_view = True
 
     def forward(self, a):
         x = a._data
         self.in_shape = x.shape
-        shape = _infer(self.shape, x.size)
         try:
-            return a._backend.xp.reshape(x, shape, copy=False)
+            return reshape_no_copy(a._backend.xp, x, self.shape)
         except (ValueError, AttributeError):
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one dimension "
@@ -57,37 +88,48 @@ class ViewBackward0(Node):
 
 
 class UnsafeViewBackward0(Node):
-    """reshape that had to copy."""
+    """A reshape that had to copy."""
 
     def forward(self, a):
         self.in_shape = a._data.shape
-        return a._backend.xp.reshape(a._data, _infer(self.shape, a._data.size))
+        return a._backend.xp.reshape(a._data, self.shape, copy=True)
 
     def backward(self, grad):
         return grad.reshape(self.in_shape)
 
 
 def view(input, *shape):
+    """A view with a new shape (one dim may be -1); errors where the strides do not allow it.
+
+    >>> import lanterna as torch
+    >>> torch.arange(6).view(2, -1)
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    """
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(input, shape[0])
-    shape = _shape_arg(shape)
-    if shape == input._data.shape:
-        return apply(ViewBackward0, input, shape=shape)
-    return apply(ViewBackward0, input, shape=shape)
+    return apply(ViewBackward0, input, shape=infer_shape(shape_arg(shape), input._data.size))
 
 
 def _view_dtype(input, dtype):
-    return _make(input._data.view(input._backend.dtype(dtype)), input._backend, input._device)
+    src, dst = input.dtype, dtype
+    if src.itemsize != dst.itemsize and input._data.ndim == 0:
+        raise RuntimeError("self.dim() cannot be 0 to view a tensor as a dtype with a different size")
+    return input._view_of(input._data.view(input._backend.dtype(dtype)))
 
 
 def reshape(input, *shape):
-    shape = _shape_arg(shape)
+    """Like :func:`view` where possible (no copy), else a copy."""
     x = input._data
-    if shape == x.shape:
+    shape = infer_shape(shape_arg(shape), x.size)
+    flags = getattr(x, "flags", None)
+    if flags is not None and flags["C_CONTIGUOUS"]:
         return apply(ViewBackward0, input, shape=shape)
-    if x.flags["C_CONTIGUOUS"] if hasattr(x, "flags") else True:
-        return apply(ViewBackward0, input, shape=shape)
-    return apply(UnsafeViewBackward0, input, shape=shape)
+    try:  # (arrays without flags, e.g. of the Array API standard, say by failing)
+        reshape_no_copy(input._backend.xp, x, shape)
+    except (ValueError, AttributeError):
+        return apply(UnsafeViewBackward0, input, shape=shape)
+    return apply(ViewBackward0, input, shape=shape)
 
 
 def view_as(input, other):
@@ -99,35 +141,33 @@ def reshape_as(input, other):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one."""
     nd = input._data.ndim
     if nd == 0:
         return reshape(input, (1,))
-    s = _wrap_dim(start_dim, nd)
-    e = _wrap_dim(end_dim, nd)
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
     shape = input._data.shape
-    new = shape[:s] + (_prod(shape[s:e + 1]),) + shape[e + 1:]
-    return reshape(input, new)
+    return reshape(input, shape[:s] + (_prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
 def unflatten(input, dim, sizes):
-    nd = input._data.ndim
-    d = _wrap_dim(dim, nd)
+    """Split dim ``dim`` into ``sizes`` (one may be -1)."""
+    d = _wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
-    sizes = _infer(sizes, shape[d]) if -1 in sizes else tuple(sizes)
+    sizes = tuple(int(s) for s in sizes)
+    if -1 in sizes:
+        sizes = infer_shape(sizes, shape[d])
     if _prod(sizes) != shape[d]:
-        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({shape[d]}) in the input tensor")
-    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
-def _prod(it):
-    p = 1
-    for v in it:
-        p *= v
-    return p
-
-
+# ---- permutations ----------------------------------------------------------------------------
 class PermuteBackward0(Node):
     is_view = True
 
@@ -142,12 +182,13 @@ class PermuteBackward0(Node):
 
 
 def permute(input, *dims):
-    dims = _shape_arg(dims)
+    """Reorder the dims (a view)."""
+    dims = shape_arg(dims)
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of "
-            f"the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
         )
     dims = tuple(_wrap_dim(d, nd) for d in dims)
     if len(set(dims)) != nd:
@@ -155,11 +196,32 @@ def permute(input, *dims):
     return apply(PermuteBackward0, input, dims=dims)
 
 
+def movedim(input, source, destination):
+    """Move dims ``source`` to positions ``destination`` (ints or sequences)."""
+    nd = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    src = [_wrap_dim(s, nd) for s in src]
+    dst = [_wrap_dim(d, nd) for d in dst]
+    order = [None] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(i for i in range(nd) if i not in src)
+    order = [next(rest) if o is None else o for o in order]
+    return apply(PermuteBackward0, input, dims=tuple(order))
+
+
+moveaxis = movedim
+
+
 class TransposeBackward0(Node):
     is_view = True
 
     def forward(self, a):
-        return a._backend.xp.swapaxes(a._data, self.d0, self.d1) if a._backend.xp is not None and hasattr(a._backend.xp, "swapaxes") else a._backend.xp.permute_dims(a._data, self.perm)
+        return a._backend.xp.permute_dims(a._data, self.perm)
 
     def backward(self, grad):
         return grad.transpose(self.d0, self.d1)
@@ -170,12 +232,12 @@ class TBackward0(TransposeBackward0):
 
 
 def transpose(input, dim0, dim1):
+    """Swap two dims (a view)."""
     nd = input._data.ndim
-    if nd == 0:
-        return apply(ViewBackward0, input, shape=())
     d0, d1 = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     perm = list(range(nd))
-    perm[d0], perm[d1] = perm[d1], perm[d0]
+    if nd:
+        perm[d0], perm[d1] = perm[d1], perm[d0]
     return apply(TransposeBackward0, input, d0=d0, d1=d1, perm=tuple(perm))
 
 
@@ -183,18 +245,32 @@ swapaxes = swapdims = transpose
 
 
 def t(input):
+    """Transpose of a matrix; tensors with fewer than 2 dims are returned as they are (a view)."""
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    if nd < 2:
-        return apply(ViewBackward0, input, shape=input._data.shape)
-    return apply(TBackward0, input, d0=0, d1=1, perm=(1, 0))
+    perm = (1, 0) if nd == 2 else tuple(range(nd))
+    return apply(TBackward0, input, d0=0, d1=nd - 1 if nd else 0, perm=perm)
 
 
 def adjoint(input):
     return transpose(input, -2, -1)
 
 
+def T(input):
+    """``x.T``: all dims reversed."""
+    nd = input._data.ndim
+    return apply(PermuteBackward0, input, dims=tuple(range(nd - 1, -1, -1)))
+
+
+def mT(input):
+    """``x.mT``: the last two dims swapped."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+# ---- squeeze / unsqueeze -------------------------------------------------------------------
 class UnsqueezeBackward0(Node):
     is_view = True
 
@@ -206,6 +282,7 @@ class UnsqueezeBackward0(Node):
 
 
 def unsqueeze(input, dim):
+    """Insert a dim of size one at ``dim``."""
     return apply(UnsqueezeBackward0, input, dim=_wrap_dim(dim, input._data.ndim + 1))
 
 
@@ -224,22 +301,55 @@ class SqueezeBackward1(SqueezeBackward0):
     pass
 
 
+class SqueezeBackward2(SqueezeBackward0):
+    pass
+
+
 def squeeze(input, dim=None):
+    """Remove dims of size one (all, or those in ``dim``: an int or a tuple)."""
     shape = input._data.shape
     if dim is None:
-        out = tuple(s for s in shape if s != 1)
-        return apply(SqueezeBackward0, input, out_shape=out)
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    axes = {_wrap_dim(d, len(shape)) for d in dims} if shape else set()
+        return apply(SqueezeBackward0, input, out_shape=tuple(s for s in shape if s != 1))
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    axes = {_wrap_dim(d, len(shape)) for d in dims}
     out = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    return apply(SqueezeBackward1, input, out_shape=out)
+    return apply(SqueezeBackward2 if isinstance(dim, (tuple, list)) else SqueezeBackward1, input, out_shape=out)
 
 
+def atleast_1d(*tensors):
+    return _atleast(tensors, 1)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2)
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, 3)
+
+
+def _atleast(tensors, n):
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    items = tensors if not (len(tensors) == 1 and isinstance(tensors[0], (list, tuple))) else tensors[0]
+    out = []
+    for t in items:
+        nd = t.dim()
+        if nd >= n:
+            out.append(t)
+        elif n == 1 or nd == 0:
+            out.append(t.reshape((1,) * n))
+        elif n == 2:
+            out.append(t.unsqueeze(0))
+        else:
+            out.append(t.unsqueeze(0).unsqueeze(-1) if nd == 1 else t.unsqueeze(-1))
+    return out[0] if single else tuple(out)
+
+
+# ---- expand -------------------------------------------------------------------------------
 class ExpandBackward0(Node):
     is_view = True
 
     def forward(self, a):
-        self.in_shape = a._data.shape
         return a._backend.xp.broadcast_to(a._data, self.shape)
 
     def backward(self, grad):
@@ -247,7 +357,8 @@ class ExpandBackward0(Node):
 
 
 def expand(input, *sizes):
-    sizes = _shape_arg(sizes)
+    """A broadcast view: dims of size one repeat to ``sizes`` (-1 keeps a dim)."""
+    sizes = shape_arg(sizes)
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
@@ -259,19 +370,20 @@ def expand(input, *sizes):
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}")
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            out.append(s)
+            continue
+        cur = shape[i - lead]
+        if s == -1:
+            out.append(cur)
+        elif cur == 1 or cur == s:
             out.append(s)
         else:
-            cur = shape[i - lead]
-            if s == -1:
-                out.append(cur)
-            elif cur == 1 or cur == s:
-                out.append(s)
-            else:
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
-                    f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
-                )
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
+                f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
     return apply(ExpandBackward0, input, shape=tuple(out))
 
 
@@ -283,448 +395,32 @@ def broadcast_to(input, shape):
     return expand(input, shape)
 
 
-def broadcast_tensors(*tensors):
-    import numpy as np
-
-    shape = np.broadcast_shapes(*[t.shape for t in tensors])
-    return tuple(expand(t, shape) for t in tensors)
-
-
 def broadcast_shapes(*shapes):
+    """The shape that ``shapes`` broadcast to (``torch.Size``)."""
     import numpy as np
 
     from .._tensor import Size
 
-    return Size(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
+    try:
+        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}") from None
 
 
-class RepeatBackward0(Node):
-    def forward(self, a):
-        x = a._data
-        reps = self.repeats
-        self.in_shape = x.shape
-        xp = a._backend.xp
-        lead = len(reps) - x.ndim
-        x = xp.reshape(x, (1,) * lead + x.shape)
-        return xp.tile(x, reps)
+def broadcast_tensors(*tensors):
+    """Expand tensors to their common shape."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(expand(t, shape) for t in tensors)
 
-    def backward(self, grad):
-        # split each dim into (repeat, size) and sum the repeats
-        lead = len(self.repeats) - len(self.in_shape)
-        full = (1,) * lead + tuple(self.in_shape)
-        shape = []
-        for r, s in zip(self.repeats, full):
-            shape += [r, s]
-        g = grad.reshape(shape).sum(dim=tuple(range(0, 2 * len(full), 2)))
-        return g.reshape(self.in_shape)
 
-
-def repeat(input, *repeats):
-    repeats = _shape_arg(repeats)
-    if len(repeats) < input._data.ndim:
-        raise RuntimeError(
-            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
-        )
-    return apply(RepeatBackward0, input, repeats=repeats)
-
-
-def tile(input, dims):
-    dims = tuple(dims)
-    if len(dims) < input._data.ndim:
-        dims = (1,) * (input._data.ndim - len(dims)) + dims
-    return repeat(input, dims)
-
-
-class CatBackward0(Node):
-    def forward(self, *ts):
-        self.sizes = [t._data.shape[self.dim] for t in ts]
-        return ts[0]._backend.xp.concat([t._data for t in ts], axis=self.dim)
-
-    def backward(self, grad):
-        return tuple(grad.split(self.sizes, self.dim))
-
-
-def cat(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    # legacy rule: 1-D empty tensors are skipped
-    nonempty = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
-    if not nonempty:
-        return tensors[0].clone()
-    tensors = nonempty
-    ref = tensors[0]
-    nd = ref._data.ndim
-    if nd == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _wrap_dim(dim, nd)
-    rt = ref.dtype
-    for i, t in enumerate(tensors[1:], 1):
-        check_same_device(ref, t, "cat")
-        if t._data.ndim != nd:
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {nd} and {t._data.ndim}"
-            )
-        for k in range(nd):
-            if k != d and t._data.shape[k] != ref._data.shape[k]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref._data.shape[k]} "
-                    f"but got size {t._data.shape[k]} for tensor number {i} in the list."
-                )
-        rt = D.promote_types(rt, t.dtype)
-    tensors = [t.to(rt) for t in tensors]
-    r = apply(CatBackward0, *tensors, dim=d)
-    if out is not None:
-        out.set_data_(r)
-        return out
-    return r
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shape = tensors[0].shape
-    for i, t in enumerate(tensors):
-        if t.shape != shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
-                f"{list(t.shape)} at entry {i}"
-            )
-    d = _wrap_dim(dim, len(shape) + 1)
-    r = cat([t.unsqueeze(d) for t in tensors], d)
-    if r.grad_fn is not None:
-        r.grad_fn.__class__ = StackBackward0
-    return r
-
-
-class StackBackward0(CatBackward0):
-    pass
-
-
-def hstack(tensors):
-    tensors = [t if t.dim() else t.reshape(1) for t in tensors]
-    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
-
-
-def vstack(tensors):
-    return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in tensors], 0)
-
-
-class SliceBackward0(Node):
-    """Basic slicing along one dim (narrow, split, chunk)."""
-
-    is_view = True
-
-    def forward(self, a):
-        x = a._data
-        self.in_shape = x.shape
-        idx = [slice(None)] * x.ndim
-        idx[self.dim] = slice(self.start, self.stop, self.step)
-        return x[tuple(idx)]
-
-    def backward(self, grad):
-        from .index import pad_slice_grad
-
-        return pad_slice_grad(grad, self.in_shape, self.dim, self.start, self.stop, self.step)
-
-
-def narrow(input, dim, start, length):
-    nd = input._data.ndim
-    d = _wrap_dim(dim, nd)
-    size = input._data.shape[d]
-    if isinstance(start, Tensor):
-        start = int(start)
-    if start < 0:
-        start += size
-    if not 0 <= start <= size or start + length > size or length < 0:
-        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return apply(SliceBackward0, input, dim=d, start=start, stop=start + length, step=1)
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    d = _wrap_dim(dim, tensor._data.ndim)
-    size = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0 and size:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-        sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if size else [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != size:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
-                f"dimension {d}), but got split_sizes={sizes}"
-            )
-    outs, start = [], 0
-    for s in sizes:
-        outs.append(apply(SliceBackward0, tensor, dim=d, start=start, stop=start + s, step=1))
-        start += s
-    return tuple(outs)
-
-
-def chunk(input, chunks, dim=0):
-    if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-    size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
-    step = -(-size // chunks) if size else 1
-    return split(input, step, dim)
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    d = _wrap_dim(dim, input._data.ndim)
-    size = input._data.shape[d]
-    if isinstance(indices_or_sections, int):
-        n = indices_or_sections
-        q, r = divmod(size, n)
-        sizes = [q + 1] * r + [q] * (n - r)
-    else:
-        bounds = [0] + [builtins.min(builtins.max(i, 0), size) for i in indices_or_sections] + [size]
-        sizes = [builtins.max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-    return split(input, sizes, d)
-
-
-class SelectBackward0(Node):
-    is_view = True
-
-    def forward(self, a):
-        x = a._data
-        self.in_shape = x.shape
-        idx = [slice(None)] * x.ndim
-        idx[self.dim] = self.index
-        return x[tuple(idx)]
-
-    def backward(self, grad):
-        from .index import pad_slice_grad
-
-        g = grad.unsqueeze(self.dim)
-        return pad_slice_grad(g, self.in_shape, self.dim, self.index, self.index + 1, 1)
-
-
-def select(input, dim, index):
-    nd = input._data.ndim
-    d = _wrap_dim(dim, nd)
-    size = input._data.shape[d]
-    if not -size <= index < size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension {d}")
-    return apply(SelectBackward0, input, dim=d, index=index % size)
-
-
-def unbind(input, dim=0):
-    d = _wrap_dim(dim, input._data.ndim)
-    return tuple(select(input, d, i) for i in range(input._data.shape[d]))
-
-
-class FlipBackward0(Node):
-    def forward(self, a):
-        return a._backend.xp.flip(a._data, axis=self.dims)
-
-    def backward(self, grad):
-        return grad.flip(self.dims)
-
-
-def flip(input, *dims):
-    dims = _shape_arg(dims)
-    nd = input._data.ndim
-    return apply(FlipBackward0, input, dims=tuple(_wrap_dim(d, nd) for d in dims))
-
-
-def fliplr(input):
-    return flip(input, 1)
-
-
-def flipud(input):
-    return flip(input, 0)
-
-
-class RollBackward0(Node):
-    def forward(self, a):
-        xp = a._backend.xp
-        if self.dims is None:
-            return xp.reshape(xp.roll(xp.reshape(a._data, (-1,)), self.shifts), a._data.shape)
-        return xp.roll(a._data, self.shifts, axis=self.dims)
-
-    def backward(self, grad):
-        neg = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
-        return grad.roll(neg, self.dims)
-
-
-def roll(input, shifts, dims=None):
-    if dims is not None:
-        if isinstance(dims, int):
-            dims = (dims,)
-        if isinstance(shifts, int):
-            shifts = (shifts,)
-        dims = tuple(_wrap_dim(d, input._data.ndim) for d in dims)
-        shifts = tuple(shifts)
-    return apply(RollBackward0, input, shifts=shifts, dims=dims)
-
-
-class TrilBackward0(Node):
-    def forward(self, a):
-        xp = a._backend.xp
-        return (xp.tril if self.lower else xp.triu)(a._data, k=self.k)
-
-    def backward(self, grad):
-        return grad.tril(self.k) if self.lower else grad.triu(self.k)
-
-
-class TriuBackward0(TrilBackward0):
-    pass
-
-
-def tril(input, diagonal=0):
-    return apply(TrilBackward0, input, k=diagonal, lower=True)
-
-
-def triu(input, diagonal=0):
-    return apply(TriuBackward0, input, k=diagonal, lower=False)
-
-
-class WhereBackward0(Node):
-    def forward(self, a, b):
-        self.cond = self.condition
-        return a._backend.xp.where(self.condition._data, a._data, b._data)
-
-    def backward(self, grad):
-        c = self.cond
-        zero = grad * 0
-        return where(c, grad, zero), where(c, zero, grad)
-
-
-def where(condition, input=None, other=None):
-    if input is None and other is None:
-        return condition.nonzero(as_tuple=True)
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from .creation import tensor as _tensor
-
-        input = _tensor(input, device=condition.device)
-    if isinstance(input, Tensor):
-        a, b = binary_operands(input, other, "where")
-        if not isinstance(b, Tensor):
-            b = _make(a._backend.xp.asarray(b, dtype=a._data.dtype), a._backend, a._device)
-    else:
-        b, a = binary_operands(other, input, "where")
-        if not isinstance(a, Tensor):
-            a = _make(b._backend.xp.asarray(a, dtype=b._data.dtype), b._backend, b._device)
-    if condition.dtype is not D.bool_:
-        condition = condition.to(D.bool_)
-    check_same_device(condition, a, "where")
-    return apply(WhereBackward0, a, b, condition=condition)
-
-
-class MaskedFillBackward0(Node):
-    def forward(self, a):
-        xp = a._backend.xp
-        m = self.mask._data
-        v = self.value
-        return xp.where(m, xp.asarray(v, dtype=a._data.dtype), a._data)
-
-    def backward(self, grad):
-        return grad.masked_fill(self.mask, 0)
-
-
-def masked_fill(input, mask, value):
-    if isinstance(value, Tensor):
-        if value.dim() != 0:
-            raise RuntimeError(
-                f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.dim()} dimension(s)."
-            )
-        if value._requires_grad:
-            return where(mask, value.to(input.dtype), input)
-        value = value.item()
-    if mask.dtype is not D.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
-    return apply(MaskedFillBackward0, input, mask=mask, value=value)
-
-
-class MaximumBackward0(Node):
-    def forward(self, a, b):
-        self.save(a, b)
-        xp = a._backend.xp
-        return (xp.maximum if self.is_max else xp.minimum)(a._data, b._data)
-
-    def backward(self, grad):
-        a, b = self.saved
-        pick_a = (a > b) if self.is_max else (a < b)
-        tie = (a == b).to(grad.dtype) * 0.5
-        wa = pick_a.to(grad.dtype) + tie
-        return grad * wa, grad * (1 - wa)
-
-
-class MinimumBackward0(MaximumBackward0):
-    pass
-
-
-def maximum(input, other):
-    a, b = binary_operands(input, other, "maximum")
-    return apply(MaximumBackward0, a, b, is_max=True)
-
-
-def minimum(input, other):
-    a, b = binary_operands(input, other, "minimum")
-    return apply(MinimumBackward0, a, b, is_max=False)
-
-
-fmax, fmin = maximum, minimum
-
-
-class ClampBackward1(Node):
-    def forward(self, a):
-        self.save(a)
-        xp = a._backend.xp
-        x = a._data
-        lo, hi = self.lo, self.hi
-        if lo is not None:
-            x = xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
-        if hi is not None:
-            x = xp.minimum(x, xp.asarray(hi, dtype=x.dtype))
-        return x
-
-    def backward(self, grad):
-        (a,) = self.saved
-        keep = None
-        if self.lo is not None:
-            keep = a >= self.lo
-        if self.hi is not None:
-            k2 = a <= self.hi
-            keep = k2 if keep is None else keep & k2
-        return grad * keep
-
-
-def clamp(input, min=None, max=None):
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
-    if not input.dtype.is_floating_point and (isinstance(min, float) or isinstance(max, float)):
-        input = input.to(D.get_default_dtype())
-    return apply(ClampBackward1, input, lo=min, hi=max)
-
-
-clip = clamp
-
-
-def clamp_min(input, min):
-    return clamp(input, min=min)
-
-
-def clamp_max(input, max):
-    return clamp(input, max=max)
-
-
+# ---- copies --------------------------------------------------------------------------------
 class CloneBackward0(Node):
     def forward(self, a):
         xp = a._backend.xp
+        if getattr(self, "c_order", False):  # contiguous(): a copy laid out row-major
+            return xp.reshape(xp.reshape(a._data, (-1,)), a._data.shape)  # (only called on non-contiguous)
         return xp.asarray(a._data, copy=True)
 
     def backward(self, grad):
@@ -732,18 +428,90 @@ class CloneBackward0(Node):
 
 
 def clone(input, *, memory_format=None):
+    """A copy with its own storage; gradients flow back to ``input``."""
     return apply(CloneBackward0, input)
 
 
 def contiguous(input, memory_format=None):
-    x = input._data
-    if getattr(x, "flags", None) is None or x.flags["C_CONTIGUOUS"]:
+    """``input`` itself if it is contiguous, else a contiguous copy."""
+    flags = getattr(input._data, "flags", None)
+    if flags is None or flags["C_CONTIGUOUS"]:
         return input
-    return apply(CloneBackward0, input)
+    return apply(CloneBackward0, input, c_order=True)
 
 
-def diag_embed_simple(v):
-    import numpy as np
+class UnfoldBackward0(Node):
+    is_view = True
 
-    n = v.shape[-1]
-    return v.unsqueeze(-1) * _make(np.eye(n, dtype=v._data.dtype), v._backend, v._device)
+    def forward(self, a):
+        import numpy as np
+
+        x = a._data
+        self.in_shape = x.shape
+        d, size, step = self.dim, self.size, self.step
+        n = (x.shape[d] - size) // step + 1 if x.ndim else 1
+        if x.ndim == 0:
+            return x.reshape(1)
+        shape = x.shape[:d] + (n,) + x.shape[d + 1:] + (size,)
+        strides = x.strides[:d] + (x.strides[d] * step,) + x.strides[d + 1:] + (x.strides[d],)
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+
+    def backward(self, grad):
+        from .index import index_add_grad
+
+        import numpy as np
+
+        d = self.dim
+        n = grad.shape[d]
+        # position of every window element along dim: start + offset
+        pos = np.arange(n)[:, None] * self.step + np.arange(self.size)[None, :]
+        g = grad.movedim(d, -2).reshape(*grad.shape[:d], *grad.shape[d + 1:-1], n * self.size)
+        shape = list(self.in_shape)
+        moved = shape[:d] + shape[d + 1:] + [shape[d]]
+        idx = (Ellipsis, pos.reshape(-1))
+        out = index_add_grad(g, tuple(moved), idx)
+        return out.movedim(-1, d)
+
+
+def unfold(input, dimension, size, step):
+    """Sliding windows of ``size`` with ``step`` along ``dimension``, as a new last dim (a view)."""
+    d = _wrap_dim(dimension, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return apply(UnfoldBackward0, input, dim=d, size=size, step=step)
+
+
+class AsStridedBackward0(Node):
+    """A view given by sizes and strides (in elements) over ``input``'s storage (taken contiguous)."""
+
+    is_view = True
+
+    def forward(self, a):
+        import numpy as np
+
+        x = a._data
+        self.in_shape = x.shape
+        flat = np.ascontiguousarray(x).reshape(-1)[self.offset:]
+        item = flat.itemsize
+        return np.lib.stride_tricks.as_strided(flat, self.size, tuple(s * item for s in self.stride))
+
+    def backward(self, grad):
+        import numpy as np
+
+        from .creation import tensor
+
+        n = 1
+        for s in self.in_shape:
+            n *= s
+        pos = np.lib.stride_tricks.as_strided(np.arange(n, dtype=np.int64)[self.offset:], self.size,
+                                              tuple(s * 8 for s in self.stride))
+        index = tensor(np.ascontiguousarray(pos), device=grad.device)
+        return grad.new_zeros((n,)).index_put((index,), grad, accumulate=True).reshape(self.in_shape)
+
+
+def as_strided(input, size, stride, storage_offset=0):
+    """A view with the given ``size`` and ``stride`` (elements) from ``storage_offset`` on."""
+    return apply(AsStridedBackward0, input, size=tuple(size), stride=tuple(stride), offset=int(storage_offset))

@@ -8,6 +8,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ._apply import Node, apply, output_of
 from .elementwise import cast
+from .kernels import kernel
 
 
 def _floating(a):
@@ -80,7 +81,7 @@ class Log10Backward0(Node):
         return grad / (self.saved[0] * math.log(10.0))
 
 
-class Log1pBackward0(Node):
+class Log1PBackward0(Node):
     def forward(self, a):
         self.save(a)
         return a._backend.xp.log1p(a._data)
@@ -153,7 +154,7 @@ class SigmoidBackward0(_ResultNode):
         x = a._data
         # split by sign so that exp never overflows
         e = xp.exp(-xp.abs(x))
-        self.out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
         return self.out
 
     def backward(self, grad):
@@ -164,7 +165,8 @@ class SigmoidBackward0(_ResultNode):
 class ReluBackward0(_ResultNode):
     def forward(self, a):
         x = a._data
-        self.out = x * (x > 0)
+        # where, not x * (x > 0): the standard has no bool arithmetic, and -1 * 0 would be -0.
+        self.out = a._backend.xp.where(x < 0, 0, x)
         return self.out
 
     def backward(self, grad):
@@ -201,9 +203,7 @@ class ReciprocalBackward0(_ResultNode):
 class ErfBackward0(Node):
     def forward(self, a):
         self.save(a)
-        from . import special
-
-        return special.erf(a._backend.xp, a._data)
+        return kernel(a._backend, "erf")(a._data)
 
     def backward(self, grad):
         x = self.saved[0]
@@ -218,7 +218,12 @@ class _Rounding(Node):
     def forward(self, a):
         xp = a._backend.xp
         if self.fn == "round":
-            return xp.round(a._data, self.decimals) if self.decimals else xp.round(a._data)
+            d = self.decimals
+            if not d:
+                return xp.round(a._data)
+            # as PyTorch: nearbyint(x * 10^d) / 10^d (the standard's round takes no decimals)
+            scale = 10.0 ** (d if d > 0 else -d)
+            return xp.round(a._data * scale) / scale if d > 0 else xp.round(a._data / scale) * scale
         return getattr(xp, self.fn)(a._data)
 
     def backward(self, grad):
@@ -234,6 +239,10 @@ class CeilBackward0(_Rounding):
 
 
 class RoundBackward0(_Rounding):
+    fn = "round"
+
+
+class RoundBackward1(_Rounding):
     fn = "round"
 
 
@@ -253,7 +262,7 @@ expm1 = _unary_float(Expm1Backward0)
 log = _unary_float(LogBackward0)
 log2 = _unary_float(Log2Backward0)
 log10 = _unary_float(Log10Backward0)
-log1p = _unary_float(Log1pBackward0)
+log1p = _unary_float(Log1PBackward0)
 sqrt = _unary_float(SqrtBackward0)
 rsqrt = _unary_float(RsqrtBackward0)
 sin = _unary_float(SinBackward0)
@@ -296,29 +305,173 @@ def trunc(input):
 
 
 def round(input, *, decimals=0):
-    return input.clone() if not input.dtype.is_floating_point else apply(RoundBackward0, input, decimals=decimals)
+    """Round half to even (to ``decimals`` places)."""
+    if not input.dtype.is_floating_point:
+        return input.clone()
+    return apply(RoundBackward1 if decimals else RoundBackward0, input, decimals=decimals)
+
+
+class FracBackward0(Node):
+    def forward(self, a):
+        xp = a._backend.xp
+        return a._data - xp.trunc(a._data)
+
+    def backward(self, grad):
+        return grad
 
 
 def frac(input):
-    return input - trunc(input)
+    """The fractional part, with the sign of ``input``."""
+    return apply(FracBackward0, input)
 
 
 def square(input):
-    return input * input
+    return input.pow(2)
+
+
+class ErfcBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return 1 - kernel(a._backend, "erf")(a._data)
+
+    def backward(self, grad):
+        x = self.saved[0]
+        return grad * (-2.0 / math.sqrt(math.pi)) * (-(x * x)).exp()
+
+
+class SinhBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.sinh(a._data)
+
+    def backward(self, grad):
+        return grad * self.saved[0].cosh()
+
+
+class CoshBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.cosh(a._data)
+
+    def backward(self, grad):
+        return grad * self.saved[0].sinh()
+
+
+class Exp2Backward0(_ResultNode):
+    def forward(self, a):
+        xp = a._backend.xp
+        exp2 = getattr(xp, "exp2", None)  # not in the standard: 2 ** x there
+        self.out = exp2(a._data) if exp2 is not None else 2.0 ** a._data
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.result(grad) * math.log(2.0)
+
+
+class AsinhBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.asinh(a._data)
+
+    def backward(self, grad):
+        x = self.saved[0]
+        return grad / (x * x + 1).sqrt()
+
+
+class AcoshBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.acosh(a._data)
+
+    def backward(self, grad):
+        x = self.saved[0]
+        return grad / (x * x - 1).sqrt()
+
+
+class AtanhBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.atanh(a._data)
+
+    def backward(self, grad):
+        x = self.saved[0]
+        return grad / (1 - x * x)
+
+
+class LogitBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        if self.eps is not None:
+            x = xp.clip(x, self.eps, 1 - self.eps)
+        return xp.log(x / (1 - x))
+
+    def backward(self, grad):
+        x = self.saved[0]
+        g = grad / (x * (1 - x))
+        if self.eps is not None:
+            g = g.masked_fill((x < self.eps) | (x > 1 - self.eps), 0)
+        return g
+
+
+class SgnBackward0(SignBackward0):
+    pass
 
 
 def erfc(input):
-    return 1 - erf(input)
+    return apply(ErfcBackward0, _floating(input))
 
 
-def sinh(input):
-    e = exp(input)
-    return (e - 1 / e) / 2
+sinh = _unary_float(SinhBackward0)
+cosh = _unary_float(CoshBackward0)
+exp2 = _unary_float(Exp2Backward0)
+asinh = _unary_float(AsinhBackward0)
+acosh = _unary_float(AcoshBackward0)
+atanh = _unary_float(AtanhBackward0)
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
-def cosh(input):
-    e = exp(input)
-    return (e + 1 / e) / 2
+def logit(input, eps=None):
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` if ``eps`` is given."""
+    return apply(LogitBackward0, _floating(input), eps=eps)
+
+
+def sgn(input):
+    if input.dtype is D.bool_:
+        return input.clone()
+    return apply(SgnBackward0, input)
+
+
+def signbit(input):
+    xp = input._backend.xp
+    x = input._data
+    r = xp.signbit(x) if input.dtype.is_floating_point else x < 0
+    return Tensor._make(r, input._backend, input._device)
+
+
+def positive(input):
+    return input
+
+
+def deg2rad(input):
+    return _floating(input) * (math.pi / 180.0)
+
+
+def rad2deg(input):
+    return _floating(input) * (180.0 / math.pi)
+
+
+def isposinf(input):
+    return Tensor._make(input._data == math.inf, input._backend, input._device)
+
+
+def isneginf(input):
+    return Tensor._make(input._data == -math.inf, input._backend, input._device)
+
+
+def isreal(input):
+    return Tensor._make(input._backend.xp.ones(input._data.shape, dtype=bool), input._backend, input._device)
 
 
 def _atan_xp(a):
@@ -362,7 +515,9 @@ arctan, arcsin, arccos = atan, asin, acos
 
 
 def logical_not(input):
-    return Tensor._make(~input._data.astype(bool), input._backend, input._device)
+    xp = input._backend.xp
+    return Tensor._make(xp.logical_not(xp.astype(input._data, input._backend.dtype(D.bool_))), input._backend,
+                        input._device)
 
 
 def isnan(input):
@@ -375,3 +530,8 @@ def isinf(input):
 
 def isfinite(input):
     return Tensor._make(input._backend.xp.isfinite(input._data), input._backend, input._device)
+
+
+absolute = abs
+negative = neg
+fix = trunc

@@ -1,0 +1,118 @@
+"""Run every workload in Lanterna, PyTorch (CPU) and bare NumPy, alternating, and print ratios.
+
+Usage: ``hatch run bench:run [--rounds N] [--only NAME ...] [--markdown FILE]``.
+Each (library, workload) pair runs in its own fresh process; libraries alternate round by round
+so that drift in the machine's speed hits all of them alike. Figures are medians over rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from workloads import WORKLOADS  # noqa: E402
+
+
+def have(module):
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def run_worker(lib, name, reps):
+    out = subprocess.run([sys.executable, str(HERE / "worker.py"), lib, name, str(reps)],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def import_time(module, runs):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--rounds", type=int, default=5, help="alternating rounds (fresh process each)")
+    p.add_argument("--reps", type=int, default=5, help="timed repetitions inside each process")
+    p.add_argument("--only", nargs="*", help="workload names to run")
+    p.add_argument("--markdown", help="also write the table to this markdown file")
+    args = p.parse_args(argv)
+
+    libs = ["lanterna"] + (["torch"] if have("torch") else [])
+    names = args.only or list(WORKLOADS)
+    results = {n: {} for n in names}
+    for r in range(args.rounds):
+        for name in names:
+            for lib in libs + ["numpy"]:
+                if lib not in WORKLOADS[name]["libs"]:
+                    continue
+                res = run_worker(lib, name, args.reps)
+                results[name].setdefault(lib, []).append(res)
+        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+
+    rows = []
+    for name in names:
+        med = {}
+        peak = {}
+        err = None
+        for lib, rs in results[name].items():
+            ok = [x for x in rs if "median_s" in x]
+            if not ok:
+                err = rs[0].get("error")
+                continue
+            med[lib] = statistics.median(x["median_s"] for x in ok)
+            peak[lib] = statistics.median(x["peak_mb"] for x in ok)
+        rows.append((name, med, peak, err))
+
+    imp = {m: import_time(m, max(args.rounds, 3)) for m in ["numpy", "lanterna"] + (["torch"] if "torch" in libs else [])}
+
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()}; medians of {args.rounds} alternating rounds.",
+        "",
+        "| workload | lanterna | torch | numpy | lanterna/torch | lanterna/numpy | peak MB lanterna/torch |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def fmt(s):
+        return "-" if s is None else (f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms")
+
+    for name, med, peak, err in rows:
+        la, to, npy = med.get("lanterna"), med.get("torch"), med.get("numpy")
+        r_t = f"{la / to:.2f}x" if la and to else "-"
+        r_n = f"{la / npy:.2f}x" if la and npy else "-"
+        pk = f"{peak['lanterna']:.0f}/{peak['torch']:.0f}" if "lanterna" in peak and "torch" in peak else "-"
+        note = f" (error: {err})" if err else ""
+        lines.append(f"| {name}{note} | {fmt(la)} | {fmt(to)} | {fmt(npy)} | {r_t} | {r_n} | {pk} |")
+    li, ti, ni = imp.get("lanterna"), imp.get("torch"), imp.get("numpy")
+    lines.append(
+        f"| import (whole process) | {fmt(li)} | {fmt(ti)} | {fmt(ni)} | "
+        f"{(li / ti):.2f}x | +{(li - ni) * 1e3:.0f} ms | - |" if ti else
+        f"| import (whole process) | {fmt(li)} | - | {fmt(ni)} | - | +{(li - ni) * 1e3:.0f} ms | - |"
+    )
+    table = "\n".join(lines)
+    print(table)
+    if args.markdown:
+        Path(args.markdown).write_text(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,369 @@
+"""Foreach ops (``_foreach_add_``, ``_foreach_lerp_`` ...): one call applies an op to a list of tensors.
+
+An optimizer step runs the same few ops over every parameter. As separate Tensor ops each would
+pay the full dispatch (promotion, graph bookkeeping) once per parameter and per op; these run the
+array arithmetic directly in one loop, as PyTorch's ``torch._foreach_*`` do. They record no graph:
+an index whose operands need one (gradient recording on and an input requiring grad) or differ in
+device or dtype takes the ordinary Tensor op instead, which records, promotes and raises as usual.
+
+Operands follow PyTorch: ``other`` is a number, a list of numbers (one per tensor), a list of
+tensors, or a one-element tensor (read as a number).
+
+>>> import lanterna as torch
+>>> xs = [torch.ones(2), torch.zeros(3)]
+>>> torch._foreach_add_(xs, [torch.ones(2), torch.ones(3)], alpha=2)
+>>> xs
+[tensor([3., 3.]), tensor([2., 2., 2.])]
+"""
+
+from __future__ import annotations
+
+import operator
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
+
+__all__ = [
+    "_foreach_abs",
+    "_foreach_abs_",
+    "_foreach_add",
+    "_foreach_add_",
+    "_foreach_addcdiv",
+    "_foreach_addcdiv_",
+    "_foreach_addcmul",
+    "_foreach_addcmul_",
+    "_foreach_clamp_max",
+    "_foreach_clamp_max_",
+    "_foreach_clamp_min",
+    "_foreach_clamp_min_",
+    "_foreach_copy_",
+    "_foreach_div",
+    "_foreach_div_",
+    "_foreach_exp",
+    "_foreach_exp_",
+    "_foreach_lerp",
+    "_foreach_lerp_",
+    "_foreach_maximum",
+    "_foreach_maximum_",
+    "_foreach_minimum",
+    "_foreach_minimum_",
+    "_foreach_mul",
+    "_foreach_mul_",
+    "_foreach_neg",
+    "_foreach_neg_",
+    "_foreach_norm",
+    "_foreach_reciprocal",
+    "_foreach_reciprocal_",
+    "_foreach_sign",
+    "_foreach_sign_",
+    "_foreach_sqrt",
+    "_foreach_sqrt_",
+    "_foreach_sub",
+    "_foreach_sub_",
+    "_foreach_zero_",
+]
+
+_make = Tensor._make
+
+
+def _check_lists(name, *lists):
+    n = len(lists[0])
+    if n == 0:
+        raise RuntimeError(f"{name}: Tensor list must have at least one tensor.")
+    for lst in lists[1:]:
+        if len(lst) != n:
+            raise RuntimeError(f"Tensor lists must have the same number of tensors, got {n} and {len(lst)}")
+    return n
+
+
+def _recording(*lists):
+    """True when gradients are being recorded for some tensor of ``lists`` (the slow path)."""
+    if not GRAD_ENABLED[0]:
+        return False
+    return any(getattr(t, "_requires_grad", False) for lst in lists for t in lst)
+
+
+def _operands(other, n):
+    """``other`` as a list of ``n`` per-tensor operands (numbers or tensors)."""
+    if isinstance(other, Tensor):
+        if other.numel() == 1 and not other._requires_grad:
+            return [other.item()] * n
+        if other.dim() == 1 and other.numel() == n:  # a tensor of scalars, one per tensor
+            return other.tolist()
+        raise RuntimeError("scalar tensor expected to be 0 dim but it has "
+                           f"{other.dim()} dimensions and {other.numel()} elements.")
+    if isinstance(other, (list, tuple)):
+        if len(other) != n:
+            raise RuntimeError(f"Tensor lists must have the same number of tensors, got {n} and {len(other)}")
+        return other
+    return [other] * n
+
+
+def _alike(o, t):
+    """The array of operand ``o`` for the fast path on tensor ``t``, or None to take the Tensor op."""
+    # no isinstance(o, Tensor) here: Tensor's metaclass makes that check slow, and this runs per tensor
+    if isinstance(o, (int, float)):  # a number
+        if isinstance(o, float) and t._data.dtype.kind not in "fc":
+            return None
+        return o
+    device = getattr(o, "_device", None)
+    if device is None:
+        return o  # another kind of number (a NumPy scalar)
+    if device is t._device:
+        od, td = o._data.dtype, t._data.dtype
+        if od is td or od == td:  # identity first: NumPy shares dtype objects, and == is slow
+            return o._data
+    return None
+
+
+# ---- binary: tensor (op) operand --------------------------------------------------------------
+def _binary(name, arr_op, arr_iop, alpha_ok=False):
+    def out_of_place(self, other, **kw):
+        n = _check_lists(f"_foreach_{name}", self)
+        ops = _operands(other, n)
+        slow = _recording(self, ops)
+        alpha = kw.get("alpha", 1)
+        res = []
+        for t, o in zip(self, ops):
+            a = None if slow else _alike(o, t)
+            if a is None:
+                res.append(getattr(t, name)(o, **kw))
+                continue
+            if alpha != 1:
+                a = a * alpha
+            res.append(_make(arr_op(t._backend.xp, t._data, a), t._backend, t._device))
+        return res
+
+    def in_place(self, other, **kw):
+        n = _check_lists(f"_foreach_{name}_", self)
+        alpha = kw.get("alpha", 1)
+        if isinstance(other, (int, float)):  # one number for all: the common optimizer case
+            slow = _recording(self)
+            a = other * alpha if alpha != 1 else other
+            need_float = isinstance(a, float) or name == "div"  # true division needs a float tensor
+            for t in self:
+                x = t._data
+                if slow or (need_float and x.dtype.kind not in "fc"):
+                    getattr(t, name + "_")(other, **kw)
+                    continue
+                arr_iop(t._backend.xp, x, a)
+                t._version[0] += 1
+            return
+        ops = _operands(other, n)
+        slow = _recording(self, ops)
+        for t, o in zip(self, ops):
+            a = None if slow else _alike(o, t)
+            if a is None:
+                getattr(t, name + "_")(o, **kw)
+                continue
+            if alpha != 1:
+                a = a * alpha
+            arr_iop(t._backend.xp, t._data, a)
+            t._version[0] += 1
+
+    if alpha_ok:
+        def oop(self, other, *, alpha=1):
+            return out_of_place(self, other, **({"alpha": alpha} if alpha != 1 else {}))
+
+        def ip(self, other, *, alpha=1):
+            return in_place(self, other, **({"alpha": alpha} if alpha != 1 else {}))
+    else:
+        def oop(self, other):
+            return out_of_place(self, other)
+
+        def ip(self, other):
+            return in_place(self, other)
+
+    oop.__name__, ip.__name__ = f"_foreach_{name}", f"_foreach_{name}_"
+    oop.__doc__ = f"``[t.{name}(o) for t, o in zip(self, other)]`` in one call."
+    ip.__doc__ = f"``t.{name}_(o)`` for each pair, in one call."
+    return oop, ip
+
+
+def _arith(op, iop):
+    return (lambda xp, x, a: op(x, a)), (lambda xp, x, a: iop(x, a))
+
+
+def _xp_fn(xp_name):
+    def op(xp, x, a):
+        return getattr(xp, xp_name)(x, a)
+
+    def iop(xp, x, a):
+        x[...] = getattr(xp, xp_name)(x, a)
+
+    return op, iop
+
+
+_foreach_add, _foreach_add_ = _binary("add", *_arith(operator.add, operator.iadd), alpha_ok=True)
+_foreach_sub, _foreach_sub_ = _binary("sub", *_arith(operator.sub, operator.isub), alpha_ok=True)
+_foreach_mul, _foreach_mul_ = _binary("mul", *_arith(operator.mul, operator.imul))
+_foreach_div, _foreach_div_ = _binary("div", *_arith(operator.truediv, operator.itruediv))
+_foreach_maximum, _foreach_maximum_ = _binary("maximum", *_xp_fn("maximum"))
+_foreach_minimum, _foreach_minimum_ = _binary("minimum", *_xp_fn("minimum"))
+_foreach_clamp_min, _foreach_clamp_min_ = _binary("clamp_min", *_xp_fn("maximum"))
+_foreach_clamp_max, _foreach_clamp_max_ = _binary("clamp_max", *_xp_fn("minimum"))
+
+
+# ---- ternary: addcmul, addcdiv, lerp -----------------------------------------------------------
+def _pointwise(name, combine):
+    """``self + value * combine(t1, t2)``, as PyTorch's CPU kernels order it."""
+
+    def run(self, tensor1, tensor2, value, in_place):
+        n = _check_lists(f"_foreach_{name}", self, tensor1, tensor2)
+        values = _operands(value, n)
+        slow = _recording(self, tensor1, tensor2)
+        res = []
+        for t, a, b, v in zip(self, tensor1, tensor2, values):
+            x1 = None if slow else _alike(a, t)
+            x2 = None if slow else _alike(b, t)
+            if x1 is None or x2 is None:
+                r = getattr(t, name + ("_" if in_place else ""))(a, b, value=v)
+                res.append(r)
+                continue
+            upd = combine(x1 if v == 1 else v * x1, x2)
+            if in_place:
+                t._data += upd
+                t._version[0] += 1
+            else:
+                res.append(_make(t._data + upd, t._backend, t._device))
+        return None if in_place else res
+
+    def oop(self, tensor1, tensor2, value=1):
+        return run(self, tensor1, tensor2, value, False)
+
+    def ip(self, tensor1, tensor2, value=1):
+        run(self, tensor1, tensor2, value, True)
+
+    oop.__name__, ip.__name__ = f"_foreach_{name}", f"_foreach_{name}_"
+    oop.__doc__ = f"``[t.{name}(a, b, value=v) ...]`` for each tensor, in one call."
+    ip.__doc__ = f"``t.{name}_(a, b, value=v)`` for each tensor, in one call."
+    return oop, ip
+
+
+_foreach_addcmul, _foreach_addcmul_ = _pointwise("addcmul", operator.mul)
+_foreach_addcdiv, _foreach_addcdiv_ = _pointwise("addcdiv", operator.truediv)
+
+
+def _lerp_arrays(x, e, w, in_place):
+    # PyTorch's formula: exact at both ends and stable for weights past one half
+    d = e - x
+    if abs(w) < 0.5:
+        d *= w
+        if in_place:
+            x += d
+            return x
+        return x + d
+    d *= 1 - w
+    if in_place:
+        x[...] = e - d
+        return x
+    return e - d
+
+
+def _lerp(self, tensors1, weight, in_place):
+    n = _check_lists("_foreach_lerp", self, tensors1)
+    weights = _operands(weight, n)
+    slow = _recording(self, tensors1, weights)
+    res = []
+    for t, e, w in zip(self, tensors1, weights):
+        a = None if slow else _alike(e, t)
+        if a is None or hasattr(w, "_device"):  # tensor weights take the Tensor op
+            res.append(t.lerp_(e, w) if in_place else t.lerp(e, w))
+            continue
+        r = _lerp_arrays(t._data, a, w, in_place)
+        if in_place:
+            t._version[0] += 1
+        else:
+            res.append(_make(r, t._backend, t._device))
+    return None if in_place else res
+
+
+def _foreach_lerp(self, tensors1, weight):
+    """``[t.lerp(e, w) ...]`` for each tensor, in one call."""
+    return _lerp(self, tensors1, weight, False)
+
+
+def _foreach_lerp_(self, tensors1, weight):
+    """``t.lerp_(e, w)`` for each tensor, in one call."""
+    _lerp(self, tensors1, weight, True)
+
+
+# ---- unary ------------------------------------------------------------------------------------
+def _unary(name):
+    def oop(self):
+        _check_lists(f"_foreach_{name}", self)
+        if _recording(self):
+            return [getattr(t, name)() for t in self]
+        return [_make(getattr(t._backend.xp, name)(t._data), t._backend, t._device) for t in self]
+
+    def ip(self):
+        _check_lists(f"_foreach_{name}_", self)
+        if _recording(self):
+            for t in self:
+                getattr(t, name + "_")()
+            return
+        for t in self:
+            t._data[...] = getattr(t._backend.xp, name)(t._data)
+            t._version[0] += 1
+
+    oop.__name__, ip.__name__ = f"_foreach_{name}", f"_foreach_{name}_"
+    oop.__doc__ = f"``[t.{name}() for t in self]`` in one call."
+    ip.__doc__ = f"``t.{name}_()`` for each tensor, in one call."
+    return oop, ip
+
+
+_foreach_sqrt, _foreach_sqrt_ = _unary("sqrt")
+_foreach_abs, _foreach_abs_ = _unary("abs")
+_foreach_exp, _foreach_exp_ = _unary("exp")
+_foreach_sign, _foreach_sign_ = _unary("sign")
+
+
+def _foreach_neg(self):
+    """``[-t for t in self]`` in one call."""
+    _check_lists("_foreach_neg", self)
+    if _recording(self):
+        return [-t for t in self]
+    return [_make(-t._data, t._backend, t._device) for t in self]
+
+
+def _foreach_neg_(self):
+    """``t.neg_()`` for each tensor, in one call."""
+    _foreach_mul_(self, -1)
+
+
+def _foreach_reciprocal(self):
+    """``[t.reciprocal() for t in self]`` in one call."""
+    return _foreach_div([t.new_ones(()) for t in self], self) if _recording(self) else [
+        _make(1 / t._data, t._backend, t._device) for t in self
+    ]
+
+
+def _foreach_reciprocal_(self):
+    """``t.reciprocal_()`` for each tensor, in one call."""
+    for t in self:
+        t.reciprocal_()
+
+
+def _foreach_zero_(self):
+    """``t.zero_()`` for each tensor, in one call."""
+    for t in self:
+        t.zero_()
+
+
+def _foreach_copy_(self, src, non_blocking=False):
+    """``t.copy_(s)`` for each pair, in one call."""
+    _check_lists("_foreach_copy_", self, src)
+    for t, s in zip(self, src):
+        t.copy_(s)
+
+
+def _foreach_norm(self, ord=2, dtype=None):
+    """``[t.norm(ord) for t in self]`` (0-dim tensors) in one call."""
+    _check_lists("_foreach_norm", self)
+    if ord != 2 or dtype is not None or _recording(self):
+        return [t.norm(ord) if dtype is None else t.to(dtype).norm(ord) for t in self]
+    out = []
+    for t in self:
+        xp, x = t._backend.xp, t._data
+        out.append(_make(xp.sqrt(xp.sum(x * x)), t._backend, t._device))
+    return out

@@ -1,0 +1,425 @@
+"""Gather/scatter and the index_* family, take, masked_select/masked_scatter, nonzero."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap_dim
+from ._apply import Node, apply
+from . import kernels
+from .kernels import kernel
+
+_make = Tensor._make
+
+
+def _check_index_tensor(index, name):
+    if index.dtype is not D.int64 and index.dtype is not D.int32:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+
+
+def _out_of_bounds(e):
+    return RuntimeError(str(e).replace("axis", "dimension"))
+
+
+def gather_array(a, idx, axis):
+    """``take_along_axis`` where the index may be smaller than ``a`` off ``axis`` (as torch.gather)."""
+    x = a._data
+    if idx.shape != x.shape:
+        x = x[tuple(slice(None) if i == axis else slice(0, s) for i, s in enumerate(idx.shape))]
+    try:
+        return a._backend.xp.take_along_axis(x, idx, axis=axis)
+    except IndexError as e:
+        raise _out_of_bounds(e) from None
+
+
+def _full_index(index, dim, backend):
+    """A fancy-index tuple: ``index`` along ``dim``, each element's own position elsewhere."""
+    xp = backend.xp
+    shape = index._data.shape
+    idx = []
+    for i, n in enumerate(shape):
+        if i == dim:
+            idx.append(index._data)
+        else:
+            idx.append(xp.reshape(xp.arange(n), tuple(n if j == i else 1 for j in range(len(shape)))))
+    return tuple(idx)
+
+
+def _src_part(src, index):
+    return src._data[tuple(slice(0, n) for n in index._data.shape)]
+
+
+# ---- gather ---------------------------------------------------------------------------------
+class GatherBackward0(Node):
+    def forward(self, a):
+        self.in_shape = a._data.shape
+        return gather_array(a, self.index._data, self.dim)
+
+    def backward(self, grad):
+        return scatter_grad(grad, self.index, self.dim, self.in_shape)
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and likewise for other dims)."""
+    _check_index_tensor(index, "gather")
+    d = _wrap_dim(dim, input._data.ndim)
+    if index._data.ndim != input._data.ndim and not (index._data.ndim <= 1 and input._data.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for i in range(index._data.ndim):
+        if i != d and index._data.shape[i] > input._data.shape[i]:
+            raise RuntimeError(f"Size does not match at dimension {i} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {d}")
+    return apply(GatherBackward0, input, dim=d, index=index)
+
+
+def scatter_grad(grad, index, dim, in_shape):
+    """Gradient of a gather along ``dim``: ``grad`` added into zeros of ``in_shape`` at ``index``."""
+    return scatter_add(grad.new_zeros(in_shape), dim, index, grad)
+
+
+def take_along_dim(input, indices, dim=None):
+    """Values of ``input`` at ``indices`` along ``dim`` (broadcast), or of the flattened input."""
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    d = _wrap_dim(dim, input._data.ndim)
+    shape, ishape = list(input.shape), list(indices.shape)
+    shape[d] = ishape[d] = 1
+    b = list(np.broadcast_shapes(tuple(shape), tuple(ishape)))
+    in_b, idx_b = list(b), list(b)
+    in_b[d], idx_b[d] = input.shape[d], indices.shape[d]
+    return gather(input.expand(in_b), d, indices.expand(idx_b))
+
+
+class TakeBackward0(Node):
+    def forward(self, a):
+        self.in_shape = a._data.shape
+        try:
+            return a._backend.xp.reshape(a._data, (-1,))[self.index._data]
+        except IndexError:
+            raise IndexError(f"out of range: tried to access index {int(self.index.max())} on a tensor of "
+                             f"{a._data.size} elements.") from None
+
+    def backward(self, grad):
+        from .index import index_add_grad
+
+        n = 1
+        for s in self.in_shape:
+            n *= s
+        return index_add_grad(grad, (n,), (self.index._data,)).reshape(self.in_shape)
+
+
+def take(input, index):
+    """Elements of the flattened ``input`` at ``index`` (the result has ``index``'s shape)."""
+    if index.dtype is not D.int64:
+        from .reduce import legacy_scalar_name
+
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {legacy_scalar_name(index.dtype)}")
+    return apply(TakeBackward0, input, index=index)
+
+
+# ---- scatter ---------------------------------------------------------------------------------
+class ScatterBackward0(Node):
+    def forward(self, a, src):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        idx = _full_index(self.index, self.dim, a._backend)
+        s = _src_part(src, self.index)
+        try:
+            if self.reduce is None:
+                kernel(a._backend, "index_set")(out, idx, s)
+            elif self.reduce == "add":
+                kernel(a._backend, "index_add")(out, idx, s)
+            else:
+                kernel(a._backend, "index_mul")(out, idx, s)
+        except IndexError as e:
+            raise _out_of_bounds(e) from None
+        return out
+
+    def backward(self, grad):
+        return grad.scatter(self.dim, self.index, 0), grad.gather(self.dim, self.index)
+
+
+class ScatterBackward1(Node):
+    def forward(self, a):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        try:
+            kernel(a._backend, "index_set")(out, _full_index(self.index, self.dim, a._backend), self.value)
+        except IndexError as e:
+            raise _out_of_bounds(e) from None
+        return out
+
+    def backward(self, grad):
+        return grad.scatter(self.dim, self.index, 0)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """Write ``src`` (or a number) into a copy of ``input`` at ``index`` along ``dim``."""
+    if src is None:
+        src = value
+    _check_index_tensor(index, "scatter")
+    d = _wrap_dim(dim, input._data.ndim)
+    if not isinstance(src, Tensor):
+        return apply(ScatterBackward1, input, dim=d, index=index, value=src)
+    return apply(ScatterBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce)
+
+
+class ScatterAddBackward0(Node):
+    def forward(self, a, src):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        try:
+            kernel(a._backend, "index_add")(out, _full_index(self.index, self.dim, a._backend),
+                                            _src_part(src, self.index))
+        except IndexError as e:
+            raise _out_of_bounds(e) from None
+        return out
+
+    def backward(self, grad):
+        return grad, grad.gather(self.dim, self.index)
+
+
+def scatter_add(input, dim, index, src):
+    """Add ``src`` into a copy of ``input`` at ``index`` along ``dim`` (repeated indices add up)."""
+    _check_index_tensor(index, "scatter")
+    d = _wrap_dim(dim, input._data.ndim)
+    return apply(ScatterAddBackward0, input, src.to(input.dtype), dim=d, index=index)
+
+
+class ScatterReduceBackward0(Node):
+    _ufuncs = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum, "mean": np.add}
+
+    def forward(self, a, src):
+        self.save(a, src)
+        xp = a._backend.xp
+        x = a._data
+        idx = _full_index(self.index, self.dim, a._backend)
+        s = _src_part(src, self.index)
+        like = None
+        if not isinstance(x, np.ndarray):  # ufunc.at has no standard equivalent: reduce on the host
+            like, x, s = x, kernels.to_host(x), kernels.to_host(s)
+            idx, xp = tuple(kernels.to_host(i) for i in idx), np
+        r = self.reduce
+        if self.include_self:
+            out = xp.asarray(x, copy=True)
+        else:
+            ident = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[r]
+            if x.dtype.kind != "f" and r in ("amax", "amin"):
+                info = np.iinfo(x.dtype)
+                ident = info.min if r == "amax" else info.max
+            out = xp.asarray(x, copy=True)
+            out[idx] = ident
+        self._ufuncs[r].at(out, idx, s)
+        counts = np.zeros(x.shape, np.int64)
+        np.add.at(counts, idx, 1)
+        self.touched = counts > 0
+        if r == "mean":
+            total = counts + (1 if self.include_self else 0)
+            out = np.where(total > 0, out / np.maximum(total, 1), out)
+            out = out.astype(x.dtype) if x.dtype.kind == "f" else np.floor_divide(out, 1).astype(x.dtype)
+            self.total = np.maximum(total, 1).astype(x.dtype)
+        if not self.include_self:
+            out = np.where(self.touched, out, x)
+        if like is not None:  # back to the device
+            out, self.touched = kernels.from_host(np.ascontiguousarray(out), like), kernels.from_host(self.touched, like)
+            if r == "mean":
+                self.total = kernels.from_host(self.total, like)
+        self.out = out
+        return out
+
+    def backward(self, grad):
+        a, src = self.saved
+        r, d, idx = self.reduce, self.dim, self.index
+        touched = _make(self.touched, a._backend, a._device)
+        if r == "sum":
+            gs = grad if self.include_self else grad.masked_fill(touched, 0)
+            return gs, grad.gather(d, idx)
+        if r == "mean":
+            total = _make(self.total, a._backend, a._device)
+            g = grad / total
+            gs = g if self.include_self else grad.masked_fill(touched, 0)
+            return gs, g.gather(d, idx)
+        if r in ("amax", "amin"):
+            out = _make(self.out, a._backend, a._device)
+            hit_src = (_narrow_like(src, idx) == out.gather(d, idx)).to(grad.dtype)
+            hit_self = (a == out).to(grad.dtype) * (1.0 if self.include_self else touched.logical_not().to(grad.dtype))
+            count = hit_self.scatter_add(d, idx, hit_src)
+            g = grad / count
+            return g * hit_self, g.gather(d, idx) * hit_src
+        raise NotImplementedError(f"scatter_reduce backward with reduce='{r}' is not implemented")
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce ``src`` into a copy of ``input`` at ``index``: 'sum', 'prod', 'mean', 'amax', 'amin'."""
+    if reduce not in ScatterReduceBackward0._ufuncs:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    _check_index_tensor(index, "scatter_reduce")
+    d = _wrap_dim(dim, input._data.ndim)
+    return apply(ScatterReduceBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce,
+                 include_self=include_self)
+
+
+def _narrow_like(src, index):
+    """``src`` cut to ``index``'s shape (scatter reads only that part)."""
+    if tuple(src.shape) == tuple(index.shape):
+        return src
+    return src[tuple(slice(0, n) for n in index.shape)]
+
+
+
+# ---- index_select and friends ---------------------------------------------------------------
+def _check_index_vector(index, name):
+    if index.dtype is not D.int64 and index.dtype is not D.int32:
+        raise RuntimeError(f"{name}(): Expected dtype int32 or int64 for index")
+    if index.dim() > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+
+
+class IndexSelectBackward0(Node):
+    def forward(self, a):
+        self.in_shape = a._data.shape
+        x = a._data if a._data.ndim else a._backend.xp.reshape(a._data, (1,))
+        out = a._backend.xp.take(x, self.index._data, axis=self.dim)
+        return out if a._data.ndim else a._backend.xp.reshape(out, ())
+
+    def backward(self, grad):
+        from .index import index_add_grad
+
+        if not self.in_shape:
+            return grad.reshape(())
+        idx = [slice(None)] * len(self.in_shape)
+        idx[self.dim] = self.index._data
+        return index_add_grad(grad, self.in_shape, tuple(idx))
+
+
+def index_select(input, dim, index):
+    """The slices of ``dim`` listed in the 1-D ``index``."""
+    _check_index_vector(index, "index_select")
+    d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d] if input._data.ndim else 1
+    if index.numel() and (int(index.max()) >= n or int(index.min()) < -n):
+        raise IndexError("index out of range in self")
+    return apply(IndexSelectBackward0, input, dim=d, index=index.reshape(-1))
+
+
+def _dim_index(ndim, dim, index):
+    idx = [slice(None)] * ndim
+    idx[dim] = index._data
+    return tuple(idx)
+
+
+class IndexAddBackward0(Node):
+    def forward(self, a, src):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        s = src._data * self.alpha if self.alpha != 1 else src._data
+        kernel(a._backend, "index_add")(out, _dim_index(out.ndim, self.dim, self.index), s)
+        return out
+
+    def backward(self, grad):
+        gs = grad.index_select(self.dim, self.index)
+        return grad, gs * self.alpha if self.alpha != 1 else gs
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """Add ``alpha * source`` into a copy of ``input`` at the slices ``index`` of ``dim``."""
+    _check_index_vector(index, "index_add")
+    d = _wrap_dim(dim, input._data.ndim)
+    return apply(IndexAddBackward0, input, source.to(input.dtype), dim=d, index=index, alpha=alpha)
+
+
+class IndexCopyBackward0(Node):
+    def forward(self, a, src):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        kernel(a._backend, "index_set")(out, _dim_index(out.ndim, self.dim, self.index), src._data)
+        return out
+
+    def backward(self, grad):
+        return grad.index_fill(self.dim, self.index, 0), grad.index_select(self.dim, self.index)
+
+
+def index_copy(input, dim, index, source):
+    """A copy of ``input`` with the slices ``index`` of ``dim`` replaced by ``source``."""
+    _check_index_vector(index, "index_copy")
+    d = _wrap_dim(dim, input._data.ndim)
+    return apply(IndexCopyBackward0, input, source.to(input.dtype), dim=d, index=index)
+
+
+class IndexFillBackward0(Node):
+    def forward(self, a):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        kernel(a._backend, "index_set")(out, _dim_index(out.ndim, self.dim, self.index), self.value)
+        return out
+
+    def backward(self, grad):
+        return grad.index_fill(self.dim, self.index, 0)
+
+
+def index_fill(input, dim, index, value):
+    """A copy of ``input`` with the slices ``index`` of ``dim`` set to ``value``."""
+    _check_index_vector(index, "index_fill")
+    if isinstance(value, Tensor):
+        value = value.item()
+    d = _wrap_dim(dim, input._data.ndim)
+    return apply(IndexFillBackward0, input, dim=d, index=index, value=value)
+
+
+# ---- masks ----------------------------------------------------------------------------------
+class MaskedSelectBackward0(Node):
+    def forward(self, a):
+        self.in_shape = a._data.shape
+        return a._data[self.mask._data]
+
+    def backward(self, grad):
+        return grad.new_zeros(self.in_shape).masked_scatter(self.mask, grad)
+
+
+def masked_select(input, mask):
+    """The elements where ``mask`` (broadcast with ``input``) is True, as a 1-D tensor."""
+    if mask.dtype is not D.bool_:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    if tuple(input.shape) != shape:
+        input = input.expand(shape)
+    return apply(MaskedSelectBackward0, input, mask=mask.expand(shape))
+
+
+class MaskedScatterBackward0(Node):
+    def forward(self, a, src):
+        xp = a._backend.xp
+        out = xp.asarray(a._data, copy=True)
+        m = self.mask._data
+        n = int(xp.count_nonzero(m))
+        if n > src._data.size:
+            raise RuntimeError("masked_scatter: expected source to have at least as many elements as ones in mask")
+        kernel(a._backend, "index_set")(out, m, xp.reshape(src._data, (-1,))[:n])
+        self.src_shape = src._data.shape
+        return out
+
+    def backward(self, grad):
+        picked = grad[self.mask]
+        size = 1
+        for s in self.src_shape:
+            size *= s
+        pad = grad.new_zeros((size - picked.shape[0],))
+        from .joining import cat
+
+        return grad.masked_fill(self.mask, 0), cat([picked, pad]).reshape(self.src_shape)
+
+
+def masked_scatter(input, mask, source):
+    """A copy of ``input`` with the elements where ``mask`` is True taken, in order, from ``source``."""
+    return apply(MaskedScatterBackward0, input, source.to(input.dtype), mask=mask.expand(input.shape))
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the nonzero elements: an (n, ndim) int64 tensor, or a tuple of 1-D ones."""
+    xp = input._backend.xp
+    x = input._data if input._data.ndim else xp.reshape(input._data, (1,))
+    idx = [xp.astype(i, input._backend.dtype(D.int64)) for i in xp.nonzero(x)]
+    if as_tuple:
+        return tuple(_make(i, input._backend, input._device) for i in idx)
+    if input._data.ndim == 0:
+        return _make(xp.zeros((len(idx[0]), 0), dtype=input._backend.dtype(D.int64)), input._backend, input._device)
+    return _make(xp.stack(idx, axis=1), input._backend, input._device)
+
+
+def argwhere(input):
+    return nonzero(input)

@@ -1,0 +1,350 @@
+"""Activations of nn: softmax family (numerically stable) and the pointwise nonlinearities.
+
+Each is one node: forward on arrays, backward in Tensor ops (so double backward works).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._tensor import Tensor, _wrap_dim
+from ._apply import Node, apply, output_of
+from .elementwise import cast
+from .reduce import _legacy_scalar_name
+from .unary import _floating
+
+
+def _result(node, like):
+    return output_of(node, node.out, like)
+
+
+# ---- softmax family -----------------------------------------------------------------------
+class SoftmaxBackward0(Node):
+    def forward(self, a):
+        xp = a._backend.xp
+        x = a._data
+        ax = self.dim
+        e = xp.exp(x - xp.max(x, axis=ax, keepdims=True))
+        e /= xp.sum(e, axis=ax, keepdims=True)
+        self.out = e
+        return e
+
+    def backward(self, grad):
+        y = _result(self, grad)
+        return y * (grad - (grad * y).sum(self.dim, keepdim=True))
+
+
+class LogSoftmaxBackward0(Node):
+    def forward(self, a):
+        xp = a._backend.xp
+        x = a._data
+        ax = self.dim
+        z = x - xp.max(x, axis=ax, keepdims=True)
+        z -= xp.log(xp.sum(xp.exp(z), axis=ax, keepdims=True))
+        self.out = z
+        return z
+
+    def backward(self, grad):
+        y = _result(self, grad)
+        return grad - y.exp() * grad.sum(self.dim, keepdim=True)
+
+
+def _softmax_input(input, dim, dtype, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if dtype is not None:
+        input = cast(input, dtype)
+    elif not input.dtype.is_floating_point:
+        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{_legacy_scalar_name(input.dtype)}\'')
+    if dim is None:
+        raise TypeError(f"{name}() missing 1 required positional arguments: \"dim\"")
+    return input, _wrap_dim(dim, input._data.ndim)
+
+
+def softmax(input, dim, dtype=None):
+    """``exp(x) / exp(x).sum(dim)``, computed after subtracting the max (no overflow).
+
+    >>> import lanterna as torch
+    >>> torch.softmax(torch.tensor([1000.0, 1000.0]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    input, d = _softmax_input(input, dim, dtype, "softmax")
+    if input._data.ndim == 0:
+        return apply(SoftmaxBackward0, input.reshape(1), dim=0).reshape(())
+    return apply(SoftmaxBackward0, input, dim=d)
+
+
+def log_softmax(input, dim, dtype=None):
+    """``x - logsumexp(x, dim)``, stable for large logits.
+
+    >>> import lanterna as torch
+    >>> torch.log_softmax(torch.tensor([0.0, 1000.0]), dim=0)
+    tensor([-1000.,     0.])
+    """
+    input, d = _softmax_input(input, dim, dtype, "log_softmax")
+    if input._data.ndim == 0:
+        return apply(LogSoftmaxBackward0, input.reshape(1), dim=0).reshape(())
+    return apply(LogSoftmaxBackward0, input, dim=d)
+
+
+# ---- pointwise nonlinearities -------------------------------------------------------------
+class LeakyReluBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        x = a._data
+        return a._backend.xp.where(x > 0, x, x * self.negative_slope)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * (x > 0).to(grad.dtype).mul(1 - self.negative_slope).add(self.negative_slope)
+
+
+class HardtanhBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.clip(a._data, self.min_val, self.max_val)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * ((x > self.min_val) & (x < self.max_val))
+
+
+class EluBackward0(Node):
+    """ELU / SELU / CELU: ``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``."""
+
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        neg = self.alpha * xp.expm1(xp.minimum(x, 0) * self.input_scale)
+        out = xp.where(x > 0, x, neg)
+        if self.scale != 1:
+            out *= self.scale
+        return out
+
+    def backward(self, grad):
+        (x,) = self.saved
+        neg = (x.clamp(max=0) * self.input_scale).exp() * (self.alpha * self.input_scale)
+        slope = (x > 0).to(grad.dtype)
+        return grad * (slope + (1 - slope) * neg) * self.scale
+
+
+class GeluBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        if self.approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1 + xp.tanh(inner))
+        from .special import erf
+
+        return 0.5 * x * (1 + erf(xp, x * (1 / math.sqrt(2))))
+
+    def backward(self, grad):
+        (x,) = self.saved
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            inner = k * (x + 0.044715 * x * x * x)
+            t = inner.tanh()
+            d_inner = k * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+        pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+        return grad * (cdf + x * pdf)
+
+
+def _sigmoid_xp(xp, x):
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class SiluBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        x = a._data
+        return x * _sigmoid_xp(a._backend.xp, x)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        s = x.sigmoid()
+        return grad * s * (1 + x * (1 - s))
+
+
+class SoftplusBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        bx = x * self.beta
+        # log1p(exp(bx)) without overflow: max(bx, 0) + log1p(exp(-|bx|))
+        sp = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / self.beta
+        return xp.where(bx > self.threshold, x, sp)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        bx = x * self.beta
+        lin = (bx > self.threshold).to(grad.dtype)
+        return grad * (lin + (1 - lin) * bx.sigmoid())
+
+
+class MishBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        sp = xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        return x * xp.tanh(sp)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        tsp = softplus(x).tanh()
+        return grad * (tsp + x * x.sigmoid() * (1 - tsp * tsp))
+
+
+class HardswishBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        return x * xp.clip(x + 3, 0, 6) / 6
+
+    def backward(self, grad):
+        (x,) = self.saved
+        mid = ((x >= -3) & (x <= 3)).to(grad.dtype)
+        hi = (x > 3).to(grad.dtype)
+        return grad * (mid * (x / 3 + 0.5) + hi)
+
+
+class HardsigmoidBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        return a._backend.xp.clip(a._data + 3, 0, 6) / 6
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * ((x > -3) & (x < 3)).to(grad.dtype) / 6
+
+
+class LogSigmoidBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * (-x).sigmoid()
+
+
+class ThresholdBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        x = a._data
+        return a._backend.xp.where(x > self.threshold, x, a._backend.xp.asarray(self.value, dtype=x.dtype))
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * (x > self.threshold)
+
+
+def _float_input(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return _floating(input)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """``x if x > 0 else negative_slope * x``."""
+    return apply(LeakyReluBackward0, _float_input(input, "leaky_relu"), negative_slope=float(negative_slope))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """``clamp(x, min_val, max_val)`` with zero gradient outside the interval."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return apply(HardtanhBackward0, _float_input(input, "hardtanh"), min_val=min_val, max_val=max_val)
+
+
+def relu6(input):
+    """``min(max(x, 0), 6)``."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
+    """``x if x > 0 else alpha * (exp(x) - 1)`` (``scale``/``input_scale`` give SELU and CELU)."""
+    return apply(EluBackward0, _float_input(input, "elu"), alpha=float(alpha), scale=float(scale),
+                 input_scale=float(input_scale))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input):
+    """Scaled ELU with the self-normalising constants."""
+    return elu(input, _SELU_ALPHA, _SELU_SCALE)
+
+
+def celu(input, alpha=1.0):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return elu(input, alpha, 1.0, 1.0 / alpha)
+
+
+def gelu(input, approximate="none"):
+    """``x * Phi(x)`` (``approximate='tanh'`` uses the tanh formula)."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return apply(GeluBackward0, _float_input(input, "gelu"), approximate=approximate)
+
+
+def silu(input):
+    """``x * sigmoid(x)`` (a.k.a. swish)."""
+    return apply(SiluBackward0, _float_input(input, "silu"))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``."""
+    return apply(SoftplusBackward0, _float_input(input, "softplus"), beta=float(beta), threshold=float(threshold))
+
+
+def mish(input):
+    """``x * tanh(softplus(x))``."""
+    return apply(MishBackward0, _float_input(input, "mish"))
+
+
+def hardswish(input):
+    """``x * relu6(x + 3) / 6``."""
+    return apply(HardswishBackward0, _float_input(input, "hardswish"))
+
+
+def hardsigmoid(input):
+    """``relu6(x + 3) / 6``."""
+    return apply(HardsigmoidBackward0, _float_input(input, "hardsigmoid"))
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x))`` without overflow."""
+    return apply(LogSigmoidBackward0, _float_input(input, "log_sigmoid"))
+
+
+def threshold(input, threshold, value):
+    """``x if x > threshold else value``."""
+    return apply(ThresholdBackward0, input, threshold=threshold, value=value)
+
+
+def _bind_methods():
+    def _softmax_method(self, dim, dtype=None):
+        return softmax(self, dim, dtype)
+
+    def _log_softmax_method(self, dim, dtype=None):
+        return log_softmax(self, dim, dtype)
+
+    Tensor.softmax = _softmax_method
+    Tensor.log_softmax = _log_softmax_method
+
+
+_bind_methods()

@@ -1,0 +1,347 @@
+"""Convolutions through im2col: one strided window view, one copy into a matrix, one GEMM per layer.
+
+Three bilinear maps close the family under differentiation (each one's gradients are the others):
+
+- ``conv``          y = A_w x                 (forward convolution)
+- ``input_grad``    x' = A_w^T g              (transposed convolution)
+- ``weight_grad``   w' = B_x^T g              (gradient of the weight)
+
+A plain backward runs straight on arrays and reuses the im2col matrix saved by the forward; under
+``create_graph`` the backward is built from the three ops above, so double backward works.
+1-D convolutions run as 2-D ones over a height of 1.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
+from ._apply import Node, attach, check_same_device
+from .kernels import kernel
+
+_make = Tensor._make
+
+
+def _contiguous(xp, a):
+    fn = getattr(xp, "ascontiguousarray", None)
+    return fn(a) if fn is not None else xp.reshape(a, (-1,)).reshape(a.shape)
+
+
+class _Geometry:
+    """Shapes of one 2-D convolution: input (N, C, H, W), weight (O, C/G, kh, kw), output (N, O, OH, OW)."""
+
+    __slots__ = ("stride", "padding", "dilation", "groups", "kh", "kw")
+
+    def __init__(self, stride, padding, dilation, groups, kh, kw):
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.kh, self.kw = kh, kw
+
+    def out_hw(self, h, w):
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        return ((h + 2 * ph - dh * (self.kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (self.kw - 1) - 1) // sw + 1)
+
+
+# ---- array kernels --------------------------------------------------------------------------
+def _im2col_matrix(backend, x, geo):
+    """(N, C, H, W) -> (G, C/G*kh*kw, N*OH*OW): the windows of every output pixel as columns."""
+    xp = backend.xp
+    v = kernel(backend, "im2col")(x, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
+    n, c, kh, kw, oh, ow = v.shape
+    g = geo.groups
+    return xp.reshape(v.transpose(1, 2, 3, 0, 4, 5), (g, (c // g) * kh * kw, n * oh * ow))
+
+
+def _gemm_out(xp, w, cols, n, oh, ow):
+    """(O, C/G, kh, kw) x (G, K, N*L) -> (N, O, OH, OW), C-contiguous."""
+    o = w.shape[0]
+    g = cols.shape[0]
+    w2 = xp.reshape(w, (g, o // g, -1))
+    out = xp.matmul(w2[0], cols[0]) if g == 1 else xp.matmul(w2, cols)
+    return _contiguous(xp, xp.reshape(out, (o, n, oh, ow)).transpose(1, 0, 2, 3))
+
+
+def conv_forward_array(backend, x, w, geo):
+    """The convolution itself; returns ``(output, im2col matrix)``."""
+    cols = _im2col_matrix(backend, x, geo)
+    oh, ow = geo.out_hw(x.shape[2], x.shape[3])
+    return _gemm_out(backend.xp, w, cols, x.shape[0], oh, ow), cols
+
+
+def _grad_rows(xp, g, groups):
+    """(N, O, OH, OW) -> (G, O/G, N*OH*OW)."""
+    n, o, oh, ow = g.shape
+    return xp.reshape(g.transpose(1, 0, 2, 3), (groups, o // groups, n * oh * ow))
+
+
+def input_grad_array(backend, g, w, x_shape, geo):
+    """A_w^T g: scatter the columns ``W^T g`` back into an image of ``x_shape`` (col2im)."""
+    xp = backend.xp
+    n, c, h, wd = x_shape
+    oh, ow = g.shape[2], g.shape[3]
+    gr = _grad_rows(xp, g, geo.groups)
+    w2 = xp.reshape(w, (geo.groups, w.shape[0] // geo.groups, -1))
+    gcols = xp.matmul(w2[0].T, gr[0]) if geo.groups == 1 else xp.matmul(w2.transpose(0, 2, 1), gr)
+    gcols = xp.reshape(gcols, (c, geo.kh, geo.kw, n, oh, ow)).transpose(3, 0, 1, 2, 4, 5)
+    return kernel(backend, "col2im")(gcols, x_shape, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
+
+
+def weight_grad_array(backend, cols, g, w_shape, geo):
+    """B_x^T g from the im2col matrix of x: ``g @ cols^T`` per group."""
+    xp = backend.xp
+    gr = _grad_rows(xp, g, geo.groups)
+    gw = xp.matmul(gr[0], cols[0].T) if geo.groups == 1 else xp.matmul(gr, cols.transpose(0, 2, 1))
+    return xp.reshape(gw, w_shape)
+
+
+# ---- nodes ----------------------------------------------------------------------------------
+def _needs(t):
+    return t._requires_grad or t.grad_fn is not None
+
+
+class ConvolutionBackward0(Node):
+    """Convolution (``transposed=False``) or transposed convolution, optional bias."""
+
+    def forward(self, x, w, b=None):
+        backend = x._backend
+        if self.transposed:
+            out = input_grad_array(backend, x._data, w._data, self.out_shape, self.geo)
+        else:
+            out, cols = conv_forward_array(backend, x._data, w._data, self.geo)
+            if GRAD_ENABLED[0] and w._requires_grad:
+                self.cols = cols
+        if b is not None:
+            out = out + b._data.reshape(1, -1, 1, 1)
+        self.save(x, w)
+        return out
+
+    def backward(self, grad):
+        x, w = self.saved
+        gb = grad.sum((0, 2, 3)) if len(self.next_functions) == 3 else None
+        if self.transposed:
+            # u = A_w^T x: d/dx = A_w h (a convolution), d/dw = B_h^T x
+            gx = conv_op(grad, w, self.geo) if _needs(x) else None
+            gw = weight_grad_op(grad, x, w.shape, self.geo) if _needs(w) else None
+        elif GRAD_ENABLED[0]:
+            gx = input_grad_op(grad, w, x.shape, self.geo) if _needs(x) else None
+            gw = weight_grad_op(x, grad, w.shape, self.geo) if _needs(w) else None
+        else:
+            backend = grad._backend
+            g = grad._data
+            gx = gw = None
+            if _needs(x):
+                gx = _make(input_grad_array(backend, g, w._data, x._data.shape, self.geo), backend, grad._device)
+            if _needs(w):
+                cols = getattr(self, "cols", None)
+                if cols is None:
+                    cols = _im2col_matrix(backend, x._data, self.geo)
+                gw = _make(weight_grad_array(backend, cols, g, w._data.shape, self.geo), backend, grad._device)
+        return (gx, gw, gb) if len(self.next_functions) == 3 else (gx, gw)
+
+
+class ConvolutionBackwardBackward0(Node):
+    """The weight gradient ``B_x^T g`` as an op of (x, g), for double backward."""
+
+    def forward(self, x, g):
+        self.save(x, g)
+        cols = _im2col_matrix(x._backend, x._data, self.geo)
+        return weight_grad_array(x._backend, cols, g._data, self.w_shape, self.geo)
+
+    def backward(self, h):
+        x, g = self.saved
+        gx = input_grad_op(g, h, x.shape, self.geo) if _needs(x) else None
+        gg = conv_op(x, h, self.geo) if _needs(g) else None
+        return gx, gg
+
+
+def _run(cls, inputs, **params):
+    node = cls.__new__(cls)
+    node.__dict__.update(params)
+    a0 = inputs[0]
+    out = _make(node.forward(*inputs), a0._backend, a0._device)
+    if GRAD_ENABLED[0] and any(t._requires_grad for t in inputs):
+        attach(node, inputs, out)
+    return out
+
+
+def conv_op(x, w, geo, bias=None):
+    inputs = (x, w) if bias is None else (x, w, bias)
+    return _run(ConvolutionBackward0, inputs, geo=geo, transposed=False)
+
+
+def input_grad_op(g, w, x_shape, geo, bias=None):
+    inputs = (g, w) if bias is None else (g, w, bias)
+    return _run(ConvolutionBackward0, inputs, geo=geo, transposed=True, out_shape=tuple(x_shape))
+
+
+def weight_grad_op(x, g, w_shape, geo):
+    return _run(ConvolutionBackwardBackward0, (x, g), geo=geo, w_shape=tuple(w_shape))
+
+
+# ---- argument handling ----------------------------------------------------------------------
+def _tuple(v, n, name, nd):
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(int(i) for i in v)
+    if len(v) == 1 and n > 1:
+        return v * n
+    if len(v) != n:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {n} values to match the convolution "
+            f"dimensions, but got {name}={list(v)}"
+        )
+    return v
+
+
+def _check(input, weight, bias, nd, name, groups, transposed=False):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input of "
+                           f"size: {list(input.shape)}")
+    check_same_device(input, weight, name)
+    if weight.dim() != nd + 2:
+        raise RuntimeError(f"weight should have at least {nd + 2} dimensions" if weight.dim() < nd + 2 else
+                           f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input, but got "
+                           f"{weight.dim()}-dimensional weight of size {list(weight.shape)} instead")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar(input.dtype)} but found {_scalar(weight.dtype)}")
+    batched = input.dim() == nd + 2
+    shape = list(input.shape) if batched else [1] + list(input.shape)
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    c = shape[1]
+    if transposed:
+        if weight.shape[0] != c:
+            raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input{shape} to have "
+                               f"{weight.shape[0]} channels, but got {c} channels instead")
+        out_c = weight.shape[1] * groups
+    else:
+        if weight.shape[1] * groups != c:
+            raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{shape} to "
+                               f"have {weight.shape[1] * groups} channels, but got {c} channels instead")
+        if weight.shape[0] % groups:
+            raise RuntimeError("Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                               f"got weight of size {list(weight.shape)} instead")
+        out_c = weight.shape[0]
+    if bias is not None:
+        check_same_device(input, bias, name)
+        if bias.dim() != 1 or bias.shape[0] != out_c:
+            raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                               f"{out_c} elements, but got bias of size {list(bias.shape)} instead")
+        if bias.dtype is not input.dtype:
+            raise RuntimeError(f"expected scalar type {_scalar(input.dtype)} but found {_scalar(bias.dtype)}")
+    return batched
+
+
+def _scalar(dtype):
+    from .reduce import _legacy_scalar_name
+
+    return _legacy_scalar_name(dtype)
+
+
+def _same_padding(input, weight, dilation, stride, nd):
+    """'same': pad so output size == input size; odd total padding puts the extra on the right."""
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    ks = weight.shape[2:]
+    total = [d * (k - 1) for d, k in zip(dilation, ks)]
+    left = [t // 2 for t in total]
+    extra = [t - 2 * lft for t, lft in zip(total, left)]
+    if any(extra):
+        from .nn_pad import pad
+
+        pads = []
+        for e in reversed(extra):  # F.pad order: last dim first
+            pads += [0, e]
+        input = pad(input, tuple(pads))
+    return input, tuple(left)
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
+    batched = _check(input, weight, bias, nd, name, groups)
+    stride = _tuple(stride, nd, "stride", nd)
+    dilation = _tuple(dilation, nd, "dilation", nd)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            input, padding = _same_padding(input, weight, dilation, stride, nd)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    padding = _tuple(padding, nd, "padding", nd)
+    x = input if batched else input.unsqueeze(0)
+    w = weight
+    if nd == 1:  # run as 2-D over a height of 1
+        x, w = x.unsqueeze(2), w.unsqueeze(2)
+        stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
+    kh, kw = w.shape[2], w.shape[3]
+    geo = _Geometry(stride, padding, dilation, groups, kh, kw)
+    h, wd = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    eff = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    if h < eff[0] or wd < eff[1]:
+        sizes = (h, wd) if nd == 2 else (wd,)
+        ks = (eff[0], eff[1]) if nd == 2 else (eff[1],)
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, sizes))}). Kernel size: "
+                           f"({' x '.join(map(str, ks))}). Kernel size can't be greater than actual input size")
+    out = conv_op(x, w, geo, bias)
+    if nd == 1:
+        out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) over (N, C, H, W) or (C, H, W) input.
+
+    >>> import lanterna as torch
+    >>> torch.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 3, 3)).shape
+    torch.Size([1, 1, 2, 2])
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over (N, C, L) or (C, L) input."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, name):
+    batched = _check(input, weight, bias, nd, name, groups, transposed=True)
+    stride = _tuple(stride, nd, "stride", nd)
+    padding = _tuple(padding, nd, "padding", nd)
+    output_padding = _tuple(output_padding, nd, "output_padding", nd)
+    dilation = _tuple(dilation, nd, "dilation", nd)
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding={list(output_padding)}, stride={list(stride)}, "
+                               f"dilation={list(dilation)}")
+    x = input if batched else input.unsqueeze(0)
+    # weight (C_in, C_out/G, k...) is the weight of the forward conv mapping C_out -> C_in
+    w = weight
+    if nd == 1:
+        x, w = x.unsqueeze(2), w.unsqueeze(2)
+        stride, padding, dilation, output_padding = ((1,) + stride, (0,) + padding, (1,) + dilation,
+                                                     (0,) + output_padding)
+    kh, kw = w.shape[2], w.shape[3]
+    geo = _Geometry(stride, padding, dilation, groups, kh, kw)
+    size = [(i - 1) * s - 2 * p + d * (k - 1) + op + 1
+            for i, s, p, d, k, op in zip(x.shape[2:], stride, padding, dilation, (kh, kw), output_padding)]
+    if any(s <= 0 for s in size):
+        raise RuntimeError(f"Given input size per channel: {list(x.shape[2:])}. Calculated output size per channel: "
+                           f"{size}. Output size is too small")
+    out_shape = (x.shape[0], w.shape[1] * groups, size[0], size[1])
+    out = input_grad_op(x, w, out_shape, geo, bias)
+    if nd == 1:
+        out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), weight (C_in, C_out/G, kh, kw)."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                             "conv_transpose2d")
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution."""
+    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                             "conv_transpose1d")

@@ -1,0 +1,130 @@
+"""Affine maps of nn: ``linear`` (one fused GEMM + bias node) and ``bilinear``.
+
+``linear`` is the hottest op of an MLP: a single node does ``x @ W.T + b`` with the bias added in
+place into the product, and its backward is two GEMMs and a column sum.
+"""
+
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
+from ._apply import Node, attach, check_same_device
+from .reduce import _legacy_scalar_name
+
+_make = Tensor._make
+
+
+def _shape_str(s):
+    return "x".join(str(d) for d in s)
+
+
+class AddmmBackward0(Node):
+    """``x @ W.T + b`` for 2-D ``x``: gradients ``g @ W``, ``g.T @ x`` and ``g.sum(0)``."""
+
+    def backward(self, grad):
+        x, w = self.saved
+        gx = grad.mm(w) if x._requires_grad or x.grad_fn is not None else None
+        gw = grad.t().mm(x) if w._requires_grad or w.grad_fn is not None else None
+        gb = grad.sum(0) if self.has_bias else None
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+class MmBackward0(AddmmBackward0):
+    """``linear`` without bias."""
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` over the last dim of ``input``.
+
+    >>> import lanterna as torch
+    >>> x = torch.ones(2, 3); w = torch.ones(4, 3); b = torch.zeros(4)
+    >>> torch.nn.functional.linear(x, w, b).shape
+    torch.Size([2, 4])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    check_same_device(input, weight, "linear")
+    x = input._data
+    w = weight._data
+    nd = x.ndim
+    if nd == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are 0D and {w.ndim}D")
+    in_f = x.shape[-1]
+    if w.ndim != 2 or w.shape[1] != in_f:
+        rows = 1 if nd == 1 else x.size // in_f if in_f else int(_prod(x.shape[:-1]))
+        wt = (w.shape[1], w.shape[0]) if w.ndim == 2 else tuple(reversed(w.shape))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_f} and {_shape_str(wt)})")
+    if x.dtype != w.dtype:
+        if bias is not None:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy_scalar_name(input.dtype)} "
+                               f"and {_legacy_scalar_name(weight.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {weight.dtype}")
+    if bias is not None:
+        if bias._data.shape not in ((w.shape[0],), (1,), ()):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({w.shape[0]}) must match the existing size ({bias._data.shape[-1]}) "
+                f"at non-singleton dimension 1.  Target sizes: [{x.size // in_f if in_f else 0}, {w.shape[0]}].  "
+                f"Tensor sizes: [{', '.join(str(s) for s in bias._data.shape)}]"
+            )
+        check_same_device(input, bias, "linear")
+    if nd != 2:  # flatten the leading dims, run the 2-D op, restore them (both are views)
+        x2 = input.reshape(1, in_f) if nd == 1 else input.reshape(-1, in_f)
+        out = _linear2d(x2, weight, bias)
+        return out.reshape(w.shape[0]) if nd == 1 else out.reshape(*input.shape[:-1], w.shape[0])
+    return _linear2d(input, weight, bias)
+
+
+def _linear2d(input, weight, bias):
+    xp = input._backend.xp
+    data = xp.matmul(input._data, weight._data.T)
+    if bias is not None:
+        b = bias._data
+        if b.dtype == data.dtype:
+            data += b
+        else:
+            data = data + b
+    out = _make(data, input._backend, input._device)
+    if GRAD_ENABLED[0] and (input._requires_grad or weight._requires_grad
+                            or (bias is not None and bias._requires_grad)):
+        if bias is not None:
+            node = AddmmBackward0.__new__(AddmmBackward0)
+            node.has_bias = True
+            node.save(input, weight)
+            attach(node, (input, weight, bias), out)
+        else:
+            node = MmBackward0.__new__(MmBackward0)
+            node.has_bias = False
+            node.save(input, weight)
+            attach(node, (input, weight), out)
+    return out
+
+
+def _prod(shape):
+    p = 1
+    for s in shape:
+        p *= s
+    return p
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = x1 @ W_k @ x2 + b_k`` for ``W`` of shape (out, in1, in2); composed from matmuls."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} and "
+            f"{list(input2.shape[:-1])}"
+        )
+    if weight.dim() != 3 or weight.shape[1] != input1.shape[-1] or weight.shape[2] != input2.shape[-1]:
+        raise RuntimeError(
+            f"bilinear(): input1/input2 size does not match weight size: got {input1.shape[-1]} and "
+            f"{input2.shape[-1]} but expected {weight.shape[1]} and {weight.shape[2]}"
+        )
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    out_f, in1, in2 = weight.shape
+    # (B, in1) @ (in1, out*in2) -> (B, out, in2), then contract with x2 over in2
+    t = x1.mm(weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
+    y = (t * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out_f)

@@ -1,0 +1,352 @@
+"""Losses that are ops of their own: negative log likelihood (with class weights and an ignored
+index), cross-entropy on top of it, mean squared error and binary cross-entropy (plain and with
+logits). The other losses are compositions of Tensor ops (in ``lanterna.nn.functional``)."""
+
+from __future__ import annotations
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ._apply import Node, apply
+from .nn_activation import log_softmax
+
+_make = Tensor._make
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+# ---- negative log likelihood ----------------------------------------------------------------
+class NllLossBackward0(Node):
+    """``-weight[t] * input[i, t]``; inputs (N, C, d...) are viewed as (M, C) rows."""
+
+    def forward(self, x):
+        xp = x._backend.xp
+        a = x._data
+        if a.ndim > 2:  # classes last, then one row per element
+            a = xp.moveaxis(a, 1, -1)
+        rows = xp.reshape(a, (-1, a.shape[-1]))
+        t = self.target
+        keep = t != self.ignore_index
+        safe = xp.where(keep, t, 0)
+        if self.weight is not None:
+            wt = xp.take(self.weight, safe) * keep
+        else:
+            wt = keep.astype(rows.dtype)
+        picked = rows[xp.arange(rows.shape[0]), safe]
+        coef = -wt.astype(rows.dtype)
+        if self.reduction == "mean":
+            coef = coef / xp.sum(wt)
+        self.coef, self.safe = coef, safe
+        losses = coef * picked
+        if self.reduction == "none":
+            return xp.reshape(losses, self.target_shape)
+        return xp.sum(losses)
+
+    def backward(self, grad):
+        return apply(NllLossScatter, grad, coef=self.coef, safe=self.safe, in_shape=self.in_shape,
+                     reduction=self.reduction)
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    pass
+
+
+def _rows_to_input(xp, rows, in_shape):
+    if len(in_shape) <= 2:
+        return xp.reshape(rows, in_shape)
+    moved = (in_shape[0],) + tuple(in_shape[2:]) + (in_shape[1],)
+    return xp.moveaxis(xp.reshape(rows, moved), -1, 1)
+
+
+def _input_to_rows(xp, a):
+    if a.ndim > 2:
+        a = xp.moveaxis(a, 1, -1)
+    return xp.reshape(a, (-1, a.shape[-1]))
+
+
+class NllLossScatter(Node):
+    """The gradient of nll: ``coef * grad`` placed at each row's target class (linear in grad)."""
+
+    def forward(self, g):
+        xp = g._backend.xp
+        gd = g._data if self.reduction != "none" else xp.reshape(g._data, (-1,))
+        m = self.safe.shape[0]
+        c = self.in_shape[1] if len(self.in_shape) > 1 else self.in_shape[0]
+        rows = xp.zeros((m, c), dtype=g._data.dtype)
+        rows[xp.arange(m), self.safe] = self.coef * gd
+        return _rows_to_input(xp, rows, self.in_shape)
+
+    def backward(self, h):
+        return apply(NllLossGather, h, coef=self.coef, safe=self.safe, reduction=self.reduction)
+
+
+class NllLossGather(Node):
+    def forward(self, h):
+        xp = h._backend.xp
+        rows = _input_to_rows(xp, h._data) if h._data.ndim > 1 else xp.reshape(h._data, (1, -1))
+        self.in_shape = h._data.shape
+        picked = rows[xp.arange(rows.shape[0]), self.safe] * self.coef
+        return xp.sum(picked) if self.reduction != "none" else picked
+
+    def backward(self, g):
+        return apply(NllLossScatter, g, coef=self.coef, safe=self.safe, in_shape=self.in_shape,
+                     reduction=self.reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log likelihood of class ``target`` under log-probabilities ``input`` (N, C, d...).
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.nll_loss(torch.tensor([[-1.0, -2.0]]), torch.tensor([1]))
+    tensor(2.)
+    """
+    _check_reduction(reduction)
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError("nll_loss(): input and target must be Tensors")
+    if target.dtype.is_floating_point or target.dtype is D.bool_:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar(target.dtype)}")
+    nd = input.dim()
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd == 1:
+        if target.dim() > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.dim() == 1 and target.shape[0] != 1:
+            raise ValueError(f"Expected input batch_size (1) to match target batch_size ({target.shape[0]}).")
+    elif input.shape[0] != (target.shape[0] if target.dim() else 1):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.dim() else 1}).")
+    elif nd == 2 and target.dim() != 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    elif nd > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+    c = input.shape[1] if nd > 1 else input.shape[0]
+    xp = input._backend.xp
+    t = target._data if target._device is input._device else input._backend.from_numpy(target._host(), input._device.index or 0)
+    t = xp.reshape(xp.astype(t, input._backend.dtype(D.int64)), (-1,))
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))
+    if t.size and bool(xp.any(bad)):
+        raise IndexError(f"Target {int(t[xp.argmax(bad)])} is out of bounds.")
+    w = None
+    if weight is not None:
+        if weight.dim() != 1 or weight.shape[0] != c:
+            raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got "
+                               f"weight tensor of shape: {list(weight.shape)}")
+        w = weight._data.astype(input._data.dtype, copy=False)
+    cls = NllLoss2DBackward0 if nd == 4 else NllLossBackward0
+    return apply(cls, input, target=t, ignore_index=ignore_index, weight=w, reduction=reduction,
+                 in_shape=tuple(input.shape), target_shape=tuple(target.shape) if nd > 1 else ())
+
+
+def _scalar(dtype):
+    from .reduce import _legacy_scalar_name
+
+    return _legacy_scalar_name(dtype)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``; ``target`` may also hold class probabilities.
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.cross_entropy(torch.tensor([[0.0, 0.0]]), torch.tensor([0]))
+    tensor(0.6931)
+    """
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.dim() == 1 else 1
+    logp = log_softmax(input, class_dim)
+    c = input.shape[class_dim]
+    if target.dtype.is_floating_point and target.shape == input.shape:
+        return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim, c)
+    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    # smoothing spreads epsilon uniformly: add epsilon / C times the (weighted) sum of -log p
+    wshape = [1] * input.dim()
+    wshape[class_dim] = c
+    smooth = -(logp * weight.reshape(wshape)).sum(class_dim) if weight is not None else -logp.sum(class_dim)
+    ignore = target == ignore_index
+    smooth = smooth.masked_fill(ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            safe = target.masked_fill(ignore, 0)
+            denom = (weight[safe] * (~ignore)).sum()
+        else:
+            denom = (~ignore).sum()
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
+
+
+def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim, c):
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / c
+    prod = logp * target
+    if weight is not None:
+        wshape = [1] * logp.dim()
+        wshape[class_dim] = c
+        prod = prod * weight.reshape(wshape)
+    losses = -prod.sum(class_dim)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    n = logp.numel() // c
+    return losses.sum() / n
+
+
+# ---- regression and binary losses -------------------------------------------------------------
+def _reduce(xp, a, reduction):
+    if reduction == "mean":
+        return xp.mean(a)
+    if reduction == "sum":
+        return xp.sum(a)
+    return a
+
+
+def _reduce_grad(grad, reduction, n, shape):
+    if reduction == "mean":
+        return (grad / n).expand(shape)
+    if reduction == "sum":
+        return grad.expand(shape)
+    return grad
+
+
+class MseLossBackward0(Node):
+    def forward(self, x, y):
+        self.save(x, y)
+        d = x._data - y._data
+        return _reduce(x._backend.xp, d * d, self.reduction)
+
+    def backward(self, grad):
+        x, y = self.saved
+        g = 2 * (x - y) * _reduce_grad(grad, self.reduction, x.numel(), x.shape)
+        return g, -g
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error ``(input - target) ** 2`` (inputs of the same shape)."""
+    _check_reduction(reduction)
+    input, target = _same_shape(input, target)
+    return apply(MseLossBackward0, input, target, reduction=reduction)
+
+
+def _same_shape(input, target):
+    if input.shape != target.shape:
+        from .shape import broadcast_tensors
+
+        input, target = broadcast_tensors(input, target)
+    if input.dtype is not target.dtype:
+        dt = D.promote_types(input.dtype, target.dtype)
+        input, target = input.to(dt), target.to(dt)
+    return input, target
+
+
+class BinaryCrossEntropyBackward0(Node):
+    """``-w * (t * log(x) + (1 - t) * log(1 - x))`` with each log clamped at -100 (as PyTorch)."""
+
+    def forward(self, x, t, w=None):
+        xp = x._backend.xp
+        a = x._data
+        if bool(xp.any((a < 0) | (a > 1))):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        self.save(x, t, w) if w is not None else self.save(x, t)
+        tt = t._data
+        log_x = xp.maximum(xp.log(a), -100)
+        log_1x = xp.maximum(xp.log1p(-a), -100)
+        loss = -(tt * log_x + (1 - tt) * log_1x)
+        if w is not None:
+            loss = loss * w._data
+        return _reduce(xp, loss, self.reduction)
+
+    def backward(self, grad):
+        x, t = self.saved[0], self.saved[1]
+        w = self.saved[2] if len(self.saved) > 2 else None
+        g = _reduce_grad(grad, self.reduction, x.numel(), x.shape)
+        if w is not None:
+            g = g * w
+        gx = g * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        gt = None
+        if t._requires_grad or t.grad_fn is not None:
+            gt = g * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return (gx, gt, None) if w is not None else (gx, gt)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Binary cross-entropy between probabilities ``input`` and ``target`` (same shape)."""
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        weight = weight.expand(input.shape) if weight.shape != input.shape else weight
+        return apply(BinaryCrossEntropyBackward0, input, target.to(input.dtype), weight.to(input.dtype),
+                     reduction=reduction)
+    return apply(BinaryCrossEntropyBackward0, input, target.to(input.dtype), reduction=reduction)
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Node):
+    """``(1 - t) * x + (1 + (pw - 1) * t) * softplus(-x)``, times ``weight``; overflow free."""
+
+    def forward(self, x, t, w=None, pw=None):
+        xp = x._backend.xp
+        a, tt = x._data, t._data
+        sp_neg = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))  # softplus(-x)
+        if pw is not None:
+            loss = (1 - tt) * a + (1 + (pw._data - 1) * tt) * sp_neg
+        else:
+            loss = (1 - tt) * a + sp_neg
+        if w is not None:
+            loss = loss * w._data
+        self.save(x, t, w, pw)
+        return _reduce(xp, loss, self.reduction)
+
+    def backward(self, grad):
+        x, t, w, pw = self.saved
+        g = _reduce_grad(grad, self.reduction, x.numel(), x.shape)
+        if w is not None:
+            g = g * w
+        s = x.sigmoid()
+        if pw is not None:
+            gx = g * ((1 - t) - (1 + (pw - 1) * t) * (1 - s))
+        else:
+            gx = g * (s - t)
+        gt = None
+        if t._requires_grad or t.grad_fn is not None:
+            sp_neg = (-x).clamp(min=0) + (-(x.abs())).exp().log1p()
+            gt = g * (-x - sp_neg if pw is None else -x + (pw - 1) * sp_neg)
+        return gx, gt, None, None
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """Sigmoid + binary cross-entropy in one numerically stable op; ``pos_weight`` weighs positives."""
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    dt = input.dtype
+    w = None if weight is None else weight.to(dt).expand(input.shape)
+    pw = None if pos_weight is None else pos_weight.to(dt).expand(input.shape)
+    inputs = [input, target.to(dt), w, pw]
+    node_inputs = [i for i in inputs if i is not None]
+    # apply() needs tensors only: fill the absent optional operands with a placeholder scalar
+    return _apply_optional(BinaryCrossEntropyWithLogitsBackward0, inputs, node_inputs, reduction)
+
+
+def _apply_optional(cls, inputs, node_inputs, reduction):
+    """Run a node whose trailing operands may be None (they get no graph edge)."""
+    from ..autograd.grad_mode import GRAD_ENABLED
+    from ._apply import attach
+
+    node = cls.__new__(cls)
+    node.reduction = reduction
+    x = inputs[0]
+    out = _make(node.forward(*inputs), x._backend, x._device)
+    if GRAD_ENABLED[0] and any(t._requires_grad for t in node_inputs):
+        placeholder = x.new_zeros(())
+        attach(node, tuple(t if t is not None else placeholder for t in inputs), out)
+    return out

@@ -1,0 +1,146 @@
+"""Resampling (``F.interpolate``): every mode is separable, so it runs axis by axis.
+
+Nearest modes gather rows/columns (index_select, gradient by scatter-add); linear and cubic modes
+multiply by a small (out, in) interpolation matrix per axis, built once with PyTorch's source-index
+rules, so their gradient is a matmul too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor
+
+_make = Tensor._make
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+
+
+def _scale(in_size, out_size, align_corners, scale_factor):
+    if align_corners:
+        return (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    if scale_factor is not None and scale_factor > 0:
+        return 1.0 / scale_factor
+    return in_size / out_size
+
+
+def _nearest_index(xp, in_size, out_size, scale_factor, exact):
+    scale = _scale(in_size, out_size, False, scale_factor)
+    dst = xp.arange(out_size, dtype=xp.float64)
+    src = xp.floor((dst + 0.5) * scale) if exact else xp.floor(dst * scale)
+    return xp.astype(xp.minimum(src, in_size - 1), xp.int64)
+
+
+def _cubic_weights(t, a=-0.75):
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return (far(t + 1), near(t), near(1 - t), far(2 - t))
+
+
+def _linear_matrix(xp, in_size, out_size, align_corners, scale_factor, cubic, dtype):
+    """(out, in) matrix of PyTorch's linear (or cubic) interpolation along one axis."""
+    scale = _scale(in_size, out_size, align_corners, scale_factor)
+    m = [[0.0] * in_size for _ in range(out_size)]
+    for o in range(out_size):
+        src = scale * o if align_corners else scale * (o + 0.5) - 0.5
+        if cubic:
+            i0 = math.floor(src)
+            t = src - i0
+            for k, w in enumerate(_cubic_weights(t)):
+                m[o][min(max(i0 - 1 + k, 0), in_size - 1)] += w
+        else:
+            src = max(src, 0.0)
+            i0 = min(int(src), in_size - 1)
+            i1 = i0 + (1 if i0 < in_size - 1 else 0)
+            lam = min(max(src - i0, 0.0), 1.0)
+            m[o][i0] += 1.0 - lam
+            m[o][i1] += lam
+    return np.asarray(m, dtype=dtype)
+
+
+def _resolve_sizes(input, size, scale_factor, n_spatial):
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    spatial = tuple(input.shape[2:])
+    if size is not None:
+        sizes = (size,) * n_spatial if isinstance(size, int) else tuple(int(s) for s in size)
+        if len(sizes) != n_spatial:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(spatial)} and output size of {list(sizes)}. Please provide "
+                             "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+        return sizes, (None,) * n_spatial
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    factors = (scale_factor,) * n_spatial if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
+    if len(factors) != n_spatial:
+        raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                         f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(factors)}.")
+    sizes = tuple(int(math.floor(float(s) * f)) for s, f in zip(spatial, factors))
+    return sizes, tuple(float(f) for f in factors)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
+                antialias=False):
+    """Resize the spatial dims of (N, C, d...) input by ``size`` or ``scale_factor``.
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.interpolate(torch.tensor([[[1.0, 2.0]]]), scale_factor=2)
+    tensor([[[1., 1., 2., 2.]]])
+    """
+    if mode not in _MODES:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+                                  "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
+                                  f" (got {mode})")
+    if align_corners is not None and mode in ("nearest", "area", "nearest-exact"):
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    n_spatial = input.dim() - 2
+    if n_spatial < 1 or n_spatial > 3:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+                                  "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
+                                  f" (got {mode})")
+    expected = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode)
+    if expected is not None and expected != n_spatial:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {expected + 2}D input")
+    sizes, factors = _resolve_sizes(input, size, scale_factor, n_spatial)
+    if recompute_scale_factor:
+        factors = (None,) * n_spatial
+    if mode == "area":
+        from .nn_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+        if n_spatial == 1:
+            return adaptive_avg_pool1d(input, sizes[0])
+        if n_spatial == 2:
+            return adaptive_avg_pool2d(input, sizes)
+        raise NotImplementedError("interpolate: mode 'area' supports 3D and 4D input")
+    xp = input._backend.xp
+    out = input
+    for k in range(n_spatial):
+        axis = 2 + k
+        in_size, out_size = input.shape[axis], sizes[k]
+        if mode in ("nearest", "nearest-exact"):
+            idx = _nearest_index(xp, in_size, out_size, factors[k], mode == "nearest-exact")
+            idx = _make(xp.astype(idx, input._backend.dtype(D.int64)), input._backend, input._device)
+            out = out.index_select(axis, idx)
+        else:
+            mat = _linear_matrix(xp, in_size, out_size, bool(align_corners), factors[k], mode == "bicubic",
+                                 input._data.dtype)
+            m = _make(input._backend.from_numpy(mat, input._device.index or 0) if input._device.type != "cpu"
+                      else mat, input._backend, input._device)
+            # contract along ``axis``: move it last, multiply by m^T, move it back
+            moved = out.transpose(axis, -1)
+            out = moved.matmul(m.t()).transpose(axis, -1)
+    return out.contiguous()
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of :func:`interpolate`."""
+    return interpolate(input, size, scale_factor, mode, align_corners)

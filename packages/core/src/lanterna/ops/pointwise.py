@@ -1,0 +1,447 @@
+"""Elementwise ops beyond arithmetic: where, masked_fill, maximum/minimum, clamp, lerp, addcmul,
+atan2, hypot, xlogy, copysign, nan_to_num. Each gradient follows PyTorch's convention at ties
+and bounds (clamp passes the gradient at the bound; maximum splits it on ties)."""
+
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from .special import quiet
+from ._apply import Node, apply, as_tensor_like, check_same_device
+from .elementwise import cast
+
+_make = Tensor._make
+
+
+def promote(*operands):
+    """Tensors (and numbers) brought to their common dtype and device, as tensors."""
+    ref = next(o for o in operands if isinstance(o, Tensor))
+    rt = D.result_type(*operands)
+    out = []
+    for o in operands:
+        if not isinstance(o, Tensor):
+            o = as_tensor_like(o, ref, rt)
+        elif o._device is not ref._device:
+            if o._data.ndim == 0 and o._device.type == "cpu":
+                o = o.to(ref._device)
+            else:
+                check_same_device(ref, o)
+        out.append(cast(o, rt))
+    return out
+
+
+# ---- where / masked_fill ---------------------------------------------------------------------
+class WhereBackward0(Node):
+    def forward(self, a, b):
+        return a._backend.xp.where(self.condition._data, a._data, b._data)
+
+    def backward(self, grad):
+        c = self.condition
+        return grad.masked_fill(c.logical_not(), 0), grad.masked_fill(c, 0)
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (numbers allowed); with only a
+    condition, the indices of its nonzero elements.
+
+    >>> import lanterna as torch
+    >>> torch.where(torch.tensor([True, False]), torch.tensor([1.0, 2.0]), 0.0)
+    tensor([1., 0.])
+    """
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        rt = D.result_type(input, other)
+        input = as_tensor_like(input, condition, rt)
+    a, b = promote(input, other)
+    if condition.dtype is not D.bool_:
+        if condition.dtype is not D.uint8:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                               f"{D.cpp_name(condition.dtype).capitalize()}")
+        condition = condition.to(D.bool_)
+    check_same_device(condition, a, "where")
+    return apply(WhereBackward0, a, b, condition=condition)
+
+
+class MaskedFillBackward0(Node):
+    def forward(self, a):
+        xp = a._backend.xp
+        return xp.where(self.mask._data, xp.asarray(self.value, dtype=a._data.dtype), a._data)
+
+    def backward(self, grad):
+        return grad.masked_fill(self.mask, 0)
+
+
+class MaskedFillBackward1(Node):
+    def forward(self, a, v):
+        xp = a._backend.xp
+        return xp.where(self.mask._data, xp.astype(v._data, a._data.dtype), a._data)
+
+    def backward(self, grad):
+        return grad.masked_fill(self.mask, 0), grad.masked_fill(self.mask.logical_not(), 0).sum()
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` written where ``mask`` (bool, broadcastable) is True."""
+    if mask.dtype is not D.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {D.cpp_name(mask.dtype)}")
+    if mask._data.shape != input._data.shape:
+        mask = mask.expand(input.shape) if mask.dim() <= input.dim() else _bad_mask(mask, input)
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        return apply(MaskedFillBackward1, input, value.to(input.device), mask=mask)
+    if not input.dtype.is_floating_point and isinstance(value, float) and input.dtype is not D.bool_:
+        value = int(value)
+    return apply(MaskedFillBackward0, input, mask=mask, value=value)
+
+
+def _bad_mask(mask, input):
+    raise RuntimeError(f"The size of tensor a ({input.shape[-1] if input.dim() else 1}) must match the size of "
+                       f"tensor b ({mask.shape[-1]}) at non-singleton dimension {mask.dim() - 1}")
+
+
+# ---- maximum / minimum -----------------------------------------------------------------------
+class MaximumBackward0(Node):
+    is_max = True
+
+    def forward(self, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        return (xp.maximum if self.is_max else xp.minimum)(a._data, b._data)
+
+    def backward(self, grad):
+        a, b = self.saved
+        # ties share the gradient; where a NaN wins both get it (as PyTorch)
+        half = grad.masked_fill(a != b, 0) * 0.5 + grad.masked_fill(a == b, 0)
+        a_loses, b_loses = (a < b, a > b) if self.is_max else (a > b, a < b)
+        return half.masked_fill(a_loses, 0), half.masked_fill(b_loses, 0)
+
+
+class MinimumBackward0(MaximumBackward0):
+    is_max = False
+
+
+class FmaxBackward0(Node):
+    is_max = True
+
+    def forward(self, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        import numpy as np
+
+        return (np.fmax if self.is_max else np.fmin)(a._data, b._data) if xp is np else \
+            xp.where(xp.isnan(b._data), a._data, xp.where(xp.isnan(a._data), b._data,
+                     (xp.maximum if self.is_max else xp.minimum)(a._data, b._data)))
+
+    def backward(self, grad):
+        a, b = self.saved
+        a_wins = ((a >= b) if self.is_max else (a <= b)) | b.isnan()
+        return grad.masked_fill(a_wins.logical_not(), 0), grad.masked_fill(a_wins, 0)
+
+
+class FminBackward0(FmaxBackward0):
+    is_max = False
+
+
+def _binary_tensors(name, input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return promote(input, other)
+
+
+def maximum(input, other):
+    """Elementwise maximum (NaN propagates)."""
+    return apply(MaximumBackward0, *_binary_tensors("maximum", input, other))
+
+
+def minimum(input, other):
+    """Elementwise minimum (NaN propagates)."""
+    return apply(MinimumBackward0, *_binary_tensors("minimum", input, other))
+
+
+def fmax(input, other):
+    """Elementwise maximum ignoring NaN."""
+    return apply(FmaxBackward0, *_binary_tensors("fmax", input, other))
+
+
+def fmin(input, other):
+    """Elementwise minimum ignoring NaN."""
+    return apply(FminBackward0, *_binary_tensors("fmin", input, other))
+
+
+# ---- clamp ---------------------------------------------------------------------------------
+class ClampBackward1(Node):
+    """clamp with number bounds; the gradient passes where ``min <= x <= max`` (bounds included)."""
+
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        if self.lo is not None:
+            x = xp.maximum(x, xp.asarray(self.lo, dtype=x.dtype))
+        if self.hi is not None:
+            x = xp.minimum(x, xp.asarray(self.hi, dtype=x.dtype))
+        return x
+
+    def backward(self, grad):
+        (a,) = self.saved
+        keep = None
+        if self.lo is not None:
+            keep = a >= self.lo
+        if self.hi is not None:
+            keep = (a <= self.hi) if keep is None else keep & (a <= self.hi)
+        return grad.masked_fill(keep.logical_not(), 0)
+
+
+class ClampMinBackward0(ClampBackward1):
+    pass
+
+
+class ClampMaxBackward0(ClampBackward1):
+    pass
+
+
+class ClampBackward0(Node):
+    """clamp with tensor bounds (PyTorch's rule for which bound gets the gradient)."""
+
+    def forward(self, a, *bounds):
+        self.save(a, *bounds)
+        xp = a._backend.xp
+        x = a._data
+        it = iter(bounds)
+        lo = next(it) if self.has_lo else None
+        hi = next(it) if self.has_hi else None
+        if lo is not None:
+            x = xp.maximum(x, lo._data)
+        if hi is not None:
+            x = xp.minimum(x, hi._data)
+        return x
+
+    def backward(self, grad):
+        a, *bounds = self.saved
+        it = iter(bounds)
+        lo = next(it) if self.has_lo else None
+        hi = next(it) if self.has_hi else None
+        out = []
+        if lo is not None and hi is not None:
+            out.append(grad.masked_fill(((a >= lo) & (a <= hi)).logical_not(), 0))
+            out.append(grad.masked_fill(((a < lo) & (lo < hi)).logical_not(), 0))
+            out.append(grad.masked_fill(((a > hi) | (hi < lo)).logical_not(), 0))
+        elif lo is not None:
+            out += [grad.masked_fill(a < lo, 0), grad.masked_fill(a >= lo, 0)]
+        else:
+            out += [grad.masked_fill(a > hi, 0), grad.masked_fill(a <= hi, 0)]
+        return tuple(out)
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to ``[min, max]`` (numbers or tensors; either may be None).
+
+    >>> import lanterna as torch
+    >>> torch.tensor([-2.0, 0.5, 3.0]).clamp(-1, 1)
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
+    return _clamp(input, min, max, ClampBackward1)
+
+
+def _clamp(input, min, max, cls):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        ops = promote(input, *[b for b in (min, max) if b is not None])
+        return apply(ClampBackward0, *ops, has_lo=min is not None, has_hi=max is not None)
+    rt = D.result_type(input, *[b for b in (min, max) if b is not None])
+    return apply(cls, cast(input, rt), lo=min, hi=max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return _clamp(input, min, None, ClampMinBackward0)
+
+
+def clamp_max(input, max):
+    return _clamp(input, None, max, ClampMaxBackward0)
+
+
+# ---- binary math -----------------------------------------------------------------------------
+class Atan2Backward0(Node):
+    def forward(self, a, b):
+        self.save(a, b)
+        return a._backend.xp.atan2(a._data, b._data)
+
+    def backward(self, grad):
+        a, b = self.saved
+        r = grad / (a * a + b * b)
+        return r * b, -r * a
+
+
+def _float_pair(input, other):
+    a, b = promote(input, other)
+    if not a.dtype.is_floating_point:
+        a, b = cast(a, D.get_default_dtype()), cast(b, D.get_default_dtype())
+    return a, b
+
+
+def atan2(input, other):
+    """Angle of the point (other, input), elementwise."""
+    return apply(Atan2Backward0, *_float_pair(input, other))
+
+
+arctan2 = atan2
+
+
+class HypotBackward0(Node):
+    def forward(self, a, b):
+        self.save(a, b)
+        self.out = a._backend.xp.hypot(a._data, b._data)
+        return self.out
+
+    def backward(self, grad):
+        from ._apply import output_of
+
+        a, b = self.saved
+        out = output_of(self, self.out, a)
+        return grad * a / out, grad * b / out
+
+
+def hypot(input, other):
+    """``sqrt(input**2 + other**2)`` without overflow."""
+    return apply(HypotBackward0, *_float_pair(input, other))
+
+
+class LerpBackward0(Node):
+    def forward(self, a, b):
+        return a._data + self.weight * (b._data - a._data)
+
+    def backward(self, grad):
+        return grad * (1 - self.weight), grad * self.weight
+
+
+class LerpBackward1(Node):
+    def forward(self, a, b, w):
+        self.save(a, b, w)
+        return a._data + w._data * (b._data - a._data)
+
+    def backward(self, grad):
+        a, b, w = self.saved
+        return grad * (1 - w), grad * w, grad * (b - a)
+
+
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``."""
+    if isinstance(weight, Tensor):
+        return apply(LerpBackward1, *promote(input, end, weight))
+    return apply(LerpBackward0, *promote(input, end), weight=weight)
+
+
+class AddcmulBackward0(Node):
+    def forward(self, a, t1, t2):
+        self.save(t1, t2)
+        return a._data + self.value * t1._data * t2._data
+
+    def backward(self, grad):
+        t1, t2 = self.saved
+        return grad, grad * t2 * self.value, grad * t1 * self.value
+
+
+class AddcdivBackward0(Node):
+    def forward(self, a, t1, t2):
+        self.save(t1, t2)
+        return a._data + self.value * (t1._data / t2._data)
+
+    def backward(self, grad):
+        t1, t2 = self.saved
+        return grad, grad * self.value / t2, -grad * self.value * t1 / (t2 * t2)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 * tensor2``."""
+    return apply(AddcmulBackward0, *promote(input, tensor1, tensor2), value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``."""
+    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    return apply(AddcdivBackward0, *promote(input, tensor1, tensor2), value=value)
+
+
+class XlogyBackward0(Node):
+    def forward(self, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        x, y = a._data, b._data
+        with quiet(xp):
+            r = x * xp.log(y)
+        return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), dtype=r.dtype), r)
+
+    def backward(self, grad):
+        a, b = self.saved
+        return grad * (a != 0).to(grad.dtype).xlogy(b), grad * a / b
+
+
+def xlogy(input, other):
+    """``input * log(other)``, zero where ``input`` is zero."""
+    return apply(XlogyBackward0, *_float_pair(input, other))
+
+
+class CopysignBackward0(Node):
+    def forward(self, a, b):
+        self.save(a)
+        self.out = a._backend.xp.copysign(a._data, b._data)
+        return self.out
+
+    def backward(self, grad):
+        from ._apply import output_of
+
+        (a,) = self.saved
+        ratio = (output_of(self, self.out, a).detach() / a.detach()).masked_fill(a == 0, 0)  # +-1, constant
+        return grad * ratio, grad * 0
+
+
+def copysign(input, other):
+    """``|input|`` with the sign of ``other``."""
+    return apply(CopysignBackward0, *_float_pair(input, other))
+
+
+def float_power(input, exponent):
+    """``input ** exponent`` computed in float64."""
+    base = cast(input, D.float64) if isinstance(input, Tensor) else input
+    exp = cast(exponent, D.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return base ** exp if isinstance(base, Tensor) else exp.__rpow__(float(base))
+
+
+class NanToNumBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        info = xp.finfo(a._data.dtype)
+        nan = 0.0 if self.nan is None else self.nan
+        pos = info.max if self.posinf is None else self.posinf
+        neg = info.min if self.neginf is None else self.neginf
+        x = a._data
+        x = xp.where(xp.isnan(x), xp.asarray(nan, dtype=x.dtype), x)
+        x = xp.where(x == math.inf, xp.asarray(pos, dtype=x.dtype), x)
+        return xp.where(x == -math.inf, xp.asarray(neg, dtype=x.dtype), x)
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return grad.masked_fill(a.isfinite().logical_not(), 0)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (default: the dtype's extremes)."""
+    if not input.dtype.is_floating_point:
+        return input.clone()
+    return apply(NanToNumBackward0, input, nan=nan, posinf=posinf, neginf=neginf)

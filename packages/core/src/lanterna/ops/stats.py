@@ -1,0 +1,421 @@
+"""Statistics and scans: var/std, vector norms, logsumexp, cumulative ops, median and mode."""
+
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap_dim
+from . import return_types
+from .special import quiet
+from ._apply import Node, apply, output_of
+from .elementwise import cast
+from .reduce import _count, expand_back, legacy_scalar_name, norm_dims, values_at_indices
+
+_make = Tensor._make
+
+
+# ---- variance and standard deviation -------------------------------------------------------
+class VarBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        self.n = _count(a._data.shape, self.axes)
+        with quiet(xp):
+            self.out = xp.var(a._data, axis=self.axes, keepdims=self.keepdim, correction=self.correction)
+            if self.is_std:
+                self.out = xp.sqrt(self.out)
+        return self.out
+
+    def backward(self, grad):
+        (a,) = self.saved
+        centered = a - a.mean(dim=self.axes, keepdim=True)
+        g = expand_back(grad, a.shape, self.axes, self.keepdim)
+        denom = self.n - self.correction
+        scale = 1.0 / denom if denom > 0 else math.inf
+        if self.is_std:
+            out = expand_back(output_of(self, self.out, a), a.shape, self.axes, self.keepdim)
+            return g * centered * scale / out
+        return g * centered * (2.0 * scale)
+
+
+class StdBackward0(VarBackward0):
+    pass
+
+
+def _var_args(dim, unbiased, correction):
+    if isinstance(dim, bool):  # var(input, unbiased)
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+def _var(input, dim, unbiased, keepdim, correction, is_std, cls):
+    dim, correction = _var_args(dim, unbiased, correction)
+    if not input.dtype.is_floating_point:
+        name = "std" if is_std else "var"
+        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. "
+                           f"Got {legacy_scalar_name(input.dtype)} instead.")
+    axes = norm_dims(dim, input._data.ndim)
+    return apply(cls, input, axes=axes, keepdim=keepdim, correction=correction, is_std=is_std)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim``; ``correction=1`` (Bessel's, the default) or ``unbiased=False``."""
+    return _var(input, dim, unbiased, keepdim, correction, False, VarBackward0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim`` (see :func:`var`)."""
+    return _var(input, dim, unbiased, keepdim, correction, True, StdBackward0)
+
+
+class VarMeanBackward0(VarBackward0):
+    pass
+
+
+class StdMeanBackward0(VarBackward0):
+    pass
+
+
+def _renamed_mean(input, dim, keepdim, name):
+    m = input.mean(dim=dim, keepdim=keepdim)
+    if m.grad_fn is not None:
+        m.grad_fn.name = lambda: name
+    return m
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` in one call."""
+    d, _ = _var_args(dim, unbiased, correction)
+    return (_var(input, dim, unbiased, keepdim, correction, False, VarMeanBackward0),
+            _renamed_mean(input, d, keepdim, "VarMeanBackward0"))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` in one call."""
+    d, _ = _var_args(dim, unbiased, correction)
+    return (_var(input, dim, unbiased, keepdim, correction, True, StdMeanBackward0),
+            _renamed_mean(input, d, keepdim, "StdMeanBackward0"))
+
+
+# ---- norms ---------------------------------------------------------------------------------
+class LinalgVectorNormBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = xp.abs(a._data)
+        p, axes, kd = self.ord, self.axes, self.keepdim
+        if p == math.inf:
+            out = xp.max(x, axis=axes, keepdims=kd) if x.size else xp.zeros(())
+        elif p == -math.inf:
+            out = xp.min(x, axis=axes, keepdims=kd)
+        elif p == 0:
+            out = xp.sum(xp.astype(x != 0, x.dtype), axis=axes, keepdims=kd)
+        elif p == 1:
+            out = xp.sum(x, axis=axes, keepdims=kd)
+        elif p == 2:
+            out = xp.sqrt(xp.sum(x * x, axis=axes, keepdims=kd))
+        else:
+            out = xp.sum(x ** p, axis=axes, keepdims=kd) ** (1.0 / p)
+        self.out = xp.asarray(out, dtype=x.dtype)
+        return self.out
+
+    def backward(self, grad):
+        (a,) = self.saved
+        p = self.ord
+        g = expand_back(grad, a.shape, self.axes, self.keepdim)
+        if p == 0:
+            return g * 0
+        if p == 1:
+            return g * a.sign()
+        out = expand_back(output_of(self, self.out, a), a.shape, self.axes, self.keepdim)
+        if p in (math.inf, -math.inf):
+            mask = (a.abs() == out.detach()).to(a.dtype)
+            count = mask.sum(dim=self.axes, keepdim=True) if self.axes is not None else mask.sum()
+            return g * a.sign() * mask / count
+        if p == 2:
+            r = g * a / out
+        else:
+            r = g * a * a.abs() ** (p - 2) / out ** (p - 1)
+        return r.masked_fill(out.detach() == 0, 0)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """``torch.linalg.vector_norm``: the ``ord``-norm of ``x`` flattened over ``dim``."""
+    if dtype is not None:
+        x = cast(x, dtype)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {legacy_scalar_name(x.dtype)}")
+    if isinstance(dim, int):
+        dim = (dim,)
+    return apply(LinalgVectorNormBackward0, x, ord=float(ord), axes=norm_dims(dim, x._data.ndim), keepdim=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """``torch.norm``: a vector norm (``p`` a number or ``'fro'``) over ``dim`` (all by default)."""
+    if p == "fro" or p is None:
+        p = 2
+    elif p == "nuc":
+        from . import linalg_extra
+
+        return linalg_extra.matrix_norm(input, "nuc", dim if dim is not None else (-2, -1), keepdim)
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+# ---- logsumexp -------------------------------------------------------------------------------
+class LogsumexpBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data
+        m = xp.max(x, axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, xp.zeros((), dtype=m.dtype))
+        with quiet(xp):
+            out = xp.log(xp.sum(xp.exp(x - m), axis=self.axes, keepdims=True)) + m
+        self.out = out if self.keepdim else xp.squeeze(out, axis=self.axes)
+        return self.out
+
+    def backward(self, grad):
+        (a,) = self.saved
+        out = expand_back(output_of(self, self.out, a), a.shape, self.axes, self.keepdim)
+        return expand_back(grad, a.shape, self.axes, self.keepdim) * (a - out).exp()
+
+
+def logsumexp(input, dim, keepdim=False):
+    """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
+    if not input.dtype.is_floating_point:
+        input = cast(input, D.get_default_dtype())
+    axes = norm_dims(dim, input._data.ndim)
+    if axes is None:
+        axes = tuple(range(input._data.ndim))
+    return apply(LogsumexpBackward0, input, axes=axes, keepdim=keepdim)
+
+
+# ---- scans ---------------------------------------------------------------------------------
+class CumsumBackward0(Node):
+    def forward(self, a):
+        xp = a._backend.xp
+        if not a._data.ndim:
+            return xp.astype(a._data, self.out_dtype) if self.out_dtype is not None else xp.asarray(a._data, copy=True)
+        # the standard's name (NumPy >= 2.1), else NumPy's older one
+        cumulative_sum = getattr(xp, "cumulative_sum", None) or xp.cumsum
+        return cumulative_sum(a._data, axis=self.axis, dtype=self.out_dtype)
+
+    def backward(self, grad):
+        return grad if grad.dim() == 0 else grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sum along ``dim`` (integers accumulate in int64)."""
+    if dtype is not None:
+        input = cast(input, dtype)
+    out_dtype = None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
+    return apply(CumsumBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
+
+
+class CumprodBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        cumulative_prod = getattr(xp, "cumulative_prod", None) or xp.cumprod  # as cumulative_sum
+        self.out = cumulative_prod(a._data, axis=self.axis, dtype=self.out_dtype) if a._data.ndim \
+            else xp.asarray(a._data, copy=True)
+        return self.out
+
+    def backward(self, grad):
+        (a,) = self.saved
+        d = self.axis
+        if a.dim() == 0:
+            return grad
+        if not bool((a == 0).any()):
+            out = output_of(self, self.out, a)
+            return (grad * out).flip(d).cumsum(d).flip(d) / a
+        # with zeros: d out_j / d a_i = prod_{k<=j, k!=i} a_k, from cumprods with a_i set to one
+        n = a.shape[d]
+        from .creation import eye
+
+        moved = a.movedim(d, -1)  # (..., n)
+        rows = moved.unsqueeze(-2).expand(*moved.shape[:-1], n, n)  # row i: a with a_i -> 1
+        ident = eye(n, dtype=D.bool_, device=a.device)
+        rows = rows.masked_fill(ident, 1.0)
+        upper = eye(n, dtype=a.dtype, device=a.device).cumsum(1)  # j >= i
+        g = grad.movedim(d, -1).unsqueeze(-2)
+        r = (rows.cumprod(-1) * g * upper).sum(-1)
+        return r.movedim(-1, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running product along ``dim``."""
+    if dtype is not None:
+        input = cast(input, dtype)
+    out_dtype = None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
+    return apply(CumprodBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
+
+
+class CummaxBackward0(Node):
+    def forward(self, a):
+        from .gather import gather_array
+
+        return gather_array(a, self.indices._data, self.axis)
+
+    def backward(self, grad):
+        from .gather import scatter_grad
+
+        return scatter_grad(grad, self.indices, self.axis, self.in_shape)
+
+
+class CumminBackward0(CummaxBackward0):
+    pass
+
+
+def _cum_ext(input, dim, is_max):
+    xp = input._backend.xp
+    x = input._data
+    if x.ndim == 0:
+        x = xp.reshape(x, (1,))
+    axis = _wrap_dim(dim, x.ndim)
+    import numpy as np
+
+    host = np.asarray(input._backend.to_numpy(x))
+    run = (np.maximum if is_max else np.minimum).accumulate(host, axis=axis)
+    shape = [1] * host.ndim
+    shape[axis] = host.shape[axis]
+    pos = np.arange(host.shape[axis]).reshape(shape)
+    hit = (host == run) | (np.isnan(host) if host.dtype.kind == "f" else False)
+    idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=axis)
+    if input._data.ndim == 0:
+        idx = idx.reshape(())
+    dev = input._device.index or 0
+    indices = _make(input._backend.from_numpy(idx.astype(np.int64), dev), input._backend, input._device)
+    cls = CummaxBackward0 if is_max else CumminBackward0
+    values = apply(cls, input, axis=_wrap_dim(dim, input._data.ndim) if input._data.ndim else 0, indices=indices,
+                   in_shape=input._data.shape) if input._data.ndim else input.clone()
+    return getattr(return_types, "cummax" if is_max else "cummin")(values, indices)
+
+
+def cummax(input, dim):
+    """Running maximum along ``dim`` and where it was found."""
+    return _cum_ext(input, dim, True)
+
+
+def cummin(input, dim):
+    """Running minimum along ``dim`` and where it was found."""
+    return _cum_ext(input, dim, False)
+
+
+class LogcumsumexpBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        import numpy as np
+
+        x = a._data
+        host = np.asarray(a._backend.to_numpy(x))
+        out = np.logaddexp.accumulate(host, axis=self.axis) if host.ndim else host.copy()
+        self.out = a._backend.from_numpy(out, a._device.index or 0)
+        return self.out
+
+    def backward(self, grad):
+        (a,) = self.saved
+        d = self.axis
+        if a.dim() == 0:
+            return grad
+        out = output_of(self, self.out, a)
+        c = out.detach().amax(d, keepdim=True).masked_fill(~out.detach().amax(d, keepdim=True).isfinite(), 0)
+        w = grad * (c - out).exp()
+        return w.flip(d).cumsum(d).flip(d) * (a - c).exp()
+
+
+def logcumsumexp(input, dim):
+    """``log(cumsum(exp(input)))`` along ``dim``, without overflow."""
+    return apply(LogcumsumexpBackward0, input, axis=_wrap_dim(dim, input._data.ndim))
+
+
+# ---- median and mode -----------------------------------------------------------------------
+class MedianBackward0(Node):
+    """Median of all elements: the gradient is shared among elements equal to it."""
+
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        flat = xp.sort(xp.reshape(a._data, (-1,)))
+        n = flat.shape[0]
+        self.out = flat[(n - 1) // 2] if n else xp.asarray(float("nan"), dtype=a._data.dtype)
+        return self.out
+
+    def backward(self, grad):
+        (a,) = self.saved
+        mask = (a == output_of(self, self.out, a).detach()).to(grad.dtype)
+        return grad * mask / mask.sum()
+
+
+class MedianBackward1(Node):
+    def forward(self, a):
+        from .gather import gather_array
+
+        out = gather_array(a, self.indices._data if self.keepdim else a._backend.xp.expand_dims(
+            self.indices._data, axis=self.axis), self.axis)
+        return out if self.keepdim else a._backend.xp.squeeze(out, axis=self.axis)
+
+    def backward(self, grad):
+        from .gather import scatter_grad
+
+        g = grad if self.keepdim else grad.unsqueeze(self.axis)
+        idx = self.indices if self.keepdim else self.indices.unsqueeze(self.axis)
+        return scatter_grad(g, idx, self.axis, self.shape)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
+    if dim is None:
+        return apply(MedianBackward0, input)
+    axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return return_types.median(input.clone(), input.new_zeros((), dtype=D.int64))
+    order = input.argsort(axis, stable=True)
+    k = (input.shape[axis] - 1) // 2
+    indices = order.narrow(axis, k, 1)
+    if not keepdim:
+        indices = indices.squeeze(axis)
+    values = apply(MedianBackward1, input, axis=axis, keepdim=keepdim, indices=indices, shape=input._data.shape)
+    return return_types.median(values, indices)
+
+
+class ModeBackward0(MedianBackward1):
+    pass
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along ``dim`` (the smallest on ties) and its last index."""
+    import numpy as np
+
+    axis = _wrap_dim(dim, input._data.ndim)
+    host = np.moveaxis(np.asarray(input._host()), axis, -1) if input._data.ndim else np.asarray(input._host())[None]
+    flat = host.reshape(-1, host.shape[-1])
+    idx = np.asarray([_mode_row(row.tolist()) for row in flat], np.int64).reshape(host.shape[:-1])
+    if keepdim and input._data.ndim:
+        idx = np.expand_dims(idx, axis)
+    indices = _make(input._backend.from_numpy(idx, input._device.index or 0), input._backend, input._device)
+    if not input._data.ndim:
+        return return_types.mode(input.clone(), indices.reshape(()))
+    values = apply(ModeBackward0, input, axis=axis, keepdim=keepdim, indices=indices, shape=input._data.shape)
+    return return_types.mode(values, indices)
+
+
+def _mode_row(row):
+    """PyTorch's CPU mode: ``std::sort`` the (value, index) pairs by value, then take the end of
+    the first longest run (replayed exactly, so that ties give PyTorch's index)."""
+    from . import _stl
+
+    pairs = [(v, j) for j, v in enumerate(row)]
+    _stl.sort(pairs, 0, len(pairs), lambda x, y: x[0] < y[0])
+    best, best_freq, freq = 0, 0, 0
+    for i, (v, j) in enumerate(pairs):
+        freq += 1
+        if i == len(pairs) - 1 or v != pairs[i + 1][0]:
+            if freq > best_freq:
+                best, best_freq = j, freq
+            freq = 0
+    return best

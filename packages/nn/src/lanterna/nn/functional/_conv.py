@@ -1,0 +1,170 @@
+"""Functional convolutions, pooling and the window tricks built on them (unfold/fold, pixel shuffle)."""
+
+from __future__ import annotations
+
+import lanterna
+from lanterna.ops import nn_conv, nn_pool
+
+conv1d = nn_conv.conv1d
+conv2d = nn_conv.conv2d
+conv_transpose1d = nn_conv.conv_transpose1d
+conv_transpose2d = nn_conv.conv_transpose2d
+avg_pool1d = nn_pool.avg_pool1d
+avg_pool2d = nn_pool.avg_pool2d
+adaptive_avg_pool1d = nn_pool.adaptive_avg_pool1d
+adaptive_avg_pool2d = nn_pool.adaptive_avg_pool2d
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over (N, C, L) input."""
+    return nn_pool.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over (N, C, H, W) input.
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.max_pool2d(torch.arange(4.).reshape(1, 1, 2, 2), 2)
+    tensor([[[[3.]]]])
+    """
+    return nn_pool.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) input to ``output_size``."""
+    return nn_pool.adaptive_max_pool1d(input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, H, W) input to ``output_size``."""
+    return nn_pool.adaptive_max_pool2d(input, output_size, return_indices)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return nn_pool.adaptive_max_pool2d(input, output_size, True)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Inverse of ``max_pool2d``: values placed back at their argmax positions, zeros elsewhere."""
+    k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    s = k if stride is None else ((stride, stride) if isinstance(stride, int) else tuple(stride))
+    p = (padding, padding) if isinstance(padding, int) else tuple(padding)
+    if output_size is None:
+        output_size = tuple((input.shape[-2 + i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(2))
+    return nn_pool.max_unpool2d(input, indices, tuple(output_size)[-2:])
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    k = kernel_size if isinstance(kernel_size, int) else kernel_size[0]
+    s = k if stride is None else (stride if isinstance(stride, int) else stride[0])
+    p = padding if isinstance(padding, int) else padding[0]
+    length = (input.shape[-1] - 1) * s - 2 * p + k if output_size is None else tuple(output_size)[-1]
+    return nn_pool.max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, length)).squeeze(-2)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """``(sum over window of x^p)^(1/p)``."""
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _window_weight(like, kh, kw):
+    """(kh*kw, 1, kh, kw) one-hot kernels: convolving with them copies each window offset out."""
+    eye = lanterna.eye(kh * kw, dtype=like.dtype, device=like.device)
+    return eye.reshape(kh * kw, 1, kh, kw)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L), every sliding window as a column."""
+    if input.dim() not in (3, 4):
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    batched = input.dim() == 4
+    x = input if batched else input.unsqueeze(0)
+    n, c, h, w = x.shape
+    kh, kw = _pair(kernel_size)
+    cols = conv2d(x.reshape(n * c, 1, h, w), _window_weight(x, kh, kw), None, stride, padding, dilation)
+    out = cols.reshape(n, c * kh * kw, -1)
+    return out if batched else out.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), overlapping windows summed."""
+    batched = input.dim() == 3
+    x = input if batched else input.unsqueeze(0)
+    kh, kw = _pair(kernel_size)
+    oh_full, ow_full = _pair(output_size)
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    oh = (oh_full + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (ow_full + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    n, ckk, length = x.shape
+    if ckk % (kh * kw):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={ckk} and kernel_size={(kh, kw)}")
+    if length != oh * ow:
+        raise RuntimeError(f"Given output_size={(oh_full, ow_full)}, kernel_size={(kh, kw)}, dilation={(dh, dw)}, "
+                           f"padding={(ph, pw)}, stride={(sh, sw)}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {oh} * {ow} = {oh * ow}, but got input.size(2)={length}.")
+    c = ckk // (kh * kw)
+    g = x.reshape(n * c, kh * kw, oh, ow)
+    base = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in
+            zip((oh, ow), (sh, sw), (ph, pw), (dh, dw), (kh, kw))]
+    out_pad = (oh_full - base[0], ow_full - base[1])
+    out = nn_conv.input_grad_op(g, _window_weight(x, kh, kw),
+                                (n * c, 1, oh_full, ow_full),
+                                nn_conv._Geometry((sh, sw), (ph, pw), (dh, dw), 1, kh, kw)) if min(out_pad) >= 0 else None
+    if out is None:
+        raise RuntimeError("fold: output_size is too small for the given windows")
+    out = out.reshape(n, c, oh_full, ow_full)
+    return out if batched else out.squeeze(0)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r^2, H, W) -> (*, C, H*r, W*r)."""
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    nl = len(lead)
+    perm = list(range(nl)) + [nl, nl + 3, nl + 1, nl + 4, nl + 2]
+    return x.permute(perm).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H*r, W*r) -> (*, C*r^2, H, W)."""
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, got {h}x{w}")
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    nl = len(lead)
+    perm = list(range(nl)) + [nl, nl + 2, nl + 4, nl + 1, nl + 3]
+    return x.permute(perm).reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of ``groups`` groups."""
+    n, c = input.shape[0], input.shape[1]
+    rest = tuple(input.shape[2:])
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)

@@ -1,0 +1,1 @@
+"""``lanterna.nn.parallel``: data-parallel wrappers (DistributedDataParallel ...), provided by lanterna-distributed."""

@@ -1,0 +1,222 @@
+"""The gradient reducer of DistributedDataParallel: buckets, hooks and non-blocking all-reduces.
+
+Parameters are grouped into buckets in reverse registration order (roughly the order in which
+backward produces their gradients), up to ``bucket_cap_mb`` each, the first one small (1 MB, as
+PyTorch) so that communication starts early. A post-accumulate-grad hook on every parameter
+marks it ready; when a bucket is complete (and every bucket before it has been launched: the
+ranks must issue collectives in the same order), its gradients are flattened into one tensor,
+divided by the world size and all-reduced without blocking, while backward goes on. The hook of
+the last parameter to become ready waits for every bucket and writes the averaged gradients
+back into ``param.grad``.
+
+It speaks Tensor ops only, plus the process group's backend for the non-blocking all-reduce.
+"""
+
+from __future__ import annotations
+
+import lanterna
+
+FIRST_BUCKET_BYTES = 1024 * 1024
+
+
+class _Bucket:
+    def __init__(self, params):
+        self.params = params
+        self.offsets = []
+        n = 0
+        for p in params:
+            self.offsets.append(n)
+            n += p.numel()
+        self.numel = n
+        self.pending = len(params)
+        self.flat = None  # the tensor being all-reduced (kept as grads' storage with bucket views)
+        self.work = None
+
+
+def assign_buckets(params, cap_bytes, first_bytes=FIRST_BUCKET_BYTES):
+    """Lists of parameters (reverse order, one dtype and device per bucket) of at most ``cap`` bytes."""
+    buckets, open_ = [], {}
+    limit = min(first_bytes, cap_bytes)
+    for p in reversed(params):
+        key = (p.dtype, p.device)
+        cur = open_.setdefault(key, [[], 0])
+        cur[0].append(p)
+        cur[1] += p.numel() * p.element_size()
+        if cur[1] >= limit:
+            buckets.append(cur[0])
+            del open_[key]
+            limit = cap_bytes
+    buckets.extend(c[0] for c in open_.values() if c[0])
+    return buckets
+
+
+class Reducer:
+    """Averages the gradients of ``params`` over the ranks of ``group`` during backward."""
+
+    def __init__(self, params, group, bucket_cap_mb=25, find_unused_parameters=False,
+                 gradient_as_bucket_view=False):
+        import lanterna.distributed as dist
+
+        self.group = group
+        self.world_size = dist.get_world_size(group)
+        self.find_unused = find_unused_parameters
+        self.as_view = gradient_as_bucket_view
+        self.params = params
+        cap = int(bucket_cap_mb * 1024 * 1024)
+        self.buckets = [_Bucket(ps) for ps in assign_buckets(params, cap)]
+        self.where = {}
+        for bi, b in enumerate(self.buckets):
+            for slot, p in enumerate(b.params):
+                self.where[id(p)] = (bi, slot)
+        self.handles = [p.register_post_accumulate_grad_hook(self._on_grad) for p in params]
+        self.armed = False
+        self.ready = set()
+        self.next_bucket = 0
+        self.locally_used = None
+
+    # ---- per-iteration state ----------------------------------------------------------------
+    def prepare(self):
+        """Called by DDP's forward when the next backward must synchronise gradients."""
+        if self.armed and self.ready:
+            raise RuntimeError(
+                "Expected to have finished reduction in the prior iteration before starting a new one. "
+                "This error indicates that your module has parameters that were not used in producing "
+                "loss. You can enable unused parameter detection by passing the keyword argument "
+                "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`, and by "
+                "making sure all `forward` function outputs participate in calculating loss. Parameters "
+                f"that did not receive a gradient: {self._missing()}")
+        self.armed = True
+        self.ready = set()
+        self.next_bucket = 0
+        self.locally_used = None
+        for b in self.buckets:
+            b.pending = len(b.params)
+            b.work = None
+
+    def disarm(self):
+        """The next backward accumulates locally (``no_sync``, or forward without grad)."""
+        self.armed = False
+        self.ready = set()
+
+    def mark_unused(self, outputs):
+        """``find_unused_parameters``: parameters the outputs do not depend on are ready now."""
+        used = _reachable_leaves(outputs)
+        self.locally_used = {id(p) for p in self.params if id(p) in used}
+        for p in self.params:
+            if id(p) not in used:
+                self._mark(p)
+
+    def _missing(self):
+        return [i for i, p in enumerate(self.params) if id(p) not in self.ready]
+
+    # ---- hooks -------------------------------------------------------------------------------
+    def _on_grad(self, param):
+        if not self.armed or id(param) in self.ready:
+            return
+        for b in self.buckets[:self.next_bucket]:
+            if b.work is not None:
+                b.work.is_completed()  # let the engine make progress on what is in flight
+        self._mark(param)
+
+    def _mark(self, param):
+        self.ready.add(id(param))
+        bi, _ = self.where[id(param)]
+        self.buckets[bi].pending -= 1
+        while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
+            self._launch(self.buckets[self.next_bucket])
+            self.next_bucket += 1
+        if self.next_bucket == len(self.buckets):
+            self._finalize()
+
+    def _launch(self, b):
+        from lanterna.distributed import ReduceOp
+
+        with lanterna.no_grad():
+            grads = [p.grad for p in b.params]
+            if self.as_view and b.flat is not None and all(
+                    g is not None and g is getattr(b, "views", {}).get(i) for i, g in enumerate(grads)):
+                flat = b.flat  # the gradients already live in the bucket
+            else:
+                flat = lanterna.cat([(g if g is not None else lanterna.zeros_like(p)).reshape(-1)
+                                     for g, p in zip(grads, b.params)])
+            flat.div_(self.world_size)
+        b.flat = flat
+        b.work = self._backend(flat).all_reduce(flat, ReduceOp.SUM)
+
+    def _backend(self, t):
+        from lanterna.distributed.process_group import _group
+
+        return _group(self.group)._get(t.device.type)
+
+    def _finalize(self):
+        self.armed = False
+        used_everywhere = None
+        if self.find_unused:
+            used_everywhere = self._globally_used()
+        for b in self.buckets:
+            b.work.wait()
+            views = {}
+            with lanterna.no_grad():
+                for i, (p, off) in enumerate(zip(b.params, b.offsets)):
+                    if used_everywhere is not None and not used_everywhere[self.params_index[id(p)]]:
+                        continue  # no rank used it: leave .grad as it was, as PyTorch does
+                    avg = b.flat[off:off + p.numel()].view(p.shape)
+                    if self.as_view:
+                        p.grad = avg
+                        views[i] = avg
+                    elif p.grad is None:
+                        p.grad = avg.clone()
+                    else:
+                        p.grad.copy_(avg)
+            b.views = views
+            b.work = None
+        self.ready = set()
+
+    @property
+    def params_index(self):
+        idx = getattr(self, "_params_index", None)
+        if idx is None:
+            idx = self._params_index = {id(p): i for i, p in enumerate(self.params)}
+        return idx
+
+    def _globally_used(self):
+        from lanterna.distributed import ReduceOp
+
+        used = self.locally_used if self.locally_used is not None else {id(p) for p in self.params}
+        mask = lanterna.tensor([1 if id(p) in used else 0 for p in self.params], dtype=lanterna.int32)
+        self._backend(mask).all_reduce(mask, ReduceOp.MAX).wait()
+        return [bool(v) for v in mask.tolist()]
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def _reachable_leaves(outputs):
+    """ids of the leaf tensors that the autograd graph of ``outputs`` reaches."""
+    stack, seen, leaves = [], set(), set()
+    _collect(outputs, stack)
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        var = getattr(node, "variable", None)
+        if var is not None:
+            leaves.add(id(var))
+        for edge in getattr(node, "next_functions", ()) or ():
+            if edge is not None:
+                stack.append(edge[0])
+    return leaves
+
+
+def _collect(obj, stack):
+    if isinstance(obj, lanterna.Tensor):
+        if obj.grad_fn is not None:
+            stack.append(obj.grad_fn)
+    elif isinstance(obj, (list, tuple)):
+        for o in obj:
+            _collect(o, stack)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _collect(o, stack)

@@ -1,0 +1,105 @@
+"""``Parameter`` (a tensor a Module trains) and ``Buffer`` (module state that is not trained)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from lanterna import Tensor, empty
+
+_TensorMeta = type(Tensor)
+
+
+class _ParameterMeta(_TensorMeta):
+    # ``isinstance(t, Parameter)`` also holds for tensors flagged as parameters (as in PyTorch)
+    def __instancecheck__(cls, instance):
+        if cls is Parameter and isinstance(instance, Tensor) and instance.__dict__.get("_is_param", False):
+            return True
+        return type.__instancecheck__(cls, instance)
+
+
+class Parameter(Tensor, metaclass=_ParameterMeta):
+    """A tensor that is a module parameter: assigning it to a Module attribute registers it.
+
+    It shares storage with ``data`` and requires grad by default.
+
+    >>> import lanterna as torch
+    >>> torch.nn.Parameter(torch.ones(2))
+    Parameter containing:
+    tensor([1., 1.], requires_grad=True)
+    """
+
+    def __new__(cls, data=None, requires_grad=True):
+        if data is None:
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
+        t = cls._make(data._data, data._backend, data._device)
+        t._version = data._version  # an alias of the same storage, as ``detach`` gives
+        t.requires_grad_(requires_grad)
+        return t
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
+    def __repr__(self):
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_parameter, (self.data, self.requires_grad, OrderedDict()))
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks=None):
+    return Parameter(data, requires_grad)
+
+
+class UninitializedParameter(Parameter):
+    """Placeholder parameter of the lazy modules: no data until the first forward."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        return Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Give the parameter real storage of ``shape``; it becomes a plain ``Parameter``."""
+        data = empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self.data = data
+        self.__class__ = self.cls_to_become
+
+
+def is_lazy(param):
+    """True for parameters and buffers that are still uninitialized."""
+    return isinstance(param, UninitializedParameter)
+
+
+class _BufferMeta(_TensorMeta):
+    # ``Buffer(...)`` returns a plain tensor flagged as a buffer; isinstance sees the flag
+    def __instancecheck__(cls, instance):
+        if cls is Buffer and isinstance(instance, Tensor) and instance.__dict__.get("_is_buffer", False):
+            return True
+        return type.__instancecheck__(cls, instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """A tensor marked as module state: assigning it to a Module attribute registers a buffer.
+
+    >>> import lanterna as torch
+    >>> m = torch.nn.Module()
+    >>> m.stats = torch.nn.Buffer(torch.zeros(2), persistent=False)
+    >>> list(m.state_dict())
+    []
+    """
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            data = empty(0)
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
