@@ -133,6 +133,7 @@ def main():
     p.add_argument("--batch", type=int, default=1024)
     p.add_argument("--hidden", type=int, default=1024)
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--trials", type=int, default=3, help="alternating 1- and 2-process runs")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
@@ -144,9 +145,13 @@ def main():
         return
 
     print(f"Data-parallel training step: MLP {a.hidden}x4 layers, global batch {a.batch}, "
-          f"best of {a.steps} steps, 1 BLAS thread per process")
-    one = _launch(1, "train", a.steps, a.batch, a.hidden)
-    two = _launch(2, "train", a.steps, a.batch, a.hidden)
+          f"best step of {a.trials} x {a.steps}, 1 BLAS thread per process")
+    one = two = None
+    for _ in range(a.trials):  # alternate, keep the best of each: other work on the machine comes and goes
+        r1 = _launch(1, "train", a.steps, a.batch, a.hidden)
+        r2 = _launch(2, "train", a.steps, a.batch, a.hidden)
+        one = r1 if one is None or r1["step_s"] < one["step_s"] else one
+        two = r2 if two is None or r2["step_s"] < two["step_s"] else two
     print(f"  parameters: {one['params'] / 1e6:.2f} M ({one['params'] * 4 / 2 ** 20:.1f} MB of gradients per step)")
     print(f"  1 process : {one['step_s'] * 1e3:8.1f} ms/step")
     print(f"  2 ranks   : {two['step_s'] * 1e3:8.1f} ms/step   speed-up {one['step_s'] / two['step_s']:.2f}x")

@@ -19,7 +19,9 @@ if not all(hasattr(lnn, n) for n in ("Sequential", "Linear", "BatchNorm1d", "ReL
 
 
 def build(lib, nn):
-    return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    # BatchNorm after the ReLU: a Linear bias straight before BatchNorm gets a zero gradient up to
+    # rounding noise, which Adam would amplify into arbitrary (library-dependent) updates.
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 2))
 
 
 def data(i):

@@ -6,7 +6,7 @@ from optest import ErrorSpec, OpSpec, arr, iarr, make_tests
 
 X = arr(2, 3)
 X3 = arr(2, 3, 2)
-I = iarr(2, 3, low=-3, high=4)
+IN = iarr(2, 3, low=-3, high=4)
 BOOL = np.array([[True, False, True], [False, False, True]])
 TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], np.float32)
 ZEROS = np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0]], np.float32)
@@ -29,7 +29,7 @@ SPECS = [
     R("sum_tuple", lambda T, x: x.sum((0, 2)), [X3], lambda x: x.sum((0, 2))),
     R("sum_axis_kw", lambda T, x: x.sum(axis=0), [X], lambda x: x.sum(0)),
     R("sum_dtype", lambda T, x: x.sum(dtype=T.float64), [X], np.sum),
-    R("sum_int", lambda T, x: x.sum(), [I.astype(np.int32)], lambda x: x.sum().astype(np.int64)),
+    R("sum_int", lambda T, x: x.sum(), [IN.astype(np.int32)], lambda x: x.sum().astype(np.int64)),
     R("sum_bool", lambda T, x: x.sum(0), [BOOL], lambda x: x.sum(0)),
     R("sum_zero_dim", lambda T, x: x.sum(0), [np.array(2.0, np.float32)], lambda x: x),
     R("sum_empty", lambda T, x: x.sum(), [np.zeros((0, 2), np.float32)], expected=0.0),
@@ -37,11 +37,11 @@ SPECS = [
     R("mean", lambda T, x: x.mean(), [X], np.mean),
     R("mean_dim", lambda T, x: x.mean(1), [X], lambda x: x.mean(1)),
     R("mean_tuple_keepdim", lambda T, x: x.mean((-1, 0), keepdim=True), [X3], lambda x: x.mean((0, 2), keepdims=True)),
-    R("mean_dtype_int", lambda T, x: x.mean(dtype=T.float32), [I], lambda x: x.mean()),
+    R("mean_dtype_int", lambda T, x: x.mean(dtype=T.float32), [IN], lambda x: x.mean()),
     R("nanmean", lambda T, x: T.nanmean(x), [np.array([1.0, np.nan, 2.0], np.float32)], expected=1.5, grad=False),
     R("prod", lambda T, x: x.prod(), [X], np.prod),
     R("prod_dim", lambda T, x: x.prod(1, keepdim=True), [X], lambda x: x.prod(1, keepdims=True)),
-    R("prod_int", lambda T, x: x.prod(0), [I], lambda x: x.prod(0)),
+    R("prod_int", lambda T, x: x.prod(0), [IN], lambda x: x.prod(0)),
     R("prod_one_zero", lambda T, x: x.prod(1), [ZEROS], lambda x: x.prod(1)),
     R("prod_zeros_all", lambda T, x: x.prod(), [ZEROS], np.prod),
     R("var", lambda T, x: x.var(), [X], lambda x: x.var(ddof=1)),
@@ -60,7 +60,7 @@ SPECS = [
     R("max_dim_keepdim", lambda T, x: T.max(x, dim=-1, keepdim=True), [X3],
       lambda x: (x.max(-1, keepdims=True), x.argmax(-1)[..., None])),
     R("min_dim", lambda T, x: x.min(0), [X], lambda x: (x.min(0), x.argmin(0))),
-    R("max_int_dim", lambda T, x: x.max(0), [I], lambda x: (x.max(0), x.argmax(0))),
+    R("max_int_dim", lambda T, x: x.max(0), [IN], lambda x: (x.max(0), x.argmax(0))),
     R("amax", lambda T, x: x.amax(1), [X], lambda x: x.max(1)),
     R("amax_tuple", lambda T, x: T.amax(x, (0, 2), keepdim=True), [X3], lambda x: x.max((0, 2), keepdims=True)),
     R("amin", lambda T, x: T.amin(x, 0), [X], lambda x: x.min(0)),
@@ -92,14 +92,14 @@ SPECS = [
     R("any_float", lambda T, x: x.any(), [X], np.any),
     R("all_uint8", lambda T, x: x.all(), [np.array([1, 2], np.uint8)], expected=True),
     R("cumsum", lambda T, x: x.cumsum(1), [X], lambda x: x.cumsum(1)),
-    R("cumsum_int", lambda T, x: T.cumsum(x, dim=0), [I.astype(np.int32)], lambda x: x.cumsum(0).astype(np.int64)),
+    R("cumsum_int", lambda T, x: T.cumsum(x, dim=0), [IN.astype(np.int32)], lambda x: x.cumsum(0).astype(np.int64)),
     R("cumprod", lambda T, x: x.cumprod(-1), [X], lambda x: x.cumprod(-1)),
     R("cumprod_zero", lambda T, x: x.cumprod(1), [ZEROS], lambda x: x.cumprod(1)),
     R("cummax", lambda T, x: T.cummax(x, 1), [X],
       lambda x: (np.maximum.accumulate(x, 1), _cumarg(x, np.greater_equal))),
     R("logcumsumexp", lambda T, x: T.logcumsumexp(x, 1), [X], lambda x: np.logaddexp.accumulate(x, 1)),
-    R("count_nonzero", lambda T, x: T.count_nonzero(x), [I], lambda x: np.count_nonzero(x)),
-    R("count_nonzero_dim", lambda T, x: x.count_nonzero(1), [I], lambda x: np.count_nonzero(x, 1)),
+    R("count_nonzero", lambda T, x: T.count_nonzero(x), [IN], lambda x: np.count_nonzero(x)),
+    R("count_nonzero_dim", lambda T, x: x.count_nonzero(1), [IN], lambda x: np.count_nonzero(x, 1)),
     R("median", lambda T, x: x.median(), [arr(7)], lambda x: np.sort(x)[3]),
     R("median_even", lambda T, x: x.median(), [arr(2, 3)], lambda x: np.sort(x.ravel())[2]),
     R("median_dim", lambda T, x: x.median(1), [arr(2, 5)],
@@ -137,7 +137,7 @@ def _cumarg(x, cmp):
 ERRORS = [
     ErrorSpec("dim_out_of_range", lambda T, x: x.sum(5), [X], IndexError,
               r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 5\)"),
-    ErrorSpec("mean_int", lambda T, x: x.mean(), [I],
+    ErrorSpec("mean_int", lambda T, x: x.mean(), [IN],
               match=r"mean\(\): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long"),
     ErrorSpec("dim_repeated", lambda T, x: x.sum((0, 0)), [X], match="dim 0 appears multiple times in the list of dims"),
     ErrorSpec("max_empty", lambda T, x: x.max(), [np.zeros((0,), np.float32)],

@@ -12,16 +12,21 @@ def no_leftover_children():
     """Fail a test that leaves worker processes running once its iterators are garbage.
 
     An exception's traceback keeps the iterator that raised it alive (as in PyTorch), hence the
-    collection before looking.
+    collection before looking. Processes that were running before the test are not its own.
     """
+    before = set(multiprocessing.active_children())
     yield
-    if not multiprocessing.active_children():
+
+    def new_children():
+        return [p for p in multiprocessing.active_children() if p not in before]
+
+    if not new_children():
         return
     gc.collect()
     deadline = time.monotonic() + 5.0
-    while multiprocessing.active_children() and time.monotonic() < deadline:
+    while new_children() and time.monotonic() < deadline:
         time.sleep(0.02)
-    leftover = multiprocessing.active_children()
+    leftover = new_children()
     for p in leftover:
         p.kill()
         p.join()

@@ -10,7 +10,7 @@ import lanterna  # noqa: E402
 import lanterna.utils.data as LD  # noqa: E402
 import torch.utils.data as TD  # noqa: E402
 
-pytestmark = [pytest.mark.oracle, pytest.mark.timeout(60)]
+pytestmark = pytest.mark.oracle
 
 SEEDS = [0, 1, 7, 123, 2**40 + 5]
 
@@ -76,6 +76,7 @@ def test_distributed_sampler(n, replicas, shuffle, drop_last):
             assert list(mine) == list(ref) and len(mine) == len(ref)
 
 
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize("seed", SEEDS[:3])
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_dataloader_shuffle_order(seed, num_workers):
@@ -102,6 +103,7 @@ class _Augment:
         return [i, random.random(), float(np.random.rand()), self.lib.rand(1).item()]
 
 
+@pytest.mark.timeout(60)
 def test_worker_seeding_matches_pytorch():
     def samples(mod, lib):
         lib.manual_seed(42)
@@ -233,6 +235,7 @@ def test_dataloader_len_rules():
         )
 
 
+@pytest.mark.timeout(60)
 def test_exception_message_format():
     class Bad:
         def __len__(self):

@@ -135,7 +135,7 @@ def test_iterable_dataset_len_warning_when_more_samples_than_reported():
     with pytest.warns(
         UserWarning,
         match=r"Length of IterableDataset .* was reported to be 2\(when accessing "
-        r"len\(dataloader\)\), but 3 samples have been fetched",
+        r"len\(dataloader\)\), but \d+ samples have been fetched",
     ):
         list(loader)
 

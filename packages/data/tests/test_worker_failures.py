@@ -4,11 +4,13 @@ Every test is bounded in time: a hang is a failure, not a stuck suite.
 """
 
 import gc
+import glob
 import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -239,7 +241,7 @@ def test_shutdown_terminates_a_worker_stuck_in_getitem():
     next(it)
     pids = _pids(it)
     start = time.monotonic()
-    it._shutdown_workers()
+    it._shutdown_workers(join_timeout=0.2)  # no need to wait the default 2 s before terminating
     assert wait_dead(pids, timeout=5.0) == [] and time.monotonic() - start < 5.0
 
 
@@ -251,7 +253,7 @@ def test_shutdown_is_not_stopped_by_an_inherited_sigterm_handler():
         signal.signal(signal.SIGTERM, previous)
     next(it)
     worker = it._workers[0]
-    it._shutdown_workers()
+    it._shutdown_workers(join_timeout=0.2)
     assert worker.exitcode == -signal.SIGTERM  # terminated, not killed as a last resort
 
 
@@ -304,5 +306,7 @@ def test_workers_exit_when_main_process_is_killed():
     proc, pids = _start_script()
     proc.kill()  # SIGKILL: no cleanup at all in the main process
     proc.wait(timeout=10)
-    # each worker notices its parent is gone (within about a second) and exits
+    # each worker notices its parent is gone (within about a second), removes its files and exits
     assert wait_dead(pids, timeout=8.0) == []
+    assert not glob.glob(f"/dev/shm/lanterna-dataloader-{proc.pid}-*")
+    assert not glob.glob(os.path.join(tempfile.gettempdir(), f"lanterna-dataloader-{proc.pid}-worker*"))

@@ -293,7 +293,7 @@ def test_default_start_method_is_the_platforms():
 def test_no_stack_dump_files_left():
     import tempfile
 
-    pattern = os.path.join(tempfile.gettempdir(), "lanterna-dataloader-worker*")
+    pattern = os.path.join(tempfile.gettempdir(), f"lanterna-dataloader-{os.getpid()}-worker*")
     before = set(glob.glob(pattern))
     list(DataLoader(Range(4), num_workers=2))
     assert set(glob.glob(pattern)) == before

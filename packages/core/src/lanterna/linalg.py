@@ -1,4 +1,5 @@
 """``lanterna.linalg``: PyTorch's ``torch.linalg`` namespace."""
+# ruff: noqa: F401  (re-exports)
 
 from .ops.linalg_extra import (cholesky, det, eigh, eigvalsh, inv, matrix_norm, matrix_power, norm, pinv, qr,
                                slogdet, solve, svd, svdvals)

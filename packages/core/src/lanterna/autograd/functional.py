@@ -48,7 +48,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)`` through the double-vjp trick."""
     from .grad_mode import enable_grad
 
-    inputs, is_tuple = _tuple(inputs)
+    inputs, _ = _tuple(inputs)
     inputs = _prepare(inputs, True)
     vs = _tuple(v)[0] if v is not None else tuple(x.new_ones(x.shape) for x in inputs)
     with enable_grad():
@@ -87,7 +87,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a scalar ``func`` at ``inputs``."""
-    inputs_t, is_tuple = _tuple(inputs)
+    is_tuple = _tuple(inputs)[1]
 
     def grad_fn(*xs):
         from .grad_mode import enable_grad

@@ -60,6 +60,9 @@ class Backend:
     name: str = ""
     #: True where the device has one canonical index (e.g. ``cpu``); tensors then report no index
     indexless: bool = False
+    #: True for devices with their own memory that host data is uploaded to (GPUs): the
+    #: "accelerator" that ``pin_memory()`` pins for and ``DataLoader(pin_memory=True)`` targets
+    is_accelerator: bool = False
     #: names of the lanterna dtypes this device can hold
     supported_dtypes = frozenset(
         ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]

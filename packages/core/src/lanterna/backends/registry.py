@@ -251,12 +251,12 @@ def _call_each(registry, hook_name):
 
 def accelerator(device=None):
     """The backend of ``device`` (a device type, string or ``lanterna.device``), or without one
-    the first available non-CPU backend (``cuda`` first), as PyTorch's "current accelerator";
-    None when there is none. Used by ``pin_memory``."""
+    the first available accelerator (a backend with ``is_accelerator``, ``cuda`` first), as
+    PyTorch's "current accelerator"; None when there is none. Used by ``pin_memory``."""
     if device is not None:
         name = getattr(device, "type", None) or str(device).partition(":")[0]
         return get_backend(name)
-    names = sorted((n for n in REGISTRY.backends if n != "cpu"), key=lambda n: (n != "cuda", n))
+    names = sorted((n for n, b in REGISTRY.backends.items() if b.is_accelerator), key=lambda n: (n != "cuda", n))
     for name in names:
         try:
             if REGISTRY.backends[name].is_available():

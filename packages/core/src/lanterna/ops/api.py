@@ -1,4 +1,5 @@
 """The op functions of the ``lanterna`` (``torch``) namespace, gathered from the op families."""
+# ruff: noqa: F401  (re-exports: ``__all__`` below lists every imported name)
 
 from __future__ import annotations
 

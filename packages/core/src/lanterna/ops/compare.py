@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .. import _dtype as D
 from .._tensor import Tensor
 from .special import quiet
 from ._apply import binary_operands

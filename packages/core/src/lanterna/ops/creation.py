@@ -253,7 +253,7 @@ def _filled(fill, size, dtype, device, requires_grad):
         dev = Device(device)
         backend = get_backend(dev.type)
         index = dev.index if dev.index is not None else backend.current_device()
-        xp = backend.xp
+        _ = backend.xp  # fails early, with the reason, if the device is unavailable
         arr = backend.full(size, 0 if fill is None else fill, dtype, index)
         t = _make(arr, backend, Device(dev.type, index) if not backend.indexless else dev)
     if requires_grad:

@@ -344,7 +344,8 @@ def _trunc_div(x, y):
     if kernels.is_integral(x):
         _check_int_divisor(x, y)
         # the floor quotient, moved towards zero where the signs differ and the division is inexact
-        return x // y + kernels.namespace(x).astype((x % y != 0) & ((x < 0) != (y < 0)), x.dtype)
+        q = x // y
+        return kernels.namespace(x).where((x % y != 0) & ((x < 0) != (y < 0)), q + 1, q)
     return kernels.namespace(x).trunc(x / y)
 
 

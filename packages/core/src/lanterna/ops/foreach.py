@@ -22,6 +22,7 @@ import operator
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
+from . import kernels
 
 __all__ = [
     "_foreach_abs",
@@ -103,7 +104,7 @@ def _alike(o, t):
     """The array of operand ``o`` for the fast path on tensor ``t``, or None to take the Tensor op."""
     # no isinstance(o, Tensor) here: Tensor's metaclass makes that check slow, and this runs per tensor
     if isinstance(o, (int, float)):  # a number
-        if isinstance(o, float) and t._data.dtype.kind not in "fc":
+        if isinstance(o, float) and kernels.is_integral(t._data):
             return None
         return o
     device = getattr(o, "_device", None)
@@ -143,7 +144,7 @@ def _binary(name, arr_op, arr_iop, alpha_ok=False):
             need_float = isinstance(a, float) or name == "div"  # true division needs a float tensor
             for t in self:
                 x = t._data
-                if slow or (need_float and x.dtype.kind not in "fc"):
+                if slow or (need_float and kernels.is_integral(x)):
                     getattr(t, name + "_")(other, **kw)
                     continue
                 arr_iop(t._backend.xp, x, a)

@@ -374,7 +374,7 @@ class MaskedSelectBackward0(Node):
 def masked_select(input, mask):
     """The elements where ``mask`` (broadcast with ``input``) is True, as a 1-D tensor."""
     if mask.dtype is not D.bool_:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     if tuple(input.shape) != shape:
         input = input.expand(shape)

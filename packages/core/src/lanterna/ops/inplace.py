@@ -103,23 +103,53 @@ class CopySlices(Node):
         return grad.masked_fill(self.region, 0), grad.as_strided(self.size, self.stride, self.offset)
 
 
+def _strided(a):
+    """``a`` if it has strides (NumPy, CuPy), else its DLPack view: the standard's arrays hide
+    their layout, DLPack (the standard's interchange protocol) exposes it."""
+    if hasattr(a, "strides"):
+        return a
+    from .kernels import to_host
+
+    return to_host(a)
+
+
+def _address(a):
+    iface = getattr(a, "__array_interface__", None) or a.__cuda_array_interface__
+    return iface["data"][0]
+
+
+def _view_geometry(view, base):
+    """``(size, stride, offset)`` of ``view`` in elements of ``base``'s storage, or None where
+    the array library has no strides (then the view cannot be regenerated)."""
+    strides = getattr(view._data, "strides", None)
+    if strides is None or getattr(base._data, "strides", None) is None or not base.is_contiguous():
+        return None
+    item = view._data.itemsize
+    return (tuple(view._data.shape), tuple(s // item for s in strides),
+            (view.data_ptr() - base.data_ptr()) // item)
+
+
 def _rebase_view(view, r):
+    import numpy as np
+
     from .shape import as_strided
 
     base = view._base
-    item = view._data.itemsize
-    size = tuple(view._data.shape)
-    stride = tuple(s // item for s in view._data.strides)
-    offset = (view.data_ptr() - base.data_ptr()) // item
-    region = base._backend.xp.zeros(base._data.shape, dtype=bool)
-    import numpy as np
-
-    np.lib.stride_tricks.as_strided(region.reshape(-1)[offset:], size, tuple(s * region.itemsize for s in stride))[...] = True
+    geometry = _view_geometry(view, base)
+    if geometry is None:
+        raise NotImplementedError(
+            f"an in-place change of a view under autograd needs strided arrays, which device '{view.device}' "
+            "does not have: clone the view first"
+        )
+    size, stride, offset = geometry
+    region = np.zeros(base._data.shape, dtype=bool)
+    np.lib.stride_tricks.as_strided(region.reshape(-1)[offset:], size, stride)[...] = True
     old = base.detach()
     old.grad_fn, old._output_nr, old._requires_grad = base.grad_fn, base._output_nr, base._requires_grad
     node = CopySlices.__new__(CopySlices)
     node.size, node.stride, node.offset = size, stride, offset
-    node.region = Tensor._make(region, base._backend, base._device)
+    node.region = Tensor._make(base._backend.from_numpy(region, base._device.index or 0), base._backend,
+                               base._device)
     attach(node, (old, r), base)
     base._output_nr = 0
     regenerated = as_strided(base, size, stride, offset)

@@ -312,7 +312,8 @@ def select(input, dim, index):
 # ---- flip / roll / rot90 ---------------------------------------------------------------------
 class FlipBackward0(Node):
     def forward(self, a):
-        return a._backend.xp.flip(a._data, axis=self.dims)
+        xp = a._backend.xp
+        return xp.asarray(xp.flip(a._data, axis=self.dims), copy=True)  # a copy, as in PyTorch
 
     def backward(self, grad):
         return grad.flip(self.dims)
@@ -363,7 +364,9 @@ def roll(input, shifts, dims=None):
 
 class Rot90Backward0(Node):
     def forward(self, a):
-        return a._backend.xp.asarray(__import__("numpy").rot90(a._data, self.k, self.dims))
+        import numpy as np
+
+        return a._backend.xp.asarray(np.rot90(a._data, self.k, self.dims), copy=True)
 
     def backward(self, grad):
         return grad.rot90(-self.k, self.dims)

@@ -10,7 +10,8 @@ import math
 from .._tensor import Tensor, _wrap_dim
 from ._apply import Node, apply, output_of
 from .elementwise import cast
-from .reduce import _legacy_scalar_name
+from .kernels import kernel
+from .reduce import legacy_scalar_name
 from .unary import _floating
 
 
@@ -55,7 +56,7 @@ def _softmax_input(input, dim, dtype, name):
     if dtype is not None:
         input = cast(input, dtype)
     elif not input.dtype.is_floating_point:
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{_legacy_scalar_name(input.dtype)}\'')
+        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{legacy_scalar_name(input.dtype)}\'')
     if dim is None:
         raise TypeError(f"{name}() missing 1 required positional arguments: \"dim\"")
     return input, _wrap_dim(dim, input._data.ndim)
@@ -137,9 +138,7 @@ class GeluBackward0(Node):
         if self.approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + xp.tanh(inner))
-        from .special import erf
-
-        return 0.5 * x * (1 + erf(xp, x * (1 / math.sqrt(2))))
+        return 0.5 * x * (1 + kernel(a._backend, "erf")(x * (1 / math.sqrt(2))))
 
     def backward(self, grad):
         (x,) = self.saved
@@ -156,7 +155,7 @@ class GeluBackward0(Node):
 
 def _sigmoid_xp(xp, x):
     e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return xp.astype(xp.where(x >= 0, 1 / (1 + e), e / (1 + e)), x.dtype, copy=False)
 
 
 class SiluBackward0(Node):

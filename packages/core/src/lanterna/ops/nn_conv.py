@@ -47,7 +47,7 @@ def _im2col_matrix(backend, x, geo):
     v = kernel(backend, "im2col")(x, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
     n, c, kh, kw, oh, ow = v.shape
     g = geo.groups
-    return xp.reshape(v.transpose(1, 2, 3, 0, 4, 5), (g, (c // g) * kh * kw, n * oh * ow))
+    return xp.reshape(xp.permute_dims(v, (1, 2, 3, 0, 4, 5)), (g, (c // g) * kh * kw, n * oh * ow))
 
 
 def _gemm_out(xp, w, cols, n, oh, ow):
@@ -56,7 +56,7 @@ def _gemm_out(xp, w, cols, n, oh, ow):
     g = cols.shape[0]
     w2 = xp.reshape(w, (g, o // g, -1))
     out = xp.matmul(w2[0], cols[0]) if g == 1 else xp.matmul(w2, cols)
-    return _contiguous(xp, xp.reshape(out, (o, n, oh, ow)).transpose(1, 0, 2, 3))
+    return _contiguous(xp, xp.permute_dims(xp.reshape(out, (o, n, oh, ow)), (1, 0, 2, 3)))
 
 
 def conv_forward_array(backend, x, w, geo):
@@ -69,7 +69,7 @@ def conv_forward_array(backend, x, w, geo):
 def _grad_rows(xp, g, groups):
     """(N, O, OH, OW) -> (G, O/G, N*OH*OW)."""
     n, o, oh, ow = g.shape
-    return xp.reshape(g.transpose(1, 0, 2, 3), (groups, o // groups, n * oh * ow))
+    return xp.reshape(xp.permute_dims(g, (1, 0, 2, 3)), (groups, o // groups, n * oh * ow))
 
 
 def input_grad_array(backend, g, w, x_shape, geo):
@@ -79,8 +79,8 @@ def input_grad_array(backend, g, w, x_shape, geo):
     oh, ow = g.shape[2], g.shape[3]
     gr = _grad_rows(xp, g, geo.groups)
     w2 = xp.reshape(w, (geo.groups, w.shape[0] // geo.groups, -1))
-    gcols = xp.matmul(w2[0].T, gr[0]) if geo.groups == 1 else xp.matmul(w2.transpose(0, 2, 1), gr)
-    gcols = xp.reshape(gcols, (c, geo.kh, geo.kw, n, oh, ow)).transpose(3, 0, 1, 2, 4, 5)
+    gcols = xp.matmul(w2[0].T, gr[0]) if geo.groups == 1 else xp.matmul(xp.permute_dims(w2, (0, 2, 1)), gr)
+    gcols = xp.permute_dims(xp.reshape(gcols, (c, geo.kh, geo.kw, n, oh, ow)), (3, 0, 1, 2, 4, 5))
     return kernel(backend, "col2im")(gcols, x_shape, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
 
 
@@ -88,7 +88,7 @@ def weight_grad_array(backend, cols, g, w_shape, geo):
     """B_x^T g from the im2col matrix of x: ``g @ cols^T`` per group."""
     xp = backend.xp
     gr = _grad_rows(xp, g, geo.groups)
-    gw = xp.matmul(gr[0], cols[0].T) if geo.groups == 1 else xp.matmul(gr, cols.transpose(0, 2, 1))
+    gw = xp.matmul(gr[0], cols[0].T) if geo.groups == 1 else xp.matmul(gr, xp.permute_dims(cols, (0, 2, 1)))
     return xp.reshape(gw, w_shape)
 
 
@@ -109,7 +109,7 @@ class ConvolutionBackward0(Node):
             if GRAD_ENABLED[0] and w._requires_grad:
                 self.cols = cols
         if b is not None:
-            out = out + b._data.reshape(1, -1, 1, 1)
+            out = out + backend.xp.reshape(b._data, (1, -1, 1, 1))
         self.save(x, w)
         return out
 
@@ -233,9 +233,9 @@ def _check(input, weight, bias, nd, name, groups, transposed=False):
 
 
 def _scalar(dtype):
-    from .reduce import _legacy_scalar_name
+    from .reduce import legacy_scalar_name
 
-    return _legacy_scalar_name(dtype)
+    return legacy_scalar_name(dtype)
 
 
 def _same_padding(input, weight, dilation, stride, nd):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, attach, check_same_device
-from .reduce import _legacy_scalar_name
+from .reduce import legacy_scalar_name
 
 _make = Tensor._make
 
@@ -56,8 +56,8 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_f} and {_shape_str(wt)})")
     if x.dtype != w.dtype:
         if bias is not None:
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy_scalar_name(input.dtype)} "
-                               f"and {_legacy_scalar_name(weight.dtype)}")
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {legacy_scalar_name(input.dtype)} "
+                               f"and {legacy_scalar_name(weight.dtype)}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {weight.dtype}")
     if bias is not None:
         if bias._data.shape not in ((w.shape[0],), (1,), ()):

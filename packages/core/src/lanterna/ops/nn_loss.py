@@ -7,6 +7,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._apply import Node, apply
+from .kernels import kernel
 from .nn_activation import log_softmax
 
 _make = Tensor._make
@@ -32,11 +33,11 @@ class NllLossBackward0(Node):
         keep = t != self.ignore_index
         safe = xp.where(keep, t, 0)
         if self.weight is not None:
-            wt = xp.take(self.weight, safe) * keep
+            wt = xp.take(self.weight, safe) * xp.astype(keep, self.weight.dtype)
         else:
-            wt = keep.astype(rows.dtype)
+            wt = xp.astype(keep, rows.dtype)
         picked = rows[xp.arange(rows.shape[0]), safe]
-        coef = -wt.astype(rows.dtype)
+        coef = -xp.astype(wt, rows.dtype)
         if self.reduction == "mean":
             coef = coef / xp.sum(wt)
         self.coef, self.safe = coef, safe
@@ -76,7 +77,7 @@ class NllLossScatter(Node):
         m = self.safe.shape[0]
         c = self.in_shape[1] if len(self.in_shape) > 1 else self.in_shape[0]
         rows = xp.zeros((m, c), dtype=g._data.dtype)
-        rows[xp.arange(m), self.safe] = self.coef * gd
+        kernel(g._backend, "index_set")(rows, (xp.arange(m), self.safe), self.coef * gd)
         return _rows_to_input(xp, rows, self.in_shape)
 
     def backward(self, h):
@@ -135,16 +136,16 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         if weight.dim() != 1 or weight.shape[0] != c:
             raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got "
                                f"weight tensor of shape: {list(weight.shape)}")
-        w = weight._data.astype(input._data.dtype, copy=False)
+        w = input._backend.xp.astype(weight._data, input._data.dtype, copy=False)
     cls = NllLoss2DBackward0 if nd == 4 else NllLossBackward0
     return apply(cls, input, target=t, ignore_index=ignore_index, weight=w, reduction=reduction,
                  in_shape=tuple(input.shape), target_shape=tuple(target.shape) if nd > 1 else ())
 
 
 def _scalar(dtype):
-    from .reduce import _legacy_scalar_name
+    from .reduce import legacy_scalar_name
 
-    return _legacy_scalar_name(dtype)
+    return legacy_scalar_name(dtype)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -318,8 +319,11 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
             gx = g * (s - t)
         gt = None
         if t._requires_grad or t.grad_fn is not None:
-            sp_neg = (-x).clamp(min=0) + (-(x.abs())).exp().log1p()
-            gt = g * (-x - sp_neg if pw is None else -x + (pw - 1) * sp_neg)
+            if pw is None:
+                gt = g * -x
+            else:
+                sp_neg = (-x).clamp(min=0) + (-(x.abs())).exp().log1p()
+                gt = g * (-x + (pw - 1) * sp_neg)
         return gx, gt, None, None
 
 

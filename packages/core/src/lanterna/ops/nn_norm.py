@@ -66,8 +66,8 @@ class NativeBatchNormBackward0(_NormNode):
         xp = x._backend.xp
         a = x._data
         if self.fixed_stats:
-            mean = xp.reshape(self.running_mean._data, self.wshape).astype(a.dtype, copy=True)
-            var = xp.reshape(self.running_var._data, self.wshape).astype(a.dtype, copy=False)
+            mean = xp.astype(xp.reshape(self.running_mean._data, self.wshape), a.dtype, copy=True)
+            var = xp.astype(xp.reshape(self.running_var._data, self.wshape), a.dtype, copy=False)
         else:
             mean = xp.mean(a, axis=self.axes, keepdims=True)
             var = xp.mean((a - mean) ** 2, axis=self.axes, keepdims=True)
@@ -85,11 +85,11 @@ class NativeBatchNormBackward0(_NormNode):
         n = a.size // a.shape[1]
         with no_grad():
             if rm is not None:
-                rm._data[...] = (1 - m) * rm._data + m * xp.reshape(mean, (-1,)).astype(rm._data.dtype)
+                rm._data[...] = (1 - m) * rm._data + m * xp.astype(xp.reshape(mean, (-1,)), rm._data.dtype)
                 rm._version[0] += 1
             if rv is not None:
                 unbiased = xp.reshape(var, (-1,)) * (n / max(n - 1, 1))
-                rv._data[...] = (1 - m) * rv._data + m * unbiased.astype(rv._data.dtype)
+                rv._data[...] = (1 - m) * rv._data + m * xp.astype(unbiased, rv._data.dtype)
                 rv._version[0] += 1
 
 

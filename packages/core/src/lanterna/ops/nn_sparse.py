@@ -17,7 +17,8 @@ class EmbeddingBackward0(Node):
 
     def index_array_take(self, w):
         xp = w._backend.xp
-        return xp.take(w._data, self.idx, axis=0)
+        rows = xp.take(w._data, xp.reshape(self.idx, (-1,)), axis=0)
+        return xp.reshape(rows, tuple(self.idx.shape) + (w._data.shape[1],))
 
     def backward(self, grad):
         return apply(EmbeddingScatter, grad, idx=self.idx, num_weights=self.num_weights, padding_idx=self.padding_idx,
@@ -50,7 +51,7 @@ class EmbeddingGather(Node):
         if self.padding_idx is not None:
             hd = xp.asarray(hd, copy=True)
             hd[self.padding_idx] = 0
-        out = xp.take(hd, self.idx, axis=0)
+        out = xp.reshape(xp.take(hd, xp.reshape(self.idx, (-1,)), axis=0), tuple(self.idx.shape) + (hd.shape[1],))
         if self.scale is not None:
             out = out / xp.reshape(self.scale, self.idx.shape + (1,))
         self.num_weights = hd.shape[0]
@@ -72,7 +73,7 @@ def _renorm_(weight, idx, max_norm, norm_type):
             norms = xp.max(xp.abs(sel), axis=1)
         else:
             norms = xp.sum(xp.abs(sel) ** norm_type, axis=1) ** (1.0 / norm_type)
-        scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+        scale = xp.astype(xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0), w.dtype)
         w[rows] = sel * xp.reshape(scale, (-1, 1))
         weight._version[0] += 1
 

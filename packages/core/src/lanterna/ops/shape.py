@@ -451,7 +451,15 @@ class UnfoldBackward0(Node):
         d, size, step = self.dim, self.size, self.step
         n = (x.shape[d] - size) // step + 1 if x.ndim else 1
         if x.ndim == 0:
-            return x.reshape(1)
+            return a._backend.xp.reshape(x, (1,))
+        if not isinstance(x, np.ndarray):  # no strides in the standard: stack strided slices (a copy)
+            xp = a._backend.xp
+            cut = [slice(None)] * x.ndim
+            parts = []
+            for i in range(size):
+                cut[d] = slice(i, i + step * (n - 1) + 1, step)
+                parts.append(x[tuple(cut)])
+            return xp.stack(parts, axis=-1)
         shape = x.shape[:d] + (n,) + x.shape[d + 1:] + (size,)
         strides = x.strides[:d] + (x.strides[d] * step,) + x.strides[d + 1:] + (x.strides[d],)
         return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
@@ -490,25 +498,33 @@ class AsStridedBackward0(Node):
     is_view = True
 
     def forward(self, a):
-        import numpy as np
-
         x = a._data
         self.in_shape = x.shape
-        flat = np.ascontiguousarray(x).reshape(-1)[self.offset:]
-        item = flat.itemsize
-        return np.lib.stride_tricks.as_strided(flat, self.size, tuple(s * item for s in self.stride))
+        xp = a._backend.xp
+        tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
+        if tricks is not None and hasattr(x, "strides"):
+            flat = xp.reshape(xp.ascontiguousarray(x), (-1,))[self.offset:]
+            return tricks.as_strided(flat, self.size, tuple(s * flat.itemsize for s in self.stride))
+        # array libraries without strides: gather the positions (a copy)
+        pos = a._backend.from_numpy(self._positions(), a._device.index or 0)
+        return xp.take(xp.reshape(x, (-1,)), xp.reshape(pos, (-1,)), axis=0).reshape(self.size)
 
-    def backward(self, grad):
+    def _positions(self):
         import numpy as np
 
+        n = 1
+        for s in self.in_shape:
+            n *= s
+        return np.ascontiguousarray(np.lib.stride_tricks.as_strided(
+            np.arange(n, dtype=np.int64)[self.offset:], self.size, tuple(s * 8 for s in self.stride)))
+
+    def backward(self, grad):
         from .creation import tensor
 
         n = 1
         for s in self.in_shape:
             n *= s
-        pos = np.lib.stride_tricks.as_strided(np.arange(n, dtype=np.int64)[self.offset:], self.size,
-                                              tuple(s * 8 for s in self.stride))
-        index = tensor(np.ascontiguousarray(pos), device=grad.device)
+        index = tensor(self._positions(), device=grad.device)
         return grad.new_zeros((n,)).index_put((index,), grad, accumulate=True).reshape(self.in_shape)
 
 

@@ -10,7 +10,7 @@ from . import return_types
 from .special import quiet
 from ._apply import Node, apply, output_of
 from .elementwise import cast
-from .reduce import _count, expand_back, legacy_scalar_name, norm_dims, values_at_indices
+from .reduce import _count, expand_back, legacy_scalar_name, norm_dims
 
 _make = Tensor._make
 

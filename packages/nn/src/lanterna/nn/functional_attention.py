@@ -84,10 +84,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return torch.matmul(attn, value)
 
 
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "float16": "c10::Half",
+                 "bfloat16": "c10::BFloat16", "uint8": "unsigned char", "int8": "signed char", "int16": "short int"}
+
+
 def _c_type_name(dtype):
-    return {torch.float32: "float", torch.float64: "double", torch.int64: "long int", torch.int32: "int",
-            torch.float16: "c10::Half", torch.bfloat16: "c10::BFloat16", torch.uint8: "unsigned char",
-            torch.int8: "signed char", torch.int16: "short int"}.get(dtype, str(dtype))
+    """The C++ type name PyTorch's messages use for a dtype."""
+    return _C_TYPE_NAMES.get(str(dtype).replace("torch.", ""), str(dtype))
 
 
 # ---- multi-head attention, as F.multi_head_attention_forward
@@ -149,7 +152,7 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(
             f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both instead.",
-            stacklevel=3,
+            stacklevel=2,
         )
     if not is_float:
         mask = torch.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))

@@ -63,7 +63,9 @@ class _WorkerPool:
         arguments) plus its queues and files."""
         index_queue = self.ctx.Queue()
         index_queue.cancel_join_thread()  # never block the main process's exit on unsent indices
-        fd, path = tempfile.mkstemp(prefix=f"lanterna-dataloader-worker{worker_id}-", suffix=".stack")
+        fd, path = tempfile.mkstemp(
+            prefix=f"lanterna-dataloader-{self.owner_pid}-worker{worker_id}-", suffix=".stack"
+        )
         os.close(fd)
         self.stack_files.append(path)
         w = self.ctx.Process(

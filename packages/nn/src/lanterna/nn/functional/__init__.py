@@ -28,3 +28,4 @@ from ._misc import (  # noqa: F401
     feature_alpha_dropout, group_norm, instance_norm, interpolate, layer_norm, linear, local_response_norm,
     normalize, one_hot, pad, pairwise_distance, pdist, rms_norm, upsample, upsample_bilinear, upsample_nearest,
 )
+from ..functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401

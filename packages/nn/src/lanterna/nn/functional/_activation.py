@@ -26,7 +26,7 @@ def _inplace(fn, input, *args):
     """Run ``fn`` and write the result back into ``input`` (autograd rebases its history)."""
     from lanterna.ops.inplace import inplace
 
-    return inplace(input, lambda a: fn(a, *args), name=fn.__name__ + "_")
+    return inplace(input, fn, *args)
 
 
 def relu6(input, inplace=False):

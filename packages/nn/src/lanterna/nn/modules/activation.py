@@ -334,3 +334,6 @@ class Softmax2d(Module):
 class LogSoftmax(_DimModule):
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+from .attention import MultiheadAttention  # noqa: E402,F401  (PyTorch's home for it)

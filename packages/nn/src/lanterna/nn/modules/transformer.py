@@ -13,6 +13,7 @@ import lanterna as torch
 
 from .. import functional_attention as FA
 from ..init import xavier_uniform_
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -293,8 +294,6 @@ class TransformerEncoderLayer(Module):
 
 def _relu_or_gelu(activation):
     """PyTorch's code: 1 for ReLU, 2 for GELU (function or module), 0 otherwise."""
-    from .. import ReLU, GELU
-
     F = _F()
     if activation is F.relu or isinstance(activation, ReLU):
         return 1

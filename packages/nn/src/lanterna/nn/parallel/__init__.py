@@ -1,1 +1,19 @@
-"""``lanterna.nn.parallel``: data-parallel wrappers (DistributedDataParallel ...), provided by lanterna-distributed."""
+"""``lanterna.nn.parallel``: data-parallel wrappers (DistributedDataParallel), provided by lanterna-distributed.
+
+``DistributedDataParallel`` loads on first use: ``lanterna.nn`` imports this package, and must
+stay cheap and work without lanterna-distributed installed.
+"""
+
+from __future__ import annotations
+
+
+def __getattr__(name):
+    if name == "DistributedDataParallel":
+        from .distributed import DistributedDataParallel
+
+        globals()[name] = DistributedDataParallel
+        return DistributedDataParallel
+    raise AttributeError(f"module 'lanterna.nn.parallel' has no attribute '{name}'")
+
+
+__all__ = ["DistributedDataParallel"]

@@ -170,6 +170,8 @@ class Reducer:
                         p.grad.copy_(avg)
             b.views = views
             b.work = None
+            if not self.as_view:
+                b.flat = None  # the gradients own their storage: do not keep a second copy
         self.ready = set()
 
     @property

@@ -34,7 +34,7 @@ def new_prefix(owner_pid, pool_id):
 
 
 def remove_leftovers(prefix):
-    """Unlink the files of batches that were sent but never received (the epoch was cut short)."""
+    """Unlink the files named ``prefix*``: batches that were sent but never received."""
     if prefix:
         for path in glob.glob(glob.escape(prefix) + "*"):
             try:

@@ -180,6 +180,19 @@ def _install_stack_dump(path):
     _stack_dump_file.write(STACK_DUMP_READY)
 
 
+def _remove_files(stack_dump_path, shm_prefix, worker_id):
+    """Remove this worker's stack-dump file and the shared-memory files of its unread batches."""
+    from . import shared_memory
+
+    if stack_dump_path is not None:
+        try:
+            os.unlink(stack_dump_path)
+        except OSError:
+            pass
+    if shm_prefix is not None:
+        shared_memory.remove_leftovers(f"{shm_prefix}w{worker_id}-")
+
+
 def _picklable_wrapper(wrapper):
     """An exception class the main process cannot import (a local class) is re-raised as RuntimeError."""
     try:
@@ -210,6 +223,7 @@ def _worker_loop(
     from .. import dataloader
     from . import shared_memory
 
+    watchdog = ManagerWatchdog()
     try:
         # terminate() at shutdown must end the worker, not run a SIGTERM handler inherited from the
         # main program (one that saves a checkpoint, say)
@@ -240,7 +254,6 @@ def _worker_loop(
             )
 
         iteration_end = False  # an IterableDataset copy is exhausted: skip tasks until resumed
-        watchdog = ManagerWatchdog()
         while watchdog.is_alive():
             try:
                 r = index_queue.get(timeout=WORKER_STATUS_CHECK_INTERVAL)
@@ -273,9 +286,12 @@ def _worker_loop(
                         )
             data_queue.put((idx, data))
             del data, idx, index, r  # do not hold the batch while waiting for the next task
+        if watchdog.manager_dead:
+            # the main process was killed: nobody else will remove this worker's files
+            _remove_files(stack_dump_path, shm_prefix, worker_id)
     except KeyboardInterrupt:
         pass  # Ctrl-C reaches the whole process group; the main process handles it
-    if done_event.is_set():
+    if done_event.is_set() or watchdog.manager_dead:
         # the main process stopped reading: do not block exit on flushing unread batches
         data_queue.cancel_join_thread()
         data_queue.close()
