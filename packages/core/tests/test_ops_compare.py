@@ -60,4 +60,4 @@ ERRORS = [
               match="Boolean value of Tensor with more than one value is ambiguous"),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

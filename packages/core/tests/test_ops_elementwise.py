@@ -185,4 +185,4 @@ ERRORS = [
     ErrorSpec("add_string", lambda T, a: a + "x", [A], exc=TypeError),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

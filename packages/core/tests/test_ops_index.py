@@ -222,4 +222,4 @@ ERRORS = [
               match=r"shape mismatch: value tensor of shape \[3\] cannot be broadcast to indexing result of shape \[2, 4\]"),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

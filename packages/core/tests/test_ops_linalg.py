@@ -109,4 +109,4 @@ ERRORS = [
               match="einsum\\(\\): more operands were provided than specified in the equation|fewer operands"),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

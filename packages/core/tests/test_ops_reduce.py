@@ -149,4 +149,4 @@ ERRORS = [
     ErrorSpec("argmax_dim_out_of_range", lambda T, x: x.argmax(2), [X], IndexError, "Dimension out of range"),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

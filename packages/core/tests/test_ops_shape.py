@@ -149,4 +149,4 @@ ERRORS = [
     ErrorSpec("chunk_zero", lambda T, x: x.chunk(0), [X], match="chunk expects `chunks` to be greater than 0, got: 0"),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

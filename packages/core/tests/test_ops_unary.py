@@ -120,4 +120,4 @@ ERRORS = [
     ErrorSpec("neg_bool", lambda T, x: -x, [np.array([True, False])], match="Negation, the `-` operator, on a bool"),
 ]
 
-test_forward, test_gradcheck, test_gradgradcheck, test_errors = make_tests(SPECS, ERRORS)
+test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

@@ -507,7 +507,7 @@ class AsStridedBackward0(Node):
             return tricks.as_strided(flat, self.size, tuple(s * flat.itemsize for s in self.stride))
         # array libraries without strides: gather the positions (a copy)
         pos = a._backend.from_numpy(self._positions(), a._device.index or 0)
-        return xp.take(xp.reshape(x, (-1,)), xp.reshape(pos, (-1,)), axis=0).reshape(self.size)
+        return xp.reshape(xp.take(xp.reshape(x, (-1,)), xp.reshape(pos, (-1,)), axis=0), self.size)
 
     def _positions(self):
         import numpy as np
