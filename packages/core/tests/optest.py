@@ -253,7 +253,8 @@ def check_gradients_match_cpu(spec, device):
         if spec.gradgrad:
             live = [(g, x) for g, x in zip(grads, inputs) if g is not None and g.requires_grad]
             if live:
-                second = lanterna.autograd.grad([g.sum() for g, _ in live], [x for _, x in live], allow_unused=True)
+                second = lanterna.autograd.grad([g.sum() for g, _ in live], [x for _, x in live],
+                                                allow_unused=True)
                 row += [to_numpy(g) if g is not None else None for g in second]
         results.append(row)
     for i, (c, d) in enumerate(zip(*results)):
@@ -340,8 +341,10 @@ def make_tests(specs, errors=()):
     def test_gradgradcheck(spec):
         check_gradgradcheck(spec, "cpu")
 
-    @pytest.mark.parametrize("device", [d for d in DEVICES if d != "cpu"] or [pytest.param("none", marks=pytest.mark.skip(
-        reason="no device besides the CPU"))])
+    others = [d for d in DEVICES if d != "cpu"]
+    no_other = pytest.param("none", marks=pytest.mark.skip(reason="no device besides the CPU"))
+
+    @pytest.mark.parametrize("device", others or [no_other])
     @pytest.mark.parametrize("spec", params(by_grad))
     def test_gradients_match_cpu(spec, device):
         check_gradients_match_cpu(spec, device)

@@ -329,3 +329,18 @@ def test_inference_mode_flag():
         assert torch.is_inference_mode_enabled() and not torch.is_grad_enabled()
     with torch.no_grad():
         assert not torch.is_inference_mode_enabled()
+
+
+def test_ops_with_a_number_save_nothing_that_inplace_could_break():
+    # as in PyTorch: x * 2 and x / 2 need not the input, so changing it later is fine; x ** 2 does
+    x = torch.ones(2, requires_grad=True)
+    a = x.clone()
+    b = a * 2 + a / 4
+    a.add_(1)
+    b.sum().backward()
+    assert x.grad.tolist() == [2.25, 2.25]
+    a = x.clone()
+    c = a ** 2
+    a.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()

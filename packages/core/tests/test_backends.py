@@ -291,7 +291,8 @@ def _write_dist(root, dist, version, group_lines):
     info = root / f"{dist}-{version}.dist-info"
     info.mkdir(parents=True)
     (info / "entry_points.txt").write_text(
-        "[console_scripts]\nx = y:z\n\n[lanterna.backends]\n" + "\n".join(group_lines) + "\n\n[other]\na = b\n")
+        "[console_scripts]\nx = y:z\n\n[lanterna.backends]\n" + "\n".join(group_lines)
+        + "\n\n[other]\na = b\n")
     return info
 
 
@@ -331,8 +332,8 @@ def _run(code, tmp_path, env_extra=None):
 def test_import_lanterna_survives_a_broken_installed_plugin(tmp_path):
     _write_dist(tmp_path, "broken_plugin", "1.0", ["brokendev = broken_plugin_mod"])
     (tmp_path / "broken_plugin_mod.py").write_text("raise RuntimeError('this plugin is broken')\n")
-    r = _run("import lanterna; print(sorted(lanterna.backends.REGISTRY.backends)); print(lanterna.ones(2).sum().item())",
-             tmp_path)
+    r = _run("import lanterna; print(sorted(lanterna.backends.REGISTRY.backends)); "
+             "print(lanterna.ones(2).sum().item())", tmp_path)
     assert r.returncode == 0, r.stderr
     assert "PluginWarning" in r.stderr and "'brokendev'" in r.stderr and "this plugin is broken" in r.stderr
     assert "2.0" in r.stdout
@@ -348,7 +349,54 @@ def test_autoload_env_var_in_a_fresh_interpreter(tmp_path):
 
 
 def test_import_lanterna_imports_no_array_library_of_a_plugin(tmp_path):
-    r = _run("import sys, lanterna; print(sorted(m for m in ('cupy', 'array_api_strict', 'importlib.metadata') "
-             "if m in sys.modules))", tmp_path)
+    r = _run("import sys, lanterna; print(sorted(m for m in ('cupy', 'array_api_strict', "
+             "'importlib.metadata') if m in sys.modules))", tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+# ---- pin_memory goes to the accelerator ---------------------------------------------------------
+class FakeAccelerator(FakeBackend):
+    is_accelerator = True
+
+    def __init__(self):
+        super().__init__("fakegpu")
+        self.pinned = []
+
+    def pin_memory(self, array):
+        out = np.array(array)
+        self.pinned.append(id(out))
+        return out
+
+    def is_pinned(self, array):
+        return id(array) in self.pinned
+
+
+def test_pin_memory_without_an_accelerator_raises_like_pytorch(monkeypatch):
+    from lanterna.backends.registry import REGISTRY, accelerator
+
+    for name, b in list(REGISTRY.backends.items()):
+        if b.is_accelerator:
+            monkeypatch.delitem(REGISTRY.backends, name)
+    assert accelerator() is None
+    x = lanterna.ones(3)
+    assert not x.is_pinned()
+    with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+        x.pin_memory()
+
+
+def test_pin_memory_uses_the_accelerator_backend(monkeypatch):
+    from lanterna.backends.registry import REGISTRY, accelerator
+
+    for name, b in list(REGISTRY.backends.items()):
+        if b.is_accelerator:
+            monkeypatch.delitem(REGISTRY.backends, name)
+    gpu = FakeAccelerator()
+    monkeypatch.setitem(REGISTRY.backends, "fakegpu", gpu)
+    assert accelerator() is gpu and accelerator("fakegpu") is gpu
+    x = lanterna.arange(4.0)
+    p = x.pin_memory()
+    assert p is not x and p.is_pinned() and not x.is_pinned() and lanterna.equal(p, x)
+    assert p.pin_memory() is p  # already pinned
+    with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+        x.to("fakegpu").pin_memory()

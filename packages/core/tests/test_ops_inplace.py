@@ -71,6 +71,8 @@ SPECS = [
     S("view_setitem", lambda T, x: _view_op(x, lambda v: v.__setitem__(0, 7.0)),
       [X], lambda x: _view_ref(x, lambda v: np.concatenate([[7.0], v[1:]]))),
     S("view_copy_", lambda T, x, y: _view_op(x, lambda v: v.copy_(y[0])), [X, Y], lambda x, y: _view_ref(x, lambda v: y[0])),
+    S("split_output_no_grad", lambda T, x: _split_op(x.detach()), [X], lambda x: np.concatenate([x[:1] * 3, x[1:]]) * 2,
+      grad_of=[]),
     S("setitem_chain", lambda T, x: _chain_set(x), [X], lambda x: np.array([[x[0, 0], 5.0, x[0, 2]], x[1]]) * 2),
     S("transpose_view_add_", lambda T, x: _t_view(x), [X], lambda x: (x + np.array([[1.0], [1.0], [0.0]]).T) * x),
 ]
@@ -107,6 +109,18 @@ def _view_ref(x, f):
     return a * 2
 
 
+def _split_op(x):
+    a = x * 1.0
+    a.split(1)[0].mul_(3)
+    return a * 2
+
+
+def _unbind_op(x):
+    a = x * 1.0
+    a.unbind(0)[1].add_(1)
+    return a * x
+
+
 def _chain_set(x):
     a = x.clone()
     a[0][1] = 5.0  # __setitem__ on the view a[0]
@@ -138,6 +152,11 @@ ERRORS = [
                     r"\[torch(\.\w+)?\.FloatTensor \[2, 3\]\], which is output 0 of Add, is at version 1; expected version 0"),
     ErrorSpec("output_modified", lambda T, x: _output_modified(x), [X],
               match=r"modified by an inplace operation: \[torch(\.\w+)?\.FloatTensor \[2, 3\]\], which is output 0 of Exp"),
+    ErrorSpec("split_output_inplace", lambda T, x: _split_op(x.requires_grad_()), [X],
+              match="Output 0 of Split is a view and is being modified inplace. This view is the output of a function "
+                    "that returns multiple views."),
+    ErrorSpec("unbind_output_inplace", lambda T, x: _unbind_op(x.requires_grad_()), [X],
+              match="Output 1 of Unbind is a view and is being modified inplace"),
     ErrorSpec("fill_non_scalar", lambda T, x, v: x.fill_(v), [X, arr(2)],
               match="fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions."),
 ]

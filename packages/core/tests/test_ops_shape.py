@@ -104,6 +104,9 @@ SPECS = [
     S("clone_fn", lambda T, x: T.clone(x), [X], lambda x: x),
     S("squeeze_0d", lambda T, x: x.squeeze(), [np.array(1.0, np.float32)], lambda x: x),
     S("unsqueeze_0d", lambda T, x: x.unsqueeze(0), [np.array(1.0, np.float32)], lambda x: x.reshape(1)),
+    S("ravel", lambda T, x: T.ravel(x.t()), [X], lambda x: x.T.reshape(-1), grad_fn=False),
+    S("combinations", lambda T, x: T.combinations(x, 2), [arr(4)], lambda x: np.array(
+        [[x[i], x[j]] for i in range(4) for j in range(i + 1, 4)]), grad_fn=False),
     S("atleast_2d", lambda T, x: T.atleast_2d(x), [V], lambda x: x[None]),
     S("chain_views", lambda T, x: x.view(6, 4).t().unsqueeze(0).expand(2, 4, 6).sum(0), [X3],
       lambda x: 2 * x.reshape(6, 4).T),

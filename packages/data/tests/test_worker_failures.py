@@ -253,7 +253,7 @@ def test_shutdown_is_not_stopped_by_an_inherited_sigterm_handler():
         signal.signal(signal.SIGTERM, previous)
     next(it)
     worker = it._workers[0]
-    it._shutdown_workers(join_timeout=0.2)
+    it._shutdown_workers(join_timeout=2.0)
     assert worker.exitcode == -signal.SIGTERM  # terminated, not killed as a last resort
 
 

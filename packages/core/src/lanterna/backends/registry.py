@@ -228,7 +228,8 @@ def _call_each(registry, hook_name):
     others; undo what a failing plugin registered before it raised."""
     if registry.plugin_manager is None:
         return
-    impls = {impl.plugin_name: impl for impl in getattr(registry.plugin_manager.hook, hook_name).get_hookimpls()}
+    caller = getattr(registry.plugin_manager.hook, hook_name)
+    impls = {impl.plugin_name: impl for impl in caller.get_hookimpls()}
     for name in list(registry.plugins):
         impl = impls.get(name)
         if impl is None:
@@ -256,7 +257,8 @@ def accelerator(device=None):
     if device is not None:
         name = getattr(device, "type", None) or str(device).partition(":")[0]
         return get_backend(name)
-    names = sorted((n for n, b in REGISTRY.backends.items() if b.is_accelerator), key=lambda n: (n != "cuda", n))
+    names = [n for n, b in REGISTRY.backends.items() if b.is_accelerator]
+    names.sort(key=lambda n: (n != "cuda", n))
     for name in names:
         try:
             if REGISTRY.backends[name].is_available():
@@ -269,6 +271,7 @@ def accelerator(device=None):
 def get_backend(device_type: str):
     """The backend of ``device_type``, checked usable here; otherwise one clear error that says
     why (no plugin provides it, two plugins claim it, or its hardware/driver/library is missing)."""
-    if device_type in REGISTRY._ready:
-        return REGISTRY.backends[device_type]
+    backend = REGISTRY.backends.get(device_type)
+    if backend is not None and device_type in REGISTRY._ready:
+        return backend
     return REGISTRY.get(device_type)

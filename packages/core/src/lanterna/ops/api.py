@@ -20,10 +20,12 @@ from .joining import (cat, chunk, column_stack, concat, concatenate, dstack, fli
 from .linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, dot, ger, inner, kron, matmul, mm, mv, outer,
                      tensordot, vdot)
 from .linalg_extra import cholesky, det, inverse, logdet, matrix_power, pinv as pinverse, slogdet
-from .misc import (bincount, block_diag, bucketize, cartesian_prod, cdist, diag, diag_embed, diagonal,
+from .misc import (bincount, block_diag, bucketize, cartesian_prod, cdist, combinations, diag, diag_embed, diagonal,
+                   dist, is_nonzero, ravel,
                    diagonal_scatter, diff, histc, meshgrid, searchsorted, trace, tril_indices, triu_indices, unique,
                    unique_consecutive)
 from .pointwise import (addcdiv, addcmul, arctan2, atan2, clamp, clamp_max, clamp_min, clip, copysign, float_power,
+                        heaviside, logaddexp, logaddexp2,
                         fmax, fmin, hypot, lerp, masked_fill, maximum, minimum, nan_to_num, where, xlogy)
 from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, max, mean, min, nanmean, nansum,
                      prod, sum)
@@ -36,7 +38,7 @@ from .stats import (cummax, cummin, cumprod, cumsum, logcumsumexp, logsumexp, me
 from .unary import (abs, absolute, acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan,
                     atanh, ceil, cos, cosh, deg2rad, erf, erfc, exp, exp2, expm1, fix, floor, frac, isfinite, isinf,
                     isnan, isneginf, isposinf, isreal, log, log1p, log2, log10, logical_not, logit, neg, negative,
-                    positive, rad2deg, reciprocal, relu, round, rsqrt, sgn, sigmoid, sign, signbit, sin, sinh, sqrt,
+                    positive, rad2deg, reciprocal, relu, round, rsqrt, sgn, sigmoid, sign, signbit, sin, sinc, sinh, sqrt,
                     square, tan, tanh, trunc)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

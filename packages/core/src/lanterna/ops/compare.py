@@ -110,6 +110,13 @@ def bitwise_not(input):
     return _make(input._backend.xp.bitwise_invert(input._data), input._backend, input._device)
 
 
+def invert(input):
+    """``~input`` (the operator refuses floating tensors with a TypeError, as in PyTorch)."""
+    if input.dtype.is_floating_point:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(input)
+
+
 def equal(input, other):
     """True when both tensors have the same shape and elements."""
     return tuple(input.shape) == tuple(other.shape) and bool((input == other).all())

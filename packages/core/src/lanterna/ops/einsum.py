@@ -106,13 +106,13 @@ def _parse(equation, operands):
         out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
     # sizes: broadcast size-one dims (only '...' dims may differ)
     sizes = {}
-    for t, op in zip(new_terms, new_ops):
+    for k, (t, op) in enumerate(zip(new_terms, new_ops)):
         for c, s in zip(t, op.shape):
             if sizes.get(c, 1) == 1:
                 sizes[c] = s
             elif s not in (1, sizes[c]):
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
-                                   f"{list(op.shape)} for subscript '{c}' of size {sizes[c]}")
+                raise RuntimeError(f"einsum(): subscript {c} has size {s} for operand {k} which does not broadcast "
+                                   f"with previously seen size {sizes[c]}")
     ops = []
     for t, op in zip(new_terms, new_ops):
         want = [sizes[c] for c in t]

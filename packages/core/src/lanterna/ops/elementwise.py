@@ -40,7 +40,7 @@ def _run_binary(cls, a, b, opname):
     if GRAD_ENABLED[0] and a._requires_grad:
         node = cls.__new__(cls)
         node.scalar = b
-        if cls.saves:
+        if cls.saves_scalar:
             node.save(a)
         if cls.saves_out:
             node.out = out._data
@@ -60,11 +60,34 @@ def _broadcast_error(a, b):
     return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
 
 
+def _kind(x):
+    """NumPy's dtype kind letter of an array of any Array API library ('f', 'i', 'u', 'b')."""
+    kind = getattr(x.dtype, "kind", None)
+    if kind is not None:
+        return kind
+    name = str(x.dtype)
+    return "f" if "float" in name else "b" if "bool" in name else "u" if "uint" in name else "i"
+
+
+def _int_pow(x, y):
+    """Integer ``x ** y`` where ``y`` may hold negative values: PyTorch gives 1 for a base of 1,
+    +-1 for -1, and 0 otherwise (NumPy refuses)."""
+    import numpy as np
+
+    if not bool(np.any(y < 0)):
+        return x ** y
+    safe = np.where(y < 0, 0, y)
+    r = x ** safe
+    neg = np.where(x == 1, 1, np.where(x == -1, np.where(y % 2 == 0, 1, -1), 0)).astype(r.dtype)
+    return np.where(y < 0, neg, r)
+
+
 class _Binary(Node):
     """An arithmetic node: ``compute`` maps arrays (or an array and a number) to the result."""
 
     saves = False  # save the input tensors for backward
     saves_out = False  # keep the output array for backward
+    saves_scalar = False  # with a number operand, save the tensor (only pow needs it)
 
 
 def _add(x, y):
@@ -134,6 +157,7 @@ class PowBackward0(_Binary):
 
     compute = staticmethod(lambda x, y: x**y)
     saves = True
+    saves_scalar = True
 
     def backward(self, grad):
         (a,) = self.saved
@@ -146,7 +170,7 @@ class PowBackward0(_Binary):
 class PowBackward1(_Binary):
     """``tensor ** tensor``."""
 
-    compute = staticmethod(lambda x, y: x**y)
+    compute = staticmethod(lambda x, y: _int_pow(x, y) if _kind(x) in "iu" else x**y)
     saves = True
     saves_out = True
 
@@ -251,8 +275,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     input = _tensor_first(input, other)
     if rounding_mode is not None:
         if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                             f"'{rounding_mode}'")
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                               f"'{rounding_mode}'")
         cls = DivBackward2 if rounding_mode == "floor" else _DivTrunc
         return _write_out(_run_binary(cls, input, other, "div"), out)
     if not input.dtype.is_floating_point and not (isinstance(other, Tensor) and other.dtype.is_floating_point):

@@ -19,8 +19,18 @@ def check_inplace(t):
     if GRAD_ENABLED[0] and t._requires_grad:
         if t.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        fn = t.grad_fn
+        if fn.is_view and fn.n_outputs > 1:
+            import re
+
+            name = re.sub(r"Backward[0-9]*$", "", fn.name())
+            raise RuntimeError(
+                f"Output {t._output_nr} of {name} is a view and is being modified inplace. This view is the output "
+                "of a function that returns multiple views. Such functions do not allow the output views to be "
+                "modified inplace. You should replace the inplace operation by an out-of-place one."
+            )
         base = t._base
-        if base is not None and base.grad_fn is None and base._requires_grad and t.grad_fn.is_view:
+        if base is not None and base.grad_fn is None and base._requires_grad and fn.is_view:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 

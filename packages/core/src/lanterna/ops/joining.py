@@ -151,6 +151,8 @@ def apply_multi(cls, input, arrays, **params):
 
 
 class SplitBackward0(Node):
+    is_view = True  # the outputs share the input's storage
+
     def backward(self, *grads):
         parts = [g if g is not None else _zeros_like_part(grads, self.in_shape, self.dim, s)
                  for g, s in zip(grads, self.sizes)]
@@ -232,6 +234,8 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 class UnbindBackward0(Node):
+    is_view = True
+
     def backward(self, *grads):
         like = next(g for g in grads if g is not None)
         return stack([g if g is not None else like.new_zeros(like.shape) for g in grads], self.dim)
@@ -273,6 +277,8 @@ def narrow(input, dim, start, length):
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     start = int(start)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += size
     if not 0 <= start <= size:
@@ -323,7 +329,11 @@ def flip(input, *dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
     dims = shape_arg(dims)
     nd = input._data.ndim
-    return apply(FlipBackward0, input, dims=tuple(_wrap_dim(d, nd) for d in dims))
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return apply(FlipBackward0, input, dims=dims)
 
 
 def fliplr(input):

@@ -191,3 +191,32 @@ def _im2col_portable(x, kh, kw, stride, padding, dilation):
     cols = [x[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
             for i in range(kh) for j in range(kw)]
     return xp.reshape(xp.stack(cols, axis=2), (n, c, kh, kw, oh, ow))
+
+
+# ---- nn kernels ------------------------------------------------------------------------------
+_INT_OF_FLOAT = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+@default_kernel
+def relu(x):
+    """``0 if x < 0 else x`` (keeps -0.0 and NaN, as PyTorch does). On NumPy the select is a
+    bitwise AND with a mask, several times faster than ``where`` on data of mixed signs."""
+    if isinstance(x, np.ndarray) and x.ndim and x.dtype.kind == "f" and x.itemsize in _INT_OF_FLOAT:
+        itype = _INT_OF_FLOAT[x.itemsize]
+        mask = (x < 0).view(np.int8).astype(itype)
+        mask -= 1  # 0 where negative, all bits set elsewhere
+        return (x.view(itype) & mask).view(x.dtype)
+    xp = namespace(x)
+    return xp.where(x < 0, xp.zeros_like(x), x)
+
+
+@default_kernel
+def select_or_zero(cond, x):
+    """``x where cond else +0.0``: exact like ``where`` (no -0.0 from ``x * 0``, no NaN from
+    ``inf * 0``) but, on NumPy, a bitwise AND instead of a branchy select."""
+    if isinstance(x, np.ndarray) and x.ndim and x.dtype.kind == "f" and x.itemsize in _INT_OF_FLOAT:
+        itype = _INT_OF_FLOAT[x.itemsize]
+        mask = np.negative(np.asarray(cond).view(np.int8), dtype=itype)  # True -> all bits set
+        return (x.view(itype) & mask).view(x.dtype)
+    xp = namespace(x)
+    return xp.where(cond, x, xp.zeros_like(x))

@@ -108,6 +108,8 @@ def matmul(input, other):
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})"
             )
+        if da == 2 and db == 1:
+            raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), vec ({kb})")
         if da == 1 and db == 1:
             raise RuntimeError(
                 f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same number of elements, but got {ka} and {kb} elements respectively"
@@ -118,7 +120,14 @@ def matmul(input, other):
             f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape[-2:] if da > 1 else (1, ka))} and "
             f"{_shape_str(b.shape[-2:] if db > 1 else (kb, 1))})"
         )
-    data = _matmul(a, b)
+    try:
+        data = _matmul(a, b)
+    except ValueError:  # batch dims that do not broadcast
+        from .elementwise import _broadcast_error
+
+        a_batch = a[(Ellipsis,) + (0,) * min(da, 2)] if da > 2 else a
+        b_batch = b[(Ellipsis,) + (0,) * min(db, 2)] if db > 2 else b
+        raise _broadcast_error(a_batch, b_batch) from None
     return _finish(_matmul_node(da, db), a, b, data)
 
 

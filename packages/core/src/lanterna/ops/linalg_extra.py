@@ -20,14 +20,53 @@ from .stats import vector_norm
 _make = Tensor._make
 
 
-def _host_call(fn, a, *arrays):
+class LinAlgError(RuntimeError):
+    """``torch.linalg.LinAlgError``: a singular or non-positive-definite input."""
+
+
+def _zero_pivot(m):
+    """1-based index of the first zero pivot of LU with partial pivoting (PyTorch's message)."""
+    m = np.array(m, dtype=np.float64)
+    n = m.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(m[k:, k])))
+        if m[p, k] == 0:
+            return k + 1
+        m[[k, p]] = m[[p, k]]
+        m[k + 1:] -= np.outer(m[k + 1:, k] / m[k, k], m[k])
+    return n
+
+
+def _linalg_error(name, host):
+    a = host[0]
+    prefix = "" if a.ndim == 2 else "(Batch element 0): "
+    mat = a if a.ndim == 2 else a.reshape(-1, *a.shape[-2:])[0]
+    if name == "solve":
+        return LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.")
+    if name == "cholesky":
+        order = next((k for k in range(1, mat.shape[0] + 1) if not _is_pd(mat[:k, :k])), mat.shape[0])
+        return LinAlgError(f"linalg.cholesky: {prefix}The factorization could not be completed because the input "
+                           f"is not positive-definite (the leading minor of order {order} is not positive-definite).")
+    return LinAlgError(f"linalg.{name}: {prefix}The diagonal element {_zero_pivot(mat)} is zero, the inversion could "
+                       "not be completed because the input matrix is singular.")
+
+
+def _is_pd(m):
+    try:
+        np.linalg.cholesky(m)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
+def _host_call(fn, a, *arrays, name="inv"):
     """Run a ``numpy.linalg`` function on host copies and bring the result(s) back."""
     host = [np.asarray(to_host(x)) for x in arrays]
     try:
         with np.errstate(all="ignore"):
             r = fn(*host)
-    except np.linalg.LinAlgError as e:
-        raise RuntimeError(f"linalg: {e}: the input is singular or not positive-definite") from None
+    except np.linalg.LinAlgError:
+        raise _linalg_error(name, host) from None
     like = arrays[0]
 
     def back(x):  # in the input's floating dtype, on its device
@@ -119,7 +158,7 @@ class LinalgSolveExBackward0(Node):
         self.save(a)
         self.vec = b._data.ndim == a._data.ndim - 1
         rhs = b._data[..., None] if self.vec else b._data
-        x = _host_call(np.linalg.solve, a, a._data, rhs)
+        x = _host_call(np.linalg.solve, a, a._data, rhs, name="solve")
         self.out = x[..., 0] if self.vec else x
         return self.out
 
@@ -216,7 +255,7 @@ def matrix_power(A, n):
 
 class LinalgCholeskyExBackward0(Node):
     def forward(self, a):
-        self.out = _host_call(np.linalg.cholesky, a, a._data)
+        self.out = _host_call(np.linalg.cholesky, a, a._data, name="cholesky")
         if self.upper:
             self.out = a._backend.xp.matrix_transpose(self.out)
         return self.out

@@ -335,8 +335,7 @@ def meshgrid(*tensors, indexing=None):
     shape = [t.shape[0] for t in ts]
     n = len(ts)
     out = [t.reshape([-1 if i == k else 1 for i in range(n)]).expand(shape) for k, t in enumerate(ts)]
-    if swap:
-        out = [o.transpose(0, 1) for o in out]
+    if swap:  # 'xy': the grids of the swapped first two inputs, given back in the original order
         out[0], out[1] = out[1], out[0]
     return tuple(out)
 
@@ -384,3 +383,36 @@ def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """Coordinates (2 x N) of the upper triangle of a ``row x col`` matrix."""
     return _tri_indices(row, col, offset, False, dtype, device)
+
+
+def ravel(input):
+    """The elements as a 1-D tensor (a view where possible)."""
+    return input.reshape(-1)
+
+
+def dist(input, other, p=2):
+    """The ``p``-norm of ``input - other``."""
+    return (input - other).norm(p)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-``r`` combinations of the elements of a 1-D tensor, as rows."""
+    import itertools
+
+    from .creation import tensor
+    from .joining import stack
+
+    fn = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = list(fn(range(input.shape[0]), r))
+    if not idx:
+        return input.new_zeros((0, r))
+    cols = tensor(np.asarray(idx, dtype=np.int64), device=input.device)
+    return stack([input.index_select(0, cols[:, k]) for k in range(r)], 1)
+
+
+def is_nonzero(input):
+    """The truth value of a one-element tensor."""
+    if input.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if input.numel() == 0 else 'more than one value'} "
+                           "is ambiguous")
+    return bool(input.item())

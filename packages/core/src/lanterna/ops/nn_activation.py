@@ -215,6 +215,9 @@ class HardswishBackward0(Node):
         return grad * (mid * (x / 3 + 0.5) + hi)
 
 
+_ONE_SIXTH_F32 = 0.1666666716337204  # PyTorch's kernel uses 1/6 rounded to float32, for every dtype
+
+
 class HardsigmoidBackward0(Node):
     def forward(self, a):
         self.save(a)
@@ -222,7 +225,7 @@ class HardsigmoidBackward0(Node):
 
     def backward(self, grad):
         (x,) = self.saved
-        return grad * ((x > -3) & (x < 3)).to(grad.dtype) / 6
+        return grad * ((x > -3) & (x < 3)).to(grad.dtype) * _ONE_SIXTH_F32
 
 
 class LogSigmoidBackward0(Node):

@@ -9,6 +9,7 @@ from .._tensor import Tensor
 from ._apply import Node, apply
 from .kernels import kernel
 from .nn_activation import log_softmax
+from .special import quiet
 
 _make = Tensor._make
 _REDUCTIONS = ("none", "mean", "sum")
@@ -39,7 +40,8 @@ class NllLossBackward0(Node):
         picked = rows[xp.arange(rows.shape[0]), safe]
         coef = -xp.astype(wt, rows.dtype)
         if self.reduction == "mean":
-            coef = coef / xp.sum(wt)
+            with quiet(xp):  # all targets ignored: 0/0 = nan, as in PyTorch
+                coef = coef / xp.sum(wt)
         self.coef, self.safe = coef, safe
         losses = coef * picked
         if self.reduction == "none":
@@ -258,8 +260,9 @@ class BinaryCrossEntropyBackward0(Node):
             raise RuntimeError("all elements of input should be between 0 and 1")
         self.save(x, t, w) if w is not None else self.save(x, t)
         tt = t._data
-        log_x = xp.maximum(xp.log(a), -100)
-        log_1x = xp.maximum(xp.log1p(-a), -100)
+        with quiet(xp):  # log(0) = -inf, clamped to -100 as in PyTorch
+            log_x = xp.maximum(xp.log(a), -100)
+            log_1x = xp.maximum(xp.log1p(-a), -100)
         loss = -(tt * log_x + (1 - tt) * log_1x)
         if w is not None:
             loss = loss * w._data

@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply, attach
+from .kernels import kernel
 
 _make = Tensor._make
 
@@ -75,25 +76,37 @@ class MaxPool2DWithIndicesBackward0(Node):
         xp = a._backend.xp
         x = a._data
         geo = self.geo
-        fill = -xp.inf if a.dtype.is_floating_point else xp.iinfo(x.dtype).min
+        floating = a.dtype.is_floating_point
+        fill = -xp.inf if floating else xp.iinfo(x.dtype).min
         xpad = geo.padded(xp, x, fill)
-        best = None
-        arg = None
-        check_nan = a.dtype.is_floating_point
-        for k, (i, j) in enumerate(geo.offsets()):
-            v = xpad[geo.window(i, j)]
-            if best is None:
-                best = xp.asarray(v, copy=True)
-                arg = xp.zeros(v.shape, dtype=xp.int16 if len(geo.offsets()) < 32000 else xp.int32)
-                continue
-            better = v > best
-            if check_nan:
-                better |= v != v
-            best = xp.where(better, v, best)
-            arg = xp.where(better, k, arg)
+        windows = [xpad[geo.window(i, j)] for i, j in geo.offsets()]
+        best = windows[0]
+        for v in windows[1:]:
+            best = xp.maximum(best, v)  # branch free, and NaN propagates as in PyTorch
+        if len(windows) == 1:
+            best = xp.asarray(best, copy=True)
+        itype = xp.int16 if len(windows) < 32000 else xp.int32
+        if floating and bool(xp.any(xp.isnan(best))):
+            arg = self._nan_argmax(xp, windows, itype)
+        else:
+            # the first offset holding the maximum: scan backwards, integer arithmetic only
+            arg = xp.full(best.shape, len(windows) - 1, dtype=itype)
+            for k in range(len(windows) - 2, -1, -1):
+                arg = arg - (arg - k) * xp.astype(windows[k] == best, itype)
         self.arg = arg
         self.pshape = xpad.shape
         return best
+
+    @staticmethod
+    def _nan_argmax(xp, windows, itype):
+        """PyTorch's rule with NaNs: a NaN always wins, so the last NaN of a window is taken."""
+        best = windows[0]
+        arg = xp.zeros(best.shape, dtype=itype)
+        for k, v in enumerate(windows[1:], 1):
+            better = (v > best) | (v != v)
+            best = xp.where(better, v, best)
+            arg = xp.where(better, k, arg)
+        return arg
 
     def backward(self, grad):
         return apply(MaxPool2DScatter, grad, geo=self.geo, arg=self.arg, pshape=self.pshape)
@@ -118,8 +131,9 @@ class MaxPool2DScatter(Node):
         geo = self.geo
         gd = g._data
         out = xp.zeros(g._data.shape[:2] + self.pshape[2:], dtype=gd.dtype)
+        select = kernel(g._backend, "select_or_zero")
         for k, (i, j) in enumerate(geo.offsets()):
-            out[geo.window(i, j)] += xp.where(self.arg == k, gd, 0)
+            out[geo.window(i, j)] += select(self.arg == k, gd)
         return geo.crop(out)
 
     def backward(self, h):

@@ -315,11 +315,12 @@ def rnn_layer(mode, input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, 
               reverse=False):
     """One layer and direction: the input projection of all steps as one GEMM, then the fused
     recurrence. ``input`` is time-major 2-D ``(N, input_size)``; see ``rnn_sequence``."""
-    if b_ih is not None and b_hh is not None and mode != "GRU":
-        # both biases enter the pre-activation the same way: add them once, not once per step
+    if mode == "LSTM" and b_ih is not None and b_hh is not None:
+        # one bias for both, as PyTorch's oneDNN LSTM on CPU (and one add per step less)
         xw = linear(input, w_ih, b_ih + b_hh)
         b_hh = None
     else:
+        # RNN, GRU: (x W_ih^T + b_ih) + (h W_hh^T + b_hh), PyTorch's own order of rounding
         xw = linear(input, w_ih, b_ih)
     return rnn_sequence(mode, xw, hx, cx, w_hh, b_hh, w_hr, batch_sizes, reverse)
 

@@ -58,8 +58,10 @@ def where(condition, input=None, other=None):
     a, b = promote(input, other)
     if condition.dtype is not D.bool_:
         if condition.dtype is not D.uint8:
+            from .reduce import legacy_scalar_name
+
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                               f"{D.cpp_name(condition.dtype).capitalize()}")
+                               f"{legacy_scalar_name(condition.dtype)}")
         condition = condition.to(D.bool_)
     check_same_device(condition, a, "where")
     return apply(WhereBackward0, a, b, condition=condition)
@@ -445,3 +447,47 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     if not input.dtype.is_floating_point:
         return input.clone()
     return apply(NanToNumBackward0, input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+class LogaddexpBackward0(Node):
+    def forward(self, a, b):
+        self.save(a, b)
+        self.out = a._backend.xp.logaddexp(a._data, b._data)
+        return self.out
+
+    def backward(self, grad):
+        from ._apply import output_of
+
+        a, b = self.saved
+        out = output_of(self, self.out, a)
+        return grad * (a - out).exp(), grad * (b - out).exp()
+
+
+def logaddexp(input, other):
+    """``log(exp(input) + exp(other))`` without overflow."""
+    return apply(LogaddexpBackward0, *_float_pair(input, other))
+
+
+class Logaddexp2Backward0(LogaddexpBackward0):
+    def forward(self, a, b):
+        self.save(a, b)
+        self.out = a._backend.xp.logaddexp(a._data * math.log(2.0), b._data * math.log(2.0)) / math.log(2.0)
+        return self.out
+
+    def backward(self, grad):
+        from ._apply import output_of
+
+        a, b = self.saved
+        out = output_of(self, self.out, a)
+        return grad * (a - out).exp2(), grad * (b - out).exp2()
+
+
+def logaddexp2(input, other):
+    """``log2(2**input + 2**other)`` without overflow."""
+    return apply(Logaddexp2Backward0, *_float_pair(input, other))
+
+
+def heaviside(input, values):
+    """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where ``input == 0``."""
+    a, v = promote(input, values)
+    return where(a == 0, v, (a > 0).to(a.dtype))

@@ -165,8 +165,8 @@ class SigmoidBackward0(_ResultNode):
 class ReluBackward0(_ResultNode):
     def forward(self, a):
         x = a._data
-        # where, not x * (x > 0): the standard has no bool arithmetic, and -1 * 0 would be -0.
-        self.out = a._backend.xp.where(x < 0, 0, x)
+        # a kernel (a select, not x * (x > 0)): -1 * 0 would be -0, and the standard has no bool arithmetic
+        self.out = kernel(a._backend, "relu")(x)
         return self.out
 
     def backward(self, grad):
@@ -283,6 +283,8 @@ def relu(input):
 
 
 def abs(input):
+    if input.dtype is D.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return apply(AbsBackward0, input)
 
 
@@ -535,3 +537,23 @@ def isfinite(input):
 absolute = abs
 negative = neg
 fix = trunc
+
+
+class SincBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        xp = a._backend.xp
+        x = a._data * math.pi
+        safe = xp.where(x == 0, xp.ones_like(x), x)
+        return xp.where(x == 0, xp.ones_like(x), xp.sin(safe) / safe)
+
+    def backward(self, grad):
+        x = self.saved[0] * math.pi
+        safe = x.masked_fill(x == 0, 1.0)
+        d = (safe.cos() * safe - safe.sin()) / (safe * safe) * math.pi
+        return grad * d.masked_fill(x == 0, 0.0)
+
+
+def sinc(input):
+    """``sin(pi x) / (pi x)``, 1 at 0."""
+    return apply(SincBackward0, _floating(input))

@@ -1,0 +1,413 @@
+"""The collectives of ``torch.distributed``: argument checks, then the group's backend does the work.
+
+Each collective works in place on the tensors given. Before the data moves, the ranks agree on
+what they are doing: one small all-reduce of a fingerprint (which collective, dtype, shape, root,
+op). When the fingerprints differ, every rank raises the same clear error naming each rank's
+tensor, instead of a hang or a silently wrong result. ``LANTERNA_DISTRIBUTED_CHECK=0`` turns the
+check off (it costs one small message per collective; see docs/distributed.md for figures).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+from .backend import DistBackendError, ReduceOp, Work, as_red_op
+from .process_group import _group, _warn_not_in_group, get_group_rank
+
+CHECK_ENV = "LANTERNA_DISTRIBUTED_CHECK"
+_COLLECTIVES = ["barrier", "broadcast", "all_reduce", "reduce", "all_gather", "all_gather_into_tensor",
+                "gather", "scatter", "reduce_scatter", "reduce_scatter_tensor", "all_to_all_single",
+                "all_to_all", "all_gather_object", "broadcast_object_list", "gather_object",
+                "scatter_object_list", "new_group"]
+_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+def _checking() -> bool:
+    return os.environ.get(CHECK_ENV, "1") not in ("0", "false", "False", "")
+
+
+def _describe(t):
+    return "no tensor" if t is None else f"{str(t.dtype).rsplit('.', 1)[-1]} {list(t.shape)}"
+
+
+def _fingerprint(name, t, extra):
+    if t is None:
+        return [_COLLECTIVES.index(name), -1, -1, -1, 0, extra]
+    dt = str(t.dtype).rsplit(".", 1)[-1]
+    code = _DTYPES.index(dt) if dt in _DTYPES else 99
+    return [_COLLECTIVES.index(name), code, t.numel(), t.dim(), hash(tuple(t.shape)) & 0xFFFFFFFFFFFF, extra]
+
+
+def _check(pg, backend, name, t=None, extra=0, what=None):
+    """Raise the same error on every rank when the ranks disagree on this collective."""
+    if pg.size() == 1 or not _checking():
+        return
+    mine = _fingerprint(name, t, extra)
+    hi, lo = backend.agree(mine, name)
+    if hi == lo:
+        return
+    mine_text = pickle.dumps((name, _describe(t), extra))
+    everyone = [pickle.loads(b) for b in backend.all_gather_bytes(mine_text)]
+    ops = {e[0] for e in everyone}
+    if len(ops) > 1:
+        detail = ", ".join(f"rank {pg._ranks[i]} called {e[0]}" for i, e in enumerate(everyone))
+        raise DistBackendError(f"lanterna.distributed: ranks called different collectives: {detail}")
+    descs = {e[1] for e in everyone}
+    if len(descs) > 1:
+        detail = ", ".join(f"rank {pg._ranks[i]} has {e[1]}" for i, e in enumerate(everyone))
+        raise DistBackendError(f"lanterna.distributed: {name}: the tensors differ across ranks ({detail}); "
+                               "every rank must pass a tensor of the same shape and dtype")
+    detail = ", ".join(f"rank {pg._ranks[i]}: {e[2]}" for i, e in enumerate(everyone))
+    raise DistBackendError(f"lanterna.distributed: {name}: ranks passed different {what or 'arguments'} "
+                           f"({detail})")
+
+
+def _setup(group, tensor, op_name):
+    pg = _group(group)
+    if pg is None:
+        _warn_not_in_group(op_name)
+        return None, None
+    return pg, (pg._get(tensor.device.type) if tensor is not None else pg._any())
+
+
+def _peer(pg, rank, group_rank, name):
+    """A peer's rank in ``pg`` from a global rank (``src``/``dst``) or a group rank."""
+    if group_rank is not None:
+        if rank is not None:
+            raise ValueError(f"Can not specify both {name} and group_{name}")
+        g = int(group_rank)
+    else:
+        if rank is None:
+            rank = 0
+        g = get_group_rank(pg, int(rank)) if pg._ranks != list(range(len(pg._ranks))) else int(rank)
+    if not 0 <= g < pg.size():
+        raise ValueError(f"Invalid {name} rank {rank if rank is not None else g}: the group has {pg.size()} ranks")
+    return g
+
+
+def _done(work: Work, async_op):
+    if async_op:
+        return work
+    work.wait()
+    return None
+
+
+def _same(tensors, like, what):
+    for i, t in enumerate(tensors):
+        if t.dtype != like.dtype:
+            raise TypeError(f"{what}: tensor {i} has dtype {t.dtype}, expected {like.dtype}")
+        if tuple(t.shape) != tuple(like.shape):
+            raise ValueError(f"{what}: tensor {i} has shape {list(t.shape)}, expected {list(like.shape)}")
+
+
+# ---- collectives on tensors -----------------------------------------------------------------
+def barrier(group=None, async_op=False, device_ids=None):
+    """Block until every rank of ``group`` has reached this call."""
+    pg, b = _setup(group, None, "barrier")
+    if pg is None:
+        return None
+    _check(pg, b, "barrier")
+    return _done(b.barrier(), async_op)
+
+
+def monitored_barrier(group=None, timeout=None, wait_all_ranks=False):
+    """A barrier that raises (naming the timeout) when some rank does not arrive in time."""
+    pg, b = _setup(group, None, "monitored_barrier")
+    if pg is None:
+        return
+    b.barrier().wait(timeout)
+
+
+def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
+    """Copy ``tensor`` of rank ``src`` into ``tensor`` on every other rank.
+
+    >>> dist.broadcast(t, src=0)  # doctest: +SKIP
+    """
+    pg, b = _setup(group, tensor, "broadcast")
+    if pg is None:
+        return None
+    root = _peer(pg, src, group_src, "src")
+    _check(pg, b, "broadcast", tensor, root, "src ranks")
+    return _done(b.broadcast(tensor, root), async_op)
+
+
+def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``tensor`` over all ranks with ``op``; every rank gets the result in place.
+
+    >>> t = lanterna.tensor([float(dist.get_rank() + 1)])  # doctest: +SKIP
+    >>> dist.all_reduce(t); t                               # doctest: +SKIP
+    tensor([3.])
+    """
+    pg, b = _setup(group, tensor, "all_reduce")
+    if pg is None:
+        return None
+    op = as_red_op(op)
+    _check(pg, b, "all_reduce", tensor, int(op), "reduce ops")
+    return _done(b.all_reduce(tensor, op), async_op)
+
+
+def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
+    """Reduce ``tensor`` over all ranks into ``tensor`` of rank ``dst`` (others keep theirs)."""
+    pg, b = _setup(group, tensor, "reduce")
+    if pg is None:
+        return None
+    op = as_red_op(op)
+    root = _peer(pg, dst, group_dst, "dst")
+    _check(pg, b, "reduce", tensor, root * 16 + int(op), "dst ranks or reduce ops")
+    return _done(b.reduce(tensor, root, op), async_op)
+
+
+def all_gather(tensor_list, tensor, group=None, async_op=False):
+    """Fill ``tensor_list[i]`` with ``tensor`` of rank ``i`` on every rank."""
+    pg, b = _setup(group, tensor, "all_gather")
+    if pg is None:
+        return None
+    if len(tensor_list) != pg.size():
+        raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors, but the group has "
+                         f"{pg.size()} ranks")
+    _same(tensor_list, tensor, "all_gather")
+    _check(pg, b, "all_gather", tensor)
+    return _done(b.all_gather(list(tensor_list), tensor), async_op)
+
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
+    """Gather ``input_tensor`` of every rank into ``output_tensor`` (concatenated or stacked on dim 0)."""
+    pg, b = _setup(group, input_tensor, "all_gather_into_tensor")
+    if pg is None:
+        return None
+    if output_tensor.dtype != input_tensor.dtype:
+        raise TypeError(f"all_gather_into_tensor: output dtype {output_tensor.dtype} differs from input dtype "
+                        f"{input_tensor.dtype}")
+    if output_tensor.numel() != input_tensor.numel() * pg.size():
+        raise ValueError(f"all_gather_into_tensor: output has {output_tensor.numel()} elements, expected "
+                         f"world_size ({pg.size()}) x input ({input_tensor.numel()})")
+    _check(pg, b, "all_gather_into_tensor", input_tensor)
+    return _done(b.all_gather_into_tensor(output_tensor, input_tensor), async_op)
+
+
+def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
+    """Collect ``tensor`` of every rank into ``gather_list`` on rank ``dst``."""
+    pg, b = _setup(group, tensor, "gather")
+    if pg is None:
+        return None
+    root = _peer(pg, dst, group_dst, "dst")
+    if pg.rank() == root:
+        if gather_list is None or len(gather_list) != pg.size():
+            raise ValueError(f"gather: the destination rank needs a gather_list of {pg.size()} tensors")
+        _same(gather_list, tensor, "gather")
+    elif gather_list:
+        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
+    _check(pg, b, "gather", tensor, root, "dst ranks")
+    return _done(b.gather(list(gather_list) if pg.rank() == root else None, tensor, root), async_op)
+
+
+def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
+    """Rank ``src`` sends ``scatter_list[i]`` to rank ``i``, which receives it into ``tensor``."""
+    pg, b = _setup(group, tensor, "scatter")
+    if pg is None:
+        return None
+    root = _peer(pg, src, group_src, "src")
+    if pg.rank() == root:
+        if scatter_list is None or len(scatter_list) != pg.size():
+            raise ValueError(f"scatter: the source rank needs a scatter_list of {pg.size()} tensors")
+        _same(scatter_list, tensor, "scatter")
+    elif scatter_list:
+        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
+    _check(pg, b, "scatter", tensor, root, "src ranks")
+    return _done(b.scatter(tensor, list(scatter_list) if pg.rank() == root else None, root), async_op)
+
+
+def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``input_list[i]`` over all ranks into ``output`` of rank ``i``."""
+    pg, b = _setup(group, output, "reduce_scatter")
+    if pg is None:
+        return None
+    op = as_red_op(op)
+    if len(input_list) != pg.size():
+        raise ValueError(f"reduce_scatter: input_list has {len(input_list)} tensors, but the group has "
+                         f"{pg.size()} ranks")
+    _same(input_list, output, "reduce_scatter")
+    _check(pg, b, "reduce_scatter", output, int(op), "reduce ops")
+    return _done(b.reduce_scatter(output, list(input_list), op), async_op)
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+    """Reduce ``input`` (world_size chunks along dim 0) over all ranks; rank ``i`` gets chunk ``i``."""
+    pg, b = _setup(group, input, "reduce_scatter_tensor")
+    if pg is None:
+        return None
+    op = as_red_op(op)
+    if output.dtype != input.dtype:
+        raise TypeError(f"reduce_scatter_tensor: output dtype {output.dtype} differs from input dtype {input.dtype}")
+    if input.numel() != output.numel() * pg.size():
+        raise ValueError(f"reduce_scatter_tensor: input has {input.numel()} elements, expected world_size "
+                         f"({pg.size()}) x output ({output.numel()})")
+    _check(pg, b, "reduce_scatter_tensor", input, int(op), "reduce ops")
+    return _done(b.reduce_scatter_tensor(output, input, op), async_op)
+
+
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
+                      async_op=False):
+    """Split ``input`` along dim 0, send piece ``i`` to rank ``i``; receive into ``output``."""
+    pg, b = _setup(group, input, "all_to_all_single")
+    if pg is None:
+        return None
+    if output_split_sizes is None and input_split_sizes is None:
+        if input.shape[0] % pg.size() or output.numel() != input.numel():
+            raise ValueError(f"all_to_all_single: dim 0 ({input.shape[0]}) must divide by the world size "
+                             f"({pg.size()}) and output must have as many elements as input")
+        _check(pg, b, "all_to_all_single", input)
+        return _done(b.all_to_all_single(output, input), async_op)
+    _check(pg, b, "all_to_all_single", None)
+    return _done(b.all_to_all_single(output, input, output_split_sizes, input_split_sizes), async_op)
+
+
+def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
+    """Send ``input_tensor_list[i]`` to rank ``i``; receive rank ``i``'s into ``output_tensor_list[i]``."""
+    pg, b = _setup(group, input_tensor_list[0], "all_to_all")
+    if pg is None:
+        return None
+    if len(input_tensor_list) != pg.size() or len(output_tensor_list) != pg.size():
+        raise ValueError(f"all_to_all: both tensor lists need {pg.size()} tensors (one per rank)")
+    _check(pg, b, "all_to_all", None)
+    return _done(b.all_to_all(list(output_tensor_list), list(input_tensor_list)), async_op)
+
+
+# ---- point to point --------------------------------------------------------------------------
+def _p2p(tensor, peer, group, group_peer, name):
+    pg, b = _setup(group, tensor, name)
+    if pg is None:
+        return None, None, None
+    if peer is None and group_peer is None:
+        return pg, b, None
+    p = _peer(pg, peer, group_peer, "dst" if name in ("send", "isend") else "src")
+    if p == pg.rank():
+        kind = "destination" if name in ("send", "isend") else "source"
+        raise ValueError(f"Invalid {kind} rank: {kind} rank should not be the same as the rank of the "
+                         "current process.")
+    return pg, b, p
+
+
+def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
+    """Send ``tensor`` to rank ``dst`` without waiting; returns a :class:`Work`."""
+    pg, b, p = _p2p(tensor, dst, group, group_dst, "isend")
+    if pg is None:
+        return None
+    if p is None:
+        raise ValueError("isend needs a destination rank (dst)")
+    return b.send(tensor, p, int(tag))
+
+
+def irecv(tensor, src=None, group=None, tag=0, group_src=None):
+    """Receive into ``tensor`` from rank ``src`` (any rank when None) without waiting."""
+    pg, b, p = _p2p(tensor, src, group, group_src, "irecv")
+    if pg is None:
+        return None
+    return b.recv(tensor, p, int(tag))
+
+
+def send(tensor, dst=None, group=None, tag=0, group_dst=None):
+    """Send ``tensor`` to rank ``dst`` (blocks until it may be reused)."""
+    work = isend(tensor, dst, group, tag, group_dst)
+    if work is not None:
+        work.wait()
+
+
+def recv(tensor, src=None, group=None, tag=0, group_src=None):
+    """Receive into ``tensor`` from rank ``src`` (any rank when None); returns the sender's rank."""
+    work = irecv(tensor, src, group, tag, group_src)
+    if work is None:
+        return -1
+    work.wait()
+    pg = _group(group)
+    return pg._ranks[work.source_rank()]
+
+
+class P2POp:
+    """A point-to-point operation for :func:`batch_isend_irecv`: ``P2POp(dist.isend, t, peer)``."""
+
+    def __init__(self, op, tensor, peer=None, group=None, tag=0, group_peer=None):
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type ``torch.distributed.isend`` or "
+                             "``torch.distributed.irecv``.")
+        self.op, self.tensor, self.peer, self.group, self.tag, self.group_peer = (
+            op, tensor, peer, group, tag, group_peer)
+
+
+def batch_isend_irecv(p2p_op_list):
+    """Start every send and receive of the list; returns their :class:`Work` objects."""
+    return [p.op(p.tensor, p.peer, p.group, p.tag, p.group_peer) for p in p2p_op_list]
+
+
+# ---- collectives on picklable objects ---------------------------------------------------------
+def _object_backend(group, name):
+    pg = _group(group)
+    if pg is None:
+        _warn_not_in_group(name)
+        return None, None
+    return pg, pg._any()
+
+
+def all_gather_object(object_list, obj, group=None):
+    """Fill ``object_list[i]`` with ``obj`` of rank ``i`` (any picklable object)."""
+    pg, b = _object_backend(group, "all_gather_object")
+    if pg is None:
+        return
+    if len(object_list) != pg.size():
+        raise ValueError(f"all_gather_object: object_list has {len(object_list)} entries, but the group has "
+                         f"{pg.size()} ranks")
+    _check(pg, b, "all_gather_object")
+    for i, data in enumerate(b.all_gather_bytes(pickle.dumps(obj))):
+        object_list[i] = pickle.loads(data)
+
+
+def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=None):
+    """Collect ``obj`` of every rank into ``object_gather_list`` on rank ``dst``."""
+    pg, b = _object_backend(group, "gather_object")
+    if pg is None:
+        return
+    root = _peer(pg, dst, group_dst, "dst")
+    if pg.rank() == root and (object_gather_list is None or len(object_gather_list) != pg.size()):
+        raise ValueError(f"gather_object: the destination rank needs an object_gather_list of {pg.size()} entries")
+    _check(pg, b, "gather_object", None, root, "dst ranks")
+    everyone = b.all_gather_bytes(pickle.dumps(obj))
+    if pg.rank() == root:
+        for i, data in enumerate(everyone):
+            object_gather_list[i] = pickle.loads(data)
+
+
+def broadcast_object_list(object_list, src=None, group=None, device=None, group_src=None):
+    """Replace ``object_list``'s entries on every rank with those of rank ``src``."""
+    pg, b = _object_backend(group, "broadcast_object_list")
+    if pg is None:
+        return
+    root = _peer(pg, src, group_src, "src")
+    _check(pg, b, "broadcast_object_list", None, root * 100003 + len(object_list), "src ranks or list lengths")
+    data = b.broadcast_bytes(pickle.dumps(list(object_list)) if pg.rank() == root else b"", root)
+    if pg.rank() != root:
+        object_list[:] = pickle.loads(data)
+
+
+def scatter_object_list(scatter_object_output_list, scatter_object_input_list=None, src=None, group=None,
+                        group_src=None):
+    """Rank ``src`` sends ``scatter_object_input_list[i]`` to rank ``i`` (into ``output_list[0]``)."""
+    pg, b = _object_backend(group, "scatter_object_list")
+    if pg is None:
+        return
+    root = _peer(pg, src, group_src, "src")
+    if not isinstance(scatter_object_output_list, list) or len(scatter_object_output_list) < 1:
+        raise ValueError("Expected argument scatter_object_output_list to be a list of size at least 1.")
+    if pg.rank() == root and (scatter_object_input_list is None or len(scatter_object_input_list) != pg.size()):
+        raise ValueError(f"scatter_object_list: the source rank needs {pg.size()} input objects")
+    _check(pg, b, "scatter_object_list", None, root, "src ranks")
+    data = b.broadcast_bytes(pickle.dumps(list(scatter_object_input_list)) if pg.rank() == root else b"", root)
+    scatter_object_output_list[0] = pickle.loads(data)[pg.rank()]
+
+
+__all__ = [
+    "P2POp", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
+    "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast", "broadcast_object_list", "gather",
+    "gather_object", "irecv", "isend", "monitored_barrier", "recv", "reduce", "reduce_scatter",
+    "reduce_scatter_tensor", "scatter", "scatter_object_list", "send",
+]

@@ -1,0 +1,1 @@
+"""Lanterna device conformance suite (see conftest.py for how to run it on your device)."""
