@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import lanterna as torch
-import lanterna.nn as nn
 import lanterna.nn.functional as F
+from lanterna import nn
 
 CORPUS = Path(__file__).with_name("data") / "tiny_corpus.txt"
 

@@ -69,8 +69,8 @@ def main(argv=None):
 
     # follow the loss backward through its graph
     print(type(loss.grad_fn).__name__)  # MSELoss
-    print(type(loss.grad_fn.next_functions[0][0]).__name__)  # Linear
-    print(type(loss.grad_fn.next_functions[0][0].next_functions[0][0]).__name__)  # ReLU
+    print(type(loss.grad_fn.next_functions[0][0]).__name__)  # Linear: addmm(fc3.bias, input, fc3.weight.t())
+    print(type(loss.grad_fn.next_functions[0][0].next_functions[0][0]).__name__)  # fc3.bias's accumulator
 
     # backprop
     net.zero_grad()

@@ -44,7 +44,8 @@ def main(argv=None):
               f"off: LANTERNA_DISABLE_PLUGIN_AUTOLOAD). Install it with\n    {INSTALL}\nand run this again.")
         return None
     if not torch.strict.is_available():
-        print(f"The 'strict' device is registered but not usable: {REGISTRY.backends['strict'].unavailable_reason()}")
+        reason = REGISTRY.backends["strict"].unavailable_reason()
+        print(f"The 'strict' device is registered but not usable: {reason}")
         return None
 
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).to("strict")

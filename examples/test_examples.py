@@ -53,7 +53,7 @@ def test_lenet_tutorial_steps(capsys):
     out = capsys.readouterr().out
     assert "(conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))" in out
     assert "10\ntorch.Size([6, 1, 5, 5])" in out
-    assert "MseLossBackward0\nAddmmBackward0\nReluBackward0" in out
+    assert "MseLossBackward0\nAddmmBackward0\nAccumulateGrad\n" in out  # addmm(bias, input, weight.t())
     assert "conv1.bias.grad before backward\nNone" in out
     assert net.conv1.bias.grad.shape == (6,)
     assert losses[-1] < losses[0]
@@ -128,26 +128,46 @@ ORACLE_RUNS = {
 }
 
 
-@pytest.mark.oracle
-@pytest.mark.parametrize("name", list(ORACLE_RUNS))
-def test_example_prints_what_torch_prints(name, tmp_path):
+# Known differences from PyTorch's output, each a bug to fix (strict: the test fails once fixed).
+KNOWN_DIFFERENCES: dict[str, str] = {}
+
+
+def _oracle_params():
+    for name in ORACLE_RUNS:
+        marks = [pytest.mark.oracle]
+        if name in KNOWN_DIFFERENCES:
+            marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[name], strict=True))
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.fixture(scope="module")
+def both_outputs(tmp_path_factory):
+    """({example: Lanterna's output}, {example: PyTorch's output}), each side in one process."""
     if importlib.util.find_spec("torch") is None:
         pytest.skip("PyTorch is not installed")
+    seeds = _load_seed_helpers()
+    jobs = [(HERE / name, args) for name, args in ORACLE_RUNS.items()]
+    root = tmp_path_factory.mktemp("examples-oracle")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        ours = pool.submit(seeds.run_all_in_one_process, jobs, root / "lanterna", torch=False)
+        theirs = pool.submit(seeds.run_all_in_one_process, jobs, root / "torch", torch=True)
+        return seeds, ours.result(), theirs.result()
+
+
+@pytest.mark.parametrize("name", list(_oracle_params()))
+def test_example_prints_what_torch_prints(name, both_outputs):
+    seeds, ours, theirs = both_outputs
     if name == "text_classifier.py" and not hasattr(lanterna.nn, "LSTM"):
         pytest.skip("lanterna.nn.LSTM is not built yet")
-    seeds = _load_seed_helpers()
-    as_torch = tmp_path / name
-    as_torch.write_text(seeds.as_torch_script((HERE / name).read_text(encoding="utf-8")), encoding="utf-8")
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        ours, theirs = pool.map(lambda p: run_script(p, *ORACLE_RUNS[name]), [HERE / name, as_torch])
-    assert theirs.returncode == 0, theirs.stderr
-    assert ours.returncode == 0, ours.stderr
-    assert seeds.outputs_agree(ours.stdout.replace("lanterna", "torch"), theirs.stdout), (
-        f"--- pytorch\n{theirs.stdout}\n--- lanterna\n{ours.stdout}")
+    assert "<<ERROR>>" not in theirs[name], theirs[name]
+    assert "<<ERROR>>" not in ours[name], ours[name]
+    assert seeds.outputs_agree(ours[name].replace("lanterna", "torch"), theirs[name]), (
+        f"--- pytorch\n{theirs[name]}\n--- lanterna\n{ours[name]}")
 
 
 def _load_seed_helpers():
-    spec = importlib.util.spec_from_file_location("lanterna_seed_helpers", HERE / "seeds" / "test_seed_scripts.py")
+    path = HERE / "seeds" / "test_seed_scripts.py"
+    spec = importlib.util.spec_from_file_location("lanterna_seed_helpers", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

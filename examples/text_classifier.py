@@ -119,7 +119,8 @@ def main(argv=None):
         print(f"epoch {epoch}: train loss {history[-1][0]:.4f}, test accuracy {accuracy:.1%}")
 
     model.eval()
-    for sentence in ["the storm was very big last night", "our team saw a good match", "we had soup and bread"]:
+    examples = ["the storm was very big last night", "our team saw a good match", "we had soup and bread"]
+    for sentence in examples:
         tokens = encode(sentence)
         with torch.no_grad():
             probs = model(tokens[None], torch.tensor([len(tokens)])).softmax(dim=1)[0]

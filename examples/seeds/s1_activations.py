@@ -23,7 +23,8 @@ y_sigmoid = F.sigmoid(x).data.numpy()
 y_tanh = F.tanh(x).data.numpy()
 y_softplus = F.softplus(x).data.numpy()
 
-print(torch.sigmoid(torch.tensor([0.0])), torch.tanh(torch.tensor([0.0])), torch.relu(torch.tensor([-1.0, 2.0])))
+print(torch.sigmoid(torch.tensor([0.0])), torch.tanh(torch.tensor([0.0])))
+print(torch.relu(torch.tensor([-1.0, 2.0])))
 for name, y in [("relu", y_relu), ("sigmoid", y_sigmoid), ("tanh", y_tanh), ("softplus", y_softplus)]:
     print(name, y.dtype, y.shape, y[::40].round(4))
 

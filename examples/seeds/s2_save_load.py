@@ -72,7 +72,8 @@ torch.save(trained.state_dict(), os.path.join(OUT, 'encoder.pth'))
 
 # torch.load with map_location: storages stay on the CPU
 encoder = EncoderRNN(lang_size, hidden_size)
-encoder.load_state_dict(torch.load(os.path.join(OUT, 'encoder.pth'), map_location=lambda storage, loc: storage))
+encoder.load_state_dict(torch.load(os.path.join(OUT, 'encoder.pth'),
+                                   map_location=lambda storage, loc: storage))
 output, hidden = encoder(torch.tensor([3]), torch.zeros(1, 1, hidden_size))
 print(output.shape, hidden.shape, encoder.embedding.weight.device)
 print(torch.equal(hidden, trained(torch.tensor([3]), torch.zeros(1, 1, hidden_size))[1]))

@@ -2,10 +2,9 @@
 
 import math
 
+import lanterna as L
 import numpy as np
 import pytest
-
-import lanterna as L
 from lanterna.autograd import gradcheck
 
 F = L.nn.functional

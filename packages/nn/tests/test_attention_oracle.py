@@ -3,10 +3,9 @@ of mask, outputs, attention weights and every gradient; initialisation under man
 
 import itertools
 
+import lanterna as L
 import numpy as np
 import pytest
-
-import lanterna as L
 
 pytestmark = pytest.mark.oracle
 torch = pytest.importorskip("torch")
@@ -150,11 +149,11 @@ def test_mha_matches_torch(batch_first, need_weights, kpm, amask):
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(kdim=3, vdim=6),
-    dict(bias=False),
-    dict(add_bias_kv=True),
-    dict(add_zero_attn=True),
-    dict(add_bias_kv=True, add_zero_attn=True, kdim=5),
+    {"kdim": 3, "vdim": 6},
+    {"bias": False},
+    {"add_bias_kv": True},
+    {"add_zero_attn": True},
+    {"add_bias_kv": True, "add_zero_attn": True, "kdim": 5},
 ])
 def test_mha_options_match_torch(kwargs):
     tm, lm = mha_pair(E, NH, **kwargs)

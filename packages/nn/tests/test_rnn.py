@@ -3,13 +3,19 @@ sequence nodes and of whole modules, double backward, graph size, packing utilit
 
 import itertools
 
+import lanterna as L
 import numpy as np
 import pytest
-
-import lanterna as L
 from lanterna.autograd import gradcheck, gradgradcheck
-from lanterna.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence,
-                                   pad_sequence, unpack_sequence, unpad_sequence)
+from lanterna.nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 from lanterna.ops.nn_rnn import rnn_reference, rnn_sequence
 
 GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -50,6 +56,21 @@ def test_fused_node_gradcheck_and_matches_reference(mode, batch_sizes, reverse, 
     ref, _ = _fn(mode, args, batch_sizes, reverse, fused=False)
     for a, b in zip(f(*present), ref(*present)):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert gradcheck(f, present)
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+def test_portable_path_without_out_arguments(mode, monkeypatch):
+    """Array namespaces without ``out=`` (the Array API standard) take the assignment path."""
+    from lanterna.ops import nn_rnn_kernels
+
+    args = _inputs(mode, [3, 2, 2], hidden=4, proj=2 if mode == "LSTM" else 0)
+    f, present = _fn(mode, args, [3, 2, 2], True)
+    fast = [o.detach().numpy() for o in f(*present)]
+    monkeypatch.setitem(nn_rnn_kernels._OUT_OK, np, False)
+    assert not nn_rnn_kernels.Arrays(np).out
+    for a, b in zip(fast, f(*present)):
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-13, atol=1e-13)
     assert gradcheck(f, present)
 
 
@@ -97,7 +118,7 @@ def test_graph_has_a_constant_number_of_nodes_whatever_the_length():
 @pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
 def test_module_gradcheck_float64(name):
     L.manual_seed(0)
-    kwargs = dict(num_layers=2, bidirectional=True, batch_first=True)
+    kwargs = {"num_layers": 2, "bidirectional": True, "batch_first": True}
     if name == "LSTM":
         kwargs["proj_size"] = 2
     m = getattr(L.nn, name)(3, 3, **kwargs).double()
@@ -126,7 +147,7 @@ def test_create_graph_through_a_module():
 def test_no_grad_forward_records_nothing():
     m = L.nn.LSTM(3, 4)
     with L.no_grad():
-        out, (h, c) = m(L.randn(5, 2, 3))
+        out, (h, _c) = m(L.randn(5, 2, 3))
     assert out.grad_fn is None and h.grad_fn is None and not out.requires_grad
 
 
@@ -195,7 +216,7 @@ def test_packed_sequence_conversions():
     p = pack_sequence([L.tensor([1.0, 2.0]), L.tensor([3.0])])
     assert p.double().data.dtype == L.float64 and p.to(L.float64).batch_sizes is p.batch_sizes
     assert p.to("cpu") is p and not p.is_cuda
-    data, batch_sizes, sorted_indices, unsorted_indices = p
+    data, batch_sizes, _sorted, _unsorted = p
     assert PackedSequence(data, batch_sizes).data is data
     with pytest.raises(AssertionError):
         PackedSequence(data)
@@ -208,7 +229,7 @@ def test_fused_module_matches_reference_unrolled(kind, layers, bidir):
     m = getattr(L.nn, kind)(2, 3, num_layers=layers, bidirectional=bidir).double()
     cell = getattr(L.nn, kind + "Cell")(2, 3).double()
     x = L.randn(4, 2, 2, dtype=L.float64)
-    out, hid = m(x)
+    out, _ = m(x)
     if layers == 1 and not bidir:
         cell.load_state_dict({k[:-3]: v for k, v in m.state_dict().items()})
         h = L.zeros(2, 3, dtype=L.float64)

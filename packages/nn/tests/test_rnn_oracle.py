@@ -3,10 +3,9 @@ packed sequences, cells, reprs and error messages."""
 
 import itertools
 
+import lanterna as L
 import numpy as np
 import pytest
-
-import lanterna as L
 from lanterna.nn.utils import rnn as lrnn
 
 pytestmark = pytest.mark.oracle
@@ -68,7 +67,7 @@ GRID = list(itertools.product(["LSTM", "GRU", "RNN", "RNN_relu"], [1, 2], [False
                               for k, n, b, f, s in GRID])
 def test_grid_matches_torch(kind, layers, bidir, batch_first, with_state):
     name = "RNN" if kind.startswith("RNN") else kind
-    kwargs = dict(num_layers=layers, bidirectional=bidir, batch_first=batch_first)
+    kwargs = {"num_layers": layers, "bidirectional": bidir, "batch_first": batch_first}
     if kind == "RNN_relu":
         kwargs["nonlinearity"] = "relu"
     torch.manual_seed(0)
@@ -228,12 +227,12 @@ def test_utility_errors_match_torch(call):
 
 @pytest.mark.parametrize("name,args,kwargs", [
     ("LSTM", (10, 20, 2), {}),
-    ("LSTM", (4, 6), dict(proj_size=3, bidirectional=True, bias=False)),
-    ("GRU", (3, 5), dict(num_layers=3, batch_first=True)),
+    ("LSTM", (4, 6), {"proj_size": 3, "bidirectional": True, "bias": False}),
+    ("GRU", (3, 5), {"num_layers": 3, "batch_first": True}),
     ("RNN", (3, 5, 2, "relu"), {}),
     ("LSTMCell", (4, 7), {}),
-    ("GRUCell", (4, 7), dict(bias=False)),
-    ("RNNCell", (4, 7), dict(nonlinearity="relu")),
+    ("GRUCell", (4, 7), {"bias": False}),
+    ("RNNCell", (4, 7), {"nonlinearity": "relu"}),
 ])
 def test_init_is_bit_exact_under_manual_seed(name, args, kwargs):
     torch.manual_seed(0)
@@ -248,7 +247,7 @@ def test_init_is_bit_exact_under_manual_seed(name, args, kwargs):
 
 
 @pytest.mark.parametrize("name,kwargs", [("LSTMCell", {}), ("GRUCell", {}), ("RNNCell", {}),
-                                         ("RNNCell", dict(nonlinearity="relu")), ("GRUCell", dict(bias=False))])
+                                         ("RNNCell", {"nonlinearity": "relu"}), ("GRUCell", {"bias": False})])
 @pytest.mark.parametrize("batched", [True, False])
 def test_cells_match_torch(name, kwargs, batched):
     torch.manual_seed(0)
@@ -347,3 +346,44 @@ def test_state_dict_interchange_and_flatten_parameters():
     assert [[n for n in names] for names in lm._all_weights] == tm._all_weights
     assert len(lm.all_weights) == len(tm.all_weights) == 4
     assert lm.all_weights[1][0] is lm.weight_ih_l0_reverse
+
+
+def _grad_fn_names(lib):
+    def n(t):
+        return type(t.grad_fn).__name__
+
+    x = lib.randn(5, 2, 3)
+    names = []
+    for kind in ("LSTM", "GRU", "RNN"):
+        for bidir in (False, True):
+            out, hid = getattr(lib.nn, kind)(3, 4, num_layers=2, bidirectional=bidir)(x)
+            names.append((n(out), n(hid[0] if kind == "LSTM" else hid)))
+    names.append(n(lib.nn.LSTM(3, 4).double()(x.double())[0]))
+    names.append(n(lib.nn.LSTM(3, 4, batch_first=True)(x)[0]))
+    names.append(n(lib.nn.GRU(3, 4)(x[:, 0])[0]))
+    h, c = lib.nn.LSTMCell(3, 4)(x[0])
+    names += [n(h), n(c), n(lib.nn.GRUCell(3, 4)(x[0])), n(lib.nn.RNNCell(3, 4, nonlinearity="relu")(x[0]))]
+    packed = lib.nn.utils.rnn.pack_sequence([lib.randn(3, 3), lib.randn(2, 3)])
+    out, hid = lib.nn.GRU(3, 4)(packed)
+    names.append((n(out.data), n(hid)))
+    return names
+
+
+def test_grad_fn_names_match_torch():
+    """Printed outputs show ``grad_fn=<...>``: the names are PyTorch's CPU ones."""
+    assert _grad_fn_names(L) == _grad_fn_names(torch)
+
+
+def test_projection_warning_matches_torch():
+    import warnings
+
+    from lanterna.nn.modules import rnn as rnn_module
+
+    rnn_module._PROJ_WARNED.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = L.nn.LSTM(3, 4, proj_size=2)
+        m(L.randn(2, 1, 3))
+        m(L.randn(2, 1, 3))
+    assert [str(w.message) for w in caught] == [
+        "LSTM with projections is not supported with oneDNN. Using default implementation."]

@@ -2,10 +2,9 @@
 
 import warnings
 
+import lanterna as L
 import numpy as np
 import pytest
-
-import lanterna as L
 from lanterna.autograd import gradcheck
 from lanterna.nn.modules.transformer import _detect_is_causal_mask
 

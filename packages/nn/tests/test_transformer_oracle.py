@@ -4,10 +4,9 @@ outputs and every gradient with masks, norm_first, activations, batch_first, tra
 import itertools
 import warnings
 
+import lanterna as L
 import numpy as np
 import pytest
-
-import lanterna as L
 
 pytestmark = pytest.mark.oracle
 torch = pytest.importorskip("torch")

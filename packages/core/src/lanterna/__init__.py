@@ -35,10 +35,29 @@ from .backends.registry import REGISTRY as _REGISTRY, load_plugins as _load_plug
 
 _load_plugins()
 
+from ._lazy import install_import_hook as _install_import_hook  # noqa: E402
+
+_install_import_hook()  # `import lanterna.optim` without lanterna-optim names the package to install
+
 from ._tensor import LEGACY_TYPES as _LEGACY, Size, Tensor  # noqa: E402
 from . import ops as _ops  # noqa: E402,F401  (binds Tensor methods)
 from . import autograd  # noqa: E402
-from ._tensor_str import get_printoptions, set_printoptions  # noqa: E402
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """``torch.set_printoptions`` (the printing module loads on first use)."""
+    from ._tensor_str import set_printoptions as _set
+
+    _set(precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth, profile=profile,
+         sci_mode=sci_mode)
+
+
+def get_printoptions():
+    from ._tensor_str import get_printoptions as _get
+
+    return _get()
+
+
 from .autograd.grad_mode import (  # noqa: E402
     enable_grad,
     inference_mode,

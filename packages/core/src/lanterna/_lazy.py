@@ -14,6 +14,37 @@ SUBPACKAGES = {
 }
 
 
+# optional subpackage -> the distribution to install for it
+DISTRIBUTIONS = {
+    "lanterna.nn": "lanterna-nn",
+    "lanterna.optim": "lanterna-optim",
+    "lanterna.utils.data": "lanterna-data",
+    "lanterna.distributed": "lanterna-distributed",
+}
+
+
+def missing_message(fullname):
+    dist = DISTRIBUTIONS[fullname]
+    return f"No module named '{fullname}': install the '{dist}' package (pip install {dist})"
+
+
+class MissingSubpackageFinder:
+    """Last on ``sys.meta_path``: an optional subpackage that no finder before it found is not
+    installed, so ``import lanterna.optim`` fails naming the distribution to install."""
+
+    @staticmethod
+    def find_spec(fullname, path=None, target=None):
+        if fullname in DISTRIBUTIONS:
+            raise ModuleNotFoundError(missing_message(fullname), name=fullname)
+        return None
+
+
+def install_import_hook():
+    """Append :class:`MissingSubpackageFinder` to ``sys.meta_path`` (once)."""
+    if MissingSubpackageFinder not in sys.meta_path:
+        sys.meta_path.append(MissingSubpackageFinder)
+
+
 class DeviceModule:
     """``lanterna.cuda`` and friends: PyTorch's module functions for any device type.
 
@@ -100,11 +131,8 @@ def lazy_attribute(name):
         try:
             mod = importlib.import_module(f"lanterna.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"lanterna.{name}"):
-                raise ImportError(
-                    f"lanterna.{name} is not installed: install the '{SUBPACKAGES[name]}' package "
-                    f"(pip install {SUBPACKAGES[name]})"
-                ) from None
+            if exc.name == f"lanterna.{name}" and exc.name in DISTRIBUTIONS:
+                raise ImportError(missing_message(f"lanterna.{name}"), name=f"lanterna.{name}") from None
             raise
         setattr(lanterna, name, mod)
         return mod

@@ -156,8 +156,18 @@ class Generator:
     """One CPU generator: torch's mt19937 plus its cached Box-Muller samples."""
 
     def __init__(self, seed: int = _DEFAULT_SEED):
-        self._bits = np.random.MT19937(0)
+        self._bits_ = None
         self.manual_seed(seed)
+
+    @property
+    def _bits(self):
+        """The mt19937 stream, created on the first draw: importing ``numpy.random`` costs more
+        than the rest of ``import lanterna``, so it waits until a random number is needed."""
+        bits = self._bits_
+        if bits is None:
+            bits = self._bits_ = np.random.MT19937(0)
+            bits._legacy_seeding(self._seed & 0xFFFFFFFF)
+        return bits
 
     # --- seeding and state ------------------------------------------------------------
     def manual_seed(self, seed: int) -> Generator:
@@ -166,7 +176,8 @@ class Generator:
         if not -(1 << 63) <= seed < (1 << 64):
             raise RuntimeError("Overflow when unpacking long long")
         self._seed = seed % (1 << 64)
-        self._bits._legacy_seeding(self._seed & 0xFFFFFFFF)
+        if self._bits_ is not None:
+            self._bits_._legacy_seeding(self._seed & 0xFFFFFFFF)
         self._fresh = True  # torch reports next_ = 0 until the first draw
         self._next_double: float | None = None
         self._next_float: float | None = None

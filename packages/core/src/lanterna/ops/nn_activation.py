@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.grad_mode import GRAD_ENABLED
+from . import nn_special
 from ._apply import Node, apply, output_of
 from .elementwise import cast
-from .kernels import kernel
 from .reduce import legacy_scalar_name
 from .unary import _floating
 
@@ -56,9 +57,11 @@ def _softmax_input(input, dim, dtype, name):
     if dtype is not None:
         input = cast(input, dtype)
     elif not input.dtype.is_floating_point:
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for \'{legacy_scalar_name(input.dtype)}\'')
+        raise RuntimeError(
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{legacy_scalar_name(input.dtype)}'"
+        )
     if dim is None:
-        raise TypeError(f"{name}() missing 1 required positional arguments: \"dim\"")
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     return input, _wrap_dim(dim, input._data.ndim)
 
 
@@ -138,7 +141,7 @@ class GeluBackward0(Node):
         if self.approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + xp.tanh(inner))
-        return 0.5 * x * (1 + kernel(a._backend, "erf")(x * (1 / math.sqrt(2))))
+        return 0.5 * x * (1 + nn_special.erf(xp, x * (1 / math.sqrt(2))))
 
     def backward(self, grad):
         (x,) = self.saved
@@ -148,7 +151,12 @@ class GeluBackward0(Node):
             t = inner.tanh()
             d_inner = k * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+        if GRAD_ENABLED[0]:  # double backward: the cdf as a differentiable Tensor op
+            cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+        else:
+            xp = x._backend.xp
+            cdf = 0.5 * (1 + nn_special.erf(xp, x._data * (1 / math.sqrt(2))))
+            cdf = Tensor._make(cdf, x._backend, x._device)
         pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
         return grad * (cdf + x * pdf)
 
@@ -276,8 +284,13 @@ def relu6(input):
 
 def elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
     """``x if x > 0 else alpha * (exp(x) - 1)`` (``scale``/``input_scale`` give SELU and CELU)."""
-    return apply(EluBackward0, _float_input(input, "elu"), alpha=float(alpha), scale=float(scale),
-                 input_scale=float(input_scale))
+    return apply(
+        EluBackward0,
+        _float_input(input, "elu"),
+        alpha=float(alpha),
+        scale=float(scale),
+        input_scale=float(input_scale),
+    )
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -310,7 +323,9 @@ def silu(input):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``."""
-    return apply(SoftplusBackward0, _float_input(input, "softplus"), beta=float(beta), threshold=float(threshold))
+    return apply(
+        SoftplusBackward0, _float_input(input, "softplus"), beta=float(beta), threshold=float(threshold)
+    )
 
 
 def mish(input):

@@ -34,7 +34,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """p-norm distances between each row of ``x1`` (…, P, M) and each row of ``x2`` (…, R, M)."""
     if x1.shape[-1] != x2.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return _norm(diff, p, -1, False)
 

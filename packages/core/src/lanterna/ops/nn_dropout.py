@@ -36,7 +36,9 @@ def dropout(input, p=0.5, train=True, inplace=False):
     """
     _check_p(p)
     if not isinstance(input, Tensor):
-        raise TypeError(f"dropout(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise TypeError(
+            f"dropout(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     if not train or p == 0.0:
         return input
     noise = _noise(input, input.shape, p)
@@ -58,9 +60,11 @@ def feature_dropout(input, p=0.5, train=True, inplace=False):
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Channel dropout for (N, C, L) or (C, L) input."""
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
-                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
-                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+            "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs)."
+        )
     if input.dim() == 2:
         return feature_dropout(input.unsqueeze(0), p, training, inplace).squeeze(0)
     return feature_dropout(input, p, training, inplace)
@@ -69,17 +73,23 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Channel dropout for (N, C, H, W) input (3-D input is treated as (N, C, L), as in PyTorch)."""
     if input.dim() not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will result "
-                      "in an error in a future release. To retain the behavior and silence this warning, please use "
-                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
-                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
-                      "inputs).", stacklevel=2)
+        warnings.warn(
+            f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will result "
+            "in an error in a future release. To retain the behavior and silence this warning, please use "
+            "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+            "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+            "inputs).",
+            stacklevel=2,
+        )
     if input.dim() == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
-                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
-                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
-                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
-                      "dropout1d instead.", stacklevel=2)
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            stacklevel=2,
+        )
     return feature_dropout(input, p, training, inplace)
 
 
@@ -102,7 +112,7 @@ def alpha_dropout(input, p=0.5, train=False, inplace=False):
         return input.mul(0) if not inplace else input.mul_(0)
     with no_grad():
         keep = input.new_empty(input.shape).bernoulli_(1 - p)
-        a = 1.0 / ((_ALPHA ** 2 * p + 1) * (1 - p)) ** 0.5
+        a = 1.0 / ((_ALPHA**2 * p + 1) * (1 - p)) ** 0.5
         b = (keep - 1) * (_ALPHA * a) + _ALPHA * a * p
         noise = keep * a
     out = input * noise + b

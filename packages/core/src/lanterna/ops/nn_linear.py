@@ -19,18 +19,20 @@ def _shape_str(s):
 
 
 class AddmmBackward0(Node):
-    """``x @ W.T + b`` for 2-D ``x``: gradients ``g @ W``, ``g.T @ x`` and ``g.sum(0)``."""
+    """``b + x @ W.T`` for 2-D ``x``. As in PyTorch, the inputs are ``(bias, x, W.T)``, the last
+    through a ``TBackward0`` node, so ``grad_fn.next_functions`` walks exactly like PyTorch's."""
 
     def backward(self, grad):
-        x, w = self.saved
-        gx = grad.mm(w) if x._requires_grad or x.grad_fn is not None else None
-        gw = grad.t().mm(x) if w._requires_grad or w.grad_fn is not None else None
-        gb = grad.sum(0) if self.has_bias else None
-        return (gx, gw, gb) if self.has_bias else (gx, gw)
+        x, wt = self.saved
+        gx = grad.mm(wt.t()) if x._requires_grad else None
+        gwt = x.t().mm(grad) if wt._requires_grad else None
+        if self.has_bias:
+            return grad.sum(0), gx, gwt
+        return gx, gwt
 
 
 class MmBackward0(AddmmBackward0):
-    """``linear`` without bias."""
+    """``linear`` without bias: inputs ``(x, W.T)``."""
 
 
 def linear(input, weight, bias=None):
@@ -56,14 +58,20 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_f} and {_shape_str(wt)})")
     if x.dtype != w.dtype:
         if bias is not None:
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {legacy_scalar_name(input.dtype)} "
-                               f"and {legacy_scalar_name(weight.dtype)}")
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {weight.dtype}")
+            raise RuntimeError(
+                f"mat1 and mat2 must have the same dtype, but got {legacy_scalar_name(input.dtype)} "
+                f"and {legacy_scalar_name(weight.dtype)}"
+            )
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {weight.dtype}"
+        )
     if bias is not None:
         if bias._data.shape not in ((w.shape[0],), (1,), ()):
             raise RuntimeError(
-                f"The expanded size of the tensor ({w.shape[0]}) must match the existing size ({bias._data.shape[-1]}) "
-                f"at non-singleton dimension 1.  Target sizes: [{x.size // in_f if in_f else 0}, {w.shape[0]}].  "
+                f"The expanded size of the tensor ({w.shape[0]}) must match the existing size "
+                f"({bias._data.shape[-1]}) "
+                f"at non-singleton dimension 1.  "
+                f"Target sizes: [{x.size // in_f if in_f else 0}, {w.shape[0]}].  "
                 f"Tensor sizes: [{', '.join(str(s) for s in bias._data.shape)}]"
             )
         check_same_device(input, bias, "linear")
@@ -84,18 +92,20 @@ def _linear2d(input, weight, bias):
         else:
             data = data + b
     out = _make(data, input._backend, input._device)
-    if GRAD_ENABLED[0] and (input._requires_grad or weight._requires_grad
-                            or (bias is not None and bias._requires_grad)):
+    if GRAD_ENABLED[0] and (
+        input._requires_grad or weight._requires_grad or (bias is not None and bias._requires_grad)
+    ):
+        wt = weight.t()  # records TBackward0 when the weight requires grad, as PyTorch's graph does
         if bias is not None:
             node = AddmmBackward0.__new__(AddmmBackward0)
             node.has_bias = True
-            node.save(input, weight)
-            attach(node, (input, weight, bias), out)
+            node.save(input, wt)
+            attach(node, (bias, input, wt), out)
         else:
             node = MmBackward0.__new__(MmBackward0)
             node.has_bias = False
-            node.save(input, weight)
-            attach(node, (input, weight), out)
+            node.save(input, wt)
+            attach(node, (input, wt), out)
     return out
 
 

@@ -40,8 +40,8 @@ class NllLossBackward0(Node):
         picked = rows[xp.arange(rows.shape[0]), safe]
         coef = -xp.astype(wt, rows.dtype)
         if self.reduction == "mean":
-            with quiet(xp):  # all targets ignored: 0/0 = nan, as in PyTorch
-                coef = coef / xp.sum(wt)
+            total = float(xp.sum(wt))
+            coef = coef / total if total != 0 else coef * float("nan")  # all ignored: nan, as PyTorch
         self.coef, self.safe = coef, safe
         losses = coef * picked
         if self.reduction == "none":
@@ -49,8 +49,14 @@ class NllLossBackward0(Node):
         return xp.sum(losses)
 
     def backward(self, grad):
-        return apply(NllLossScatter, grad, coef=self.coef, safe=self.safe, in_shape=self.in_shape,
-                     reduction=self.reduction)
+        return apply(
+            NllLossScatter,
+            grad,
+            coef=self.coef,
+            safe=self.safe,
+            in_shape=self.in_shape,
+            reduction=self.reduction,
+        )
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -95,8 +101,14 @@ class NllLossGather(Node):
         return xp.sum(picked) if self.reduction != "none" else picked
 
     def backward(self, g):
-        return apply(NllLossScatter, g, coef=self.coef, safe=self.safe, in_shape=self.in_shape,
-                     reduction=self.reduction)
+        return apply(
+            NllLossScatter,
+            g,
+            coef=self.coef,
+            safe=self.safe,
+            in_shape=self.in_shape,
+            reduction=self.reduction,
+        )
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -120,28 +132,45 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         if target.dim() == 1 and target.shape[0] != 1:
             raise ValueError(f"Expected input batch_size (1) to match target batch_size ({target.shape[0]}).")
     elif input.shape[0] != (target.shape[0] if target.dim() else 1):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.dim() else 1}).")
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if target.dim() else 1})."
+        )
     elif nd == 2 and target.dim() != 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     elif nd > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
         raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
     c = input.shape[1] if nd > 1 else input.shape[0]
     xp = input._backend.xp
-    t = target._data if target._device is input._device else input._backend.from_numpy(target._host(), input._device.index or 0)
-    t = xp.reshape(xp.astype(t, input._backend.dtype(D.int64)), (-1,))
-    bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if t.size and bool(xp.any(bad)):
-        raise IndexError(f"Target {int(t[xp.argmax(bad)])} is out of bounds.")
+    t = (
+        target._data
+        if target._device is input._device
+        else input._backend.from_numpy(target._host(), input._device.index or 0)
+    )
+    t = xp.reshape(xp.astype(t, input._backend.dtype(D.int64), copy=False), (-1,))
+    if t.size and (int(xp.min(t)) < 0 or int(xp.max(t)) >= c):  # cheap test first, details if it fails
+        bad = (t != ignore_index) & ((t < 0) | (t >= c))
+        if bool(xp.any(bad)):
+            raise IndexError(f"Target {int(t[xp.argmax(bad)])} is out of bounds.")
     w = None
     if weight is not None:
         if weight.dim() != 1 or weight.shape[0] != c:
-            raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no classes but got "
-                               f"weight tensor of shape: {list(weight.shape)}")
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {c} classes or no classes but got "
+                f"weight tensor of shape: {list(weight.shape)}"
+            )
         w = input._backend.xp.astype(weight._data, input._data.dtype, copy=False)
     cls = NllLoss2DBackward0 if nd == 4 else NllLossBackward0
-    return apply(cls, input, target=t, ignore_index=ignore_index, weight=w, reduction=reduction,
-                 in_shape=tuple(input.shape), target_shape=tuple(target.shape) if nd > 1 else ())
+    return apply(
+        cls,
+        input,
+        target=t,
+        ignore_index=ignore_index,
+        weight=w,
+        reduction=reduction,
+        in_shape=tuple(input.shape),
+        target_shape=tuple(target.shape) if nd > 1 else (),
+    )
 
 
 def _scalar(dtype):
@@ -285,12 +314,19 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross-entropy between probabilities ``input`` and ``target`` (same shape)."""
     _check_reduction(reduction)
     if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
     if weight is not None:
         weight = weight.expand(input.shape) if weight.shape != input.shape else weight
-        return apply(BinaryCrossEntropyBackward0, input, target.to(input.dtype), weight.to(input.dtype),
-                     reduction=reduction)
+        return apply(
+            BinaryCrossEntropyBackward0,
+            input,
+            target.to(input.dtype),
+            weight.to(input.dtype),
+            reduction=reduction,
+        )
     return apply(BinaryCrossEntropyBackward0, input, target.to(input.dtype), reduction=reduction)
 
 

@@ -45,8 +45,9 @@ class _NormNode(Node):
             if self.fixed_stats:
                 gx = gy * invstd
             else:
-                gx = invstd * (gy - gy.mean(self.axes, keepdim=True)
-                               - xhat * (gy * xhat).mean(self.axes, keepdim=True))
+                gx = invstd * (
+                    gy - gy.mean(self.axes, keepdim=True) - xhat * (gy * xhat).mean(self.axes, keepdim=True)
+                )
         if self.affine:
             gw = (grad * xhat).sum(self.param_axes).reshape(w.shape)
             gb = (grad.sum(self.param_axes)).reshape(w.shape)
@@ -119,7 +120,9 @@ def _run(cls, inputs, **params):
     return out
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """Normalise each channel (dim 1) over the batch and spatial dims.
 
     In training, batch statistics are used and the running ones updated in place (unbiased
@@ -128,8 +131,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.dim() < 2:
         raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
     c = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     if not training and (running_mean is None or running_var is None):
@@ -142,9 +149,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     axes = (0,) + tuple(range(2, input.dim()))
     wshape = (1, c) + (1,) * (input.dim() - 2)
     inputs = (input, weight, bias) if affine else (input,)
-    return _run(NativeBatchNormBackward0, inputs, axes=axes, param_axes=axes, wshape=wshape, eps=eps,
-                affine=affine, fixed_stats=not training, momentum=momentum, running_mean=running_mean,
-                running_var=running_var)
+    return _run(
+        NativeBatchNormBackward0,
+        inputs,
+        axes=axes,
+        param_axes=axes,
+        wshape=wshape,
+        eps=eps,
+        affine=affine,
+        fixed_stats=not training,
+        momentum=momentum,
+        running_mean=running_mean,
+        running_var=running_var,
+    )
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -153,15 +170,17 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    if k == 0 or tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
+    if k == 0 or tuple(input.shape[input.dim() - k :]) != normalized_shape or input.dim() < k:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}"
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != normalized_shape:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
-                               f"{list(t.shape)} and normalized_shape = {list(normalized_shape)}")
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(normalized_shape)}"
+            )
     if weight is not None and bias is None:
         bias = weight.new_zeros(weight.shape)
     if bias is not None and weight is None:
@@ -170,8 +189,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     nd = input.dim()
     axes = tuple(range(nd - k, nd))
     inputs = (input, weight, bias) if affine else (input,)
-    return _run(NativeLayerNormBackward0, inputs, axes=axes, param_axes=tuple(range(nd - k)),
-                wshape=normalized_shape, eps=eps, affine=affine)
+    return _run(
+        NativeLayerNormBackward0,
+        inputs,
+        axes=axes,
+        param_axes=tuple(range(nd - k)),
+        wshape=normalized_shape,
+        eps=eps,
+        affine=affine,
+    )
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -180,8 +206,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
     if c % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
-                           f"shape {list(input.shape)} and num_groups={num_groups}")
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of "
+            f"shape {list(input.shape)} and num_groups={num_groups}"
+        )
     y = layer_norm(input.reshape(n, num_groups, -1), (_prod(input.shape[1:]) // num_groups,), eps=eps)
     y = y.reshape(input.shape)
     shape = (1, c) + (1,) * (input.dim() - 2)

@@ -32,8 +32,10 @@ def _pairs(pad, ndim):
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > ndim:
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
-                           f"padding length {len(pad)} and input of dimension {ndim}")
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {ndim}"
+        )
     pairs = [(0, 0)] * ndim
     for k in range(len(pad) // 2):
         pairs[ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
@@ -50,8 +52,10 @@ def _index_pad(input, pairs, n_padded, mode):
             continue
         n = input.shape[d]
         if mode == "reflect" and (lo >= n or hi >= n):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
-                               f"got: padding ({lo}, {hi}) at dimension {d} of input {list(input.shape)}")
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input dimension, but "
+                f"got: padding ({lo}, {hi}) at dimension {d} of input {list(input.shape)}"
+            )
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and n == 0:
@@ -85,8 +89,10 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError("value cannot be converted to type without overflow")
         for d, (b, e) in enumerate(pairs):
             if input.shape[d] + b + e < 0:
-                raise RuntimeError(f"The input size {input.shape[d]}, plus negative padding {b} and {e} resulted in a "
-                                   f"negative output size, which is invalid. Check dimension {d} of your input.")
+                raise RuntimeError(
+                    f"The input size {input.shape[d]}, plus negative padding {b} and {e} resulted in a "
+                    f"negative output size, which is invalid. Check dimension {d} of your input."
+                )
         return apply(ConstantPadNdBackward0, input, pads=tuple(pairs), value=v)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument.')

@@ -53,18 +53,23 @@ class _Pool:
         if hh == h and ww == w:
             return x
         out = xp.full(x.shape[:2] + (hh, ww), fill, dtype=x.dtype)
-        out[:, :, ph:ph + h, pw:pw + w] = x
+        out[:, :, ph : ph + h, pw : pw + w] = x
         return out
 
     def window(self, i, j):
         """The strided slice picking, for every output pixel, the (i, j) offset of its window."""
         (sh, sw), (dh, dw), (oh, ow) = self.s, self.d, self.out
         hi, wj = i * dh, j * dw
-        return (slice(None), slice(None), slice(hi, hi + sh * (oh - 1) + 1, sh), slice(wj, wj + sw * (ow - 1) + 1, sw))
+        return (
+            slice(None),
+            slice(None),
+            slice(hi, hi + sh * (oh - 1) + 1, sh),
+            slice(wj, wj + sw * (ow - 1) + 1, sw),
+        )
 
     def crop(self, g):
         (h, w), (ph, pw) = self.in_hw, self.p
-        return g[:, :, ph:ph + h, pw:pw + w]
+        return g[:, :, ph : ph + h, pw : pw + w]
 
     def offsets(self):
         return [(i, j) for i in range(self.k[0]) for j in range(self.k[1])]
@@ -158,7 +163,12 @@ class MaxPool2DGather(Node):
 
 
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, name, nd=2):
-    if input.dim() not in (nd + 1, nd + 2) or input.numel() == 0 and input.dim() == nd + 2 and input.shape[0] == 0:
+    if (
+        input.dim() not in (nd + 1, nd + 2)
+        or input.numel() == 0
+        and input.dim() == nd + 2
+        and input.shape[0] == 0
+    ):
         raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride")
@@ -166,14 +176,18 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nam
     d = _pair(dilation, "dilation")
     for pi, ki, di in zip(p, k, d):
         if pi > ((ki - 1) * di + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pi}, "
-                               f"kernel_size={ki} and dilation={di}")
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={pi}, "
+                f"kernel_size={ki} and dilation={di}"
+            )
     h, w = input.shape[-2], input.shape[-1]
     out = (_out_size(h, k[0], s[0], p[0], d[0], ceil_mode), _out_size(w, k[1], s[1], p[1], d[1], ceil_mode))
     if out[0] <= 0 or out[1] <= 0:
         c = input.shape[-3]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
-                           "Output size is too small")
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
+            "Output size is too small"
+        )
     return _Pool(k, s, p, d, out, (h, w))
 
 
@@ -210,9 +224,15 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if input.dim() not in (2, 3):
         raise RuntimeError("max_pool1d() Expected 2D or 3D input tensor, but got " + str(list(input.shape)))
     one = lambda v: (1, v) if isinstance(v, int) else (1,) + tuple(v)  # noqa: E731
-    r = max_pool2d(input.unsqueeze(-2), one(kernel_size), None if stride is None else one(stride),
-                   (0, padding) if isinstance(padding, int) else (0,) + tuple(padding), one(dilation), ceil_mode,
-                   return_indices)
+    r = max_pool2d(
+        input.unsqueeze(-2),
+        one(kernel_size),
+        None if stride is None else one(stride),
+        (0, padding) if isinstance(padding, int) else (0,) + tuple(padding),
+        one(dilation),
+        ceil_mode,
+        return_indices,
+    )
     if return_indices:
         return r[0].squeeze(-2), r[1].squeeze(-2)
     return r.squeeze(-2)
@@ -282,15 +302,17 @@ class AvgPool2DGather(Node):
         return apply(AvgPool2DScatter, g, geo=self.geo, div=self.div, pshape=self.pshape)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """Mean over (kh, kw) windows of (N, C, H, W) or (C, H, W) input."""
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     x, batched = _batched(input)
-    out = apply(AvgPool2DBackward0, x, geo=geo, count_include_pad=count_include_pad,
-                divisor_override=divisor_override)
+    out = apply(
+        AvgPool2DBackward0, x, geo=geo, count_include_pad=count_include_pad, divisor_override=divisor_override
+    )
     return out if batched else out.squeeze(0)
 
 
@@ -299,8 +321,14 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if input.dim() not in (2, 3):
         raise RuntimeError("avg_pool1d() Expected 2D or 3D input tensor, but got " + str(list(input.shape)))
     one = lambda v: (1, v) if isinstance(v, int) else (1,) + tuple(v)  # noqa: E731
-    out = avg_pool2d(input.unsqueeze(-2), one(kernel_size), None if stride is None else one(stride),
-                     (0, padding) if isinstance(padding, int) else (0,) + tuple(padding), ceil_mode, count_include_pad)
+    out = avg_pool2d(
+        input.unsqueeze(-2),
+        one(kernel_size),
+        None if stride is None else one(stride),
+        (0, padding) if isinstance(padding, int) else (0,) + tuple(padding),
+        ceil_mode,
+        count_include_pad,
+    )
     return out.squeeze(-2)
 
 
@@ -393,4 +421,3 @@ def max_unpool2d(input, indices, output_size):
     flat = input.reshape(*lead, -1)
     zeros = input.new_zeros(lead + (h * w,))
     return zeros.scatter(-1 + flat.dim(), indices.reshape(*lead, -1), flat).reshape(*lead, h, w)
-

@@ -21,8 +21,14 @@ class EmbeddingBackward0(Node):
         return xp.reshape(rows, tuple(self.idx.shape) + (w._data.shape[1],))
 
     def backward(self, grad):
-        return apply(EmbeddingScatter, grad, idx=self.idx, num_weights=self.num_weights, padding_idx=self.padding_idx,
-                     scale=self.scale)
+        return apply(
+            EmbeddingScatter,
+            grad,
+            idx=self.idx,
+            num_weights=self.num_weights,
+            padding_idx=self.padding_idx,
+            scale=self.scale,
+        )
 
 
 class EmbeddingScatter(Node):
@@ -51,15 +57,23 @@ class EmbeddingGather(Node):
         if self.padding_idx is not None:
             hd = xp.asarray(hd, copy=True)
             hd[self.padding_idx] = 0
-        out = xp.reshape(xp.take(hd, xp.reshape(self.idx, (-1,)), axis=0), tuple(self.idx.shape) + (hd.shape[1],))
+        out = xp.reshape(
+            xp.take(hd, xp.reshape(self.idx, (-1,)), axis=0), tuple(self.idx.shape) + (hd.shape[1],)
+        )
         if self.scale is not None:
             out = out / xp.reshape(self.scale, self.idx.shape + (1,))
         self.num_weights = hd.shape[0]
         return out
 
     def backward(self, g):
-        return apply(EmbeddingScatter, g, idx=self.idx, num_weights=self.num_weights, padding_idx=self.padding_idx,
-                     scale=self.scale)
+        return apply(
+            EmbeddingScatter,
+            g,
+            idx=self.idx,
+            num_weights=self.num_weights,
+            padding_idx=self.padding_idx,
+            scale=self.scale,
+        )
 
 
 def _renorm_(weight, idx, max_norm, norm_type):
@@ -78,7 +92,9 @@ def _renorm_(weight, idx, max_norm, norm_type):
         weight._version[0] += 1
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+def embedding(
+    input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False
+):
     """Rows of ``weight`` picked by the integer tensor ``input``: output ``input.shape + (dim,)``.
 
     >>> import lanterna as torch
@@ -88,13 +104,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     """
     if not isinstance(input, Tensor) or input.dtype not in (D.int64, D.int32):
         kind = input.type() if isinstance(input, Tensor) else type(input).__name__
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {kind} instead (while checking arguments for embedding)")
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+            f"Long, Int; but got {kind} instead (while checking arguments for embedding)"
+        )
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     xp = weight._backend.xp
-    idx = input._data if input._device is weight._device else weight._backend.from_numpy(input._host(),
-                                                                                          weight._device.index or 0)
+    idx = (
+        input._data
+        if input._device is weight._device
+        else weight._backend.from_numpy(input._host(), weight._device.index or 0)
+    )
     n = weight.shape[0]
     if idx.size and (bool(xp.any(idx >= n)) or bool(xp.any(idx < -n))):
         raise IndexError("index out of range in self")
@@ -109,8 +130,14 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         counts = xp.zeros(n, dtype=weight._data.dtype)
         kernel(weight._backend, "index_add")(counts, flat, xp.ones(flat.shape, dtype=counts.dtype))
         scale = xp.reshape(xp.take(counts, flat), idx.shape)
-    return apply(EmbeddingBackward0, weight, idx=idx % n if idx.size else idx, num_weights=n, padding_idx=padding_idx,
-                 scale=scale)
+    return apply(
+        EmbeddingBackward0,
+        weight,
+        idx=idx % n if idx.size else idx,
+        num_weights=n,
+        padding_idx=padding_idx,
+        scale=scale,
+    )
 
 
 def one_hot(tensor, num_classes=-1):

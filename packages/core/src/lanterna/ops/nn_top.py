@@ -18,5 +18,10 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     tensor([[0., 0., 1.],
             [1., 0., 0.]])
     """
-    return nn_sparse.embedding(indices, weight, None if padding_idx == -1 else padding_idx,
-                               scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+    return nn_sparse.embedding(
+        indices,
+        weight,
+        None if padding_idx == -1 else padding_idx,
+        scale_grad_by_freq=scale_grad_by_freq,
+        sparse=sparse,
+    )

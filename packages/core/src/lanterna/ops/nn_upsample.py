@@ -71,22 +71,33 @@ def _resolve_sizes(input, size, scale_factor, n_spatial):
     if size is not None:
         sizes = (size,) * n_spatial if isinstance(size, int) else tuple(int(s) for s in size)
         if len(sizes) != n_spatial:
-            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {list(spatial)} and output size of {list(sizes)}. Please provide "
-                             "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+            raise ValueError(
+                f"Input and output must have the same number of spatial dimensions, but got input with "
+                f"spatial dimensions of {list(spatial)} and output size of {list(sizes)}. Please provide "
+                "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
+            )
         return sizes, (None,) * n_spatial
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     factors = (scale_factor,) * n_spatial if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
     if len(factors) != n_spatial:
-        raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
-                         f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(factors)}.")
+        raise ValueError(
+            f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+            f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(factors)}."
+        )
     sizes = tuple(int(math.floor(float(s) * f)) for s, f in zip(spatial, factors))
     return sizes, tuple(float(f) for f in factors)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
-                antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Resize the spatial dims of (N, C, d...) input by ``size`` or ``scale_factor``.
 
     >>> import lanterna as torch
@@ -94,19 +105,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     tensor([[[1., 1., 2., 2.]]])
     """
     if mode not in _MODES:
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
-                                  "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
-                                  f" (got {mode})")
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+            "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
+            f" (got {mode})"
+        )
     if align_corners is not None and mode in ("nearest", "area", "nearest-exact"):
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | bicubic | trilinear"
+        )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     n_spatial = input.dim() - 2
     if n_spatial < 1 or n_spatial > 3:
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
-                                  "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
-                                  f" (got {mode})")
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+            "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
+            f" (got {mode})"
+        )
     expected = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode)
     if expected is not None and expected != n_spatial:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {expected + 2}D input")
@@ -131,10 +148,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             idx = _make(xp.astype(idx, input._backend.dtype(D.int64)), input._backend, input._device)
             out = out.index_select(axis, idx)
         else:
-            mat = _linear_matrix(xp, in_size, out_size, bool(align_corners), factors[k], mode == "bicubic",
-                                 input._data.dtype)
-            m = _make(input._backend.from_numpy(mat, input._device.index or 0) if input._device.type != "cpu"
-                      else mat, input._backend, input._device)
+            mat = _linear_matrix(
+                xp, in_size, out_size, bool(align_corners), factors[k], mode == "bicubic", input._data.dtype
+            )
+            m = _make(
+                input._backend.from_numpy(mat, input._device.index or 0)
+                if input._device.type != "cpu"
+                else mat,
+                input._backend,
+                input._device,
+            )
             # contract along ``axis``: move it last, multiply by m^T, move it back
             moved = out.transpose(axis, -1)
             out = moved.matmul(m.t()).transpose(axis, -1)

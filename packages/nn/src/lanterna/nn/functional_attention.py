@@ -16,7 +16,7 @@ import lanterna as torch
 from lanterna.ops.nn_activation import softmax
 from lanterna.ops.nn_linear import linear
 
-__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+__all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
 def _dropout(x, p, training=True):

@@ -77,8 +77,10 @@ def prelu(input, weight):
     """Leaky ReLU with a learned slope per channel (dim 1) or a single shared one."""
     if weight.numel() != 1 and (input.dim() < 2 or input.shape[1] != weight.numel()):
         if input.dim() >= 1 and weight.numel() != (input.shape[1] if input.dim() > 1 else input.shape[0]):
-            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                               f"{weight.numel()} and channel size = {input.shape[1] if input.dim() > 1 else 1}.")
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{weight.numel()} and channel size = {input.shape[1] if input.dim() > 1 else 1}."
+            )
     w = weight
     if weight.numel() != 1 and input.dim() > 1:
         w = weight.reshape([weight.numel()] + [1] * (input.dim() - 2))
@@ -130,7 +132,7 @@ def softshrink(input, lambd=0.5):
     """Shrink towards zero by ``lambd``."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return (input - input.clamp(-lambd, lambd))
+    return input - input.clamp(-lambd, lambd)
 
 
 def tanhshrink(input):
@@ -149,8 +151,11 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def _get_softmax_dim(name, ndim, stacklevel):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
-                  "argument.", stacklevel=stacklevel)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an "
+        "argument.",
+        stacklevel=stacklevel,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 

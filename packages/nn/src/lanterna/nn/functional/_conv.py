@@ -30,13 +30,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return nn_pool.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=True):
+def max_pool1d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=True):
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -97,7 +99,9 @@ def _window_weight(like, kh, kw):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """im2col: (N, C, H, W) -> (N, C*kh*kw, L), every sliding window as a column."""
     if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+        raise NotImplementedError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)"
+        )
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
     n, c, h, w = x.shape
@@ -118,20 +122,33 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     ow = (ow_full + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     n, ckk, length = x.shape
     if ckk % (kh * kw):
-        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
-                           f"got input.size(1)={ckk} and kernel_size={(kh, kw)}")
+        raise RuntimeError(
+            f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+            f"got input.size(1)={ckk} and kernel_size={(kh, kw)}"
+        )
     if length != oh * ow:
-        raise RuntimeError(f"Given output_size={(oh_full, ow_full)}, kernel_size={(kh, kw)}, dilation={(dh, dw)}, "
-                           f"padding={(ph, pw)}, stride={(sh, sw)}, expected size of input's dimension 2 to match the "
-                           f"calculated number of sliding blocks {oh} * {ow} = {oh * ow}, but got input.size(2)={length}.")
+        raise RuntimeError(
+            f"Given output_size={(oh_full, ow_full)}, kernel_size={(kh, kw)}, dilation={(dh, dw)}, "
+            f"padding={(ph, pw)}, stride={(sh, sw)}, expected size of input's dimension 2 to match the "
+            f"calculated number of sliding blocks {oh} * {ow} = {oh * ow}, but got input.size(2)={length}."
+        )
     c = ckk // (kh * kw)
     g = x.reshape(n * c, kh * kw, oh, ow)
-    base = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in
-            zip((oh, ow), (sh, sw), (ph, pw), (dh, dw), (kh, kw))]
+    base = [
+        (i - 1) * s - 2 * p + d * (k - 1) + 1
+        for i, s, p, d, k in zip((oh, ow), (sh, sw), (ph, pw), (dh, dw), (kh, kw))
+    ]
     out_pad = (oh_full - base[0], ow_full - base[1])
-    out = nn_conv.input_grad_op(g, _window_weight(x, kh, kw),
-                                (n * c, 1, oh_full, ow_full),
-                                nn_conv._Geometry((sh, sw), (ph, pw), (dh, dw), 1, kh, kw)) if min(out_pad) >= 0 else None
+    out = (
+        nn_conv.input_grad_op(
+            g,
+            _window_weight(x, kh, kw),
+            (n * c, 1, oh_full, ow_full),
+            nn_conv._Geometry((sh, sw), (ph, pw), (dh, dw), 1, kh, kw),
+        )
+        if min(out_pad) >= 0
+        else None
+    )
     if out is None:
         raise RuntimeError("fold: output_size is too small for the given windows")
     out = out.reshape(n, c, oh_full, ow_full)
@@ -143,8 +160,10 @@ def pixel_shuffle(input, upscale_factor):
     r = upscale_factor
     *lead, c, h, w = input.shape
     if c % (r * r):
-        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
-                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+        raise RuntimeError(
+            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     nl = len(lead)
     perm = list(range(nl)) + [nl, nl + 3, nl + 1, nl + 4, nl + 2]
@@ -156,7 +175,9 @@ def pixel_unshuffle(input, downscale_factor):
     r = downscale_factor
     *lead, c, h, w = input.shape
     if h % r or w % r:
-        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by downscale_factor, got {h}x{w}")
+        raise RuntimeError(
+            f"pixel_unshuffle expects height and width to be divisible by downscale_factor, got {h}x{w}"
+        )
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     nl = len(lead)
     perm = list(range(nl)) + [nl, nl + 2, nl + 4, nl + 1, nl + 3]

@@ -18,8 +18,10 @@ def legacy_get_string(size_average, reduce, emit_warning=True):
     else:
         ret = "none"
     if emit_warning:
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                      stacklevel=3)
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+            stacklevel=3,
+        )
     return ret
 
 

@@ -6,7 +6,7 @@ import warnings
 
 from lanterna import Tensor
 
-from . import module as M
+from . import _hooks as M
 from ._hooks import BackwardHook
 
 
@@ -30,7 +30,8 @@ def call_with_hooks(self, args, kwargs):
                         args, kwargs = out
                     else:
                         raise RuntimeError(
-                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {out}."
+                            "forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                            f"but got {out}."
                         )
             else:
                 out = hook(self, args)
@@ -45,7 +46,10 @@ def call_with_hooks(self, args, kwargs):
         result = self.forward(*args, **kwargs)
 
         for hook_id, hook in (*M._global_forward_hooks.items(), *self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_always_called or hook_id in M._global_forward_hooks_always_called:
+            if (
+                hook_id in self._forward_hooks_always_called
+                or hook_id in M._global_forward_hooks_always_called
+            ):
                 called_always.add(hook_id)
             if hook_id in self._forward_hooks_with_kwargs or hook_id in M._global_forward_hooks_with_kwargs:
                 out = hook(self, args, kwargs, result)
@@ -56,14 +60,21 @@ def call_with_hooks(self, args, kwargs):
 
         if bw_hook is not None:
             if not isinstance(result, (Tensor, tuple)):
-                warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
-                              f"Tensors but received {type(result)}", stacklevel=3)
+                warnings.warn(
+                    "For backward hooks to be called, module output should be a Tensor or a tuple of "
+                    f"Tensors but received {type(result)}",
+                    stacklevel=3,
+                )
             result = bw_hook.setup_output_hook(result)
 
         if non_full_bw:
             var = result
             while not isinstance(var, Tensor):
-                var = next(v for v in var.values() if isinstance(v, Tensor)) if isinstance(var, dict) else var[0]
+                var = (
+                    next(v for v in var.values() if isinstance(v, Tensor))
+                    if isinstance(var, dict)
+                    else var[0]
+                )
             grad_fn = var.grad_fn
             if grad_fn is not None:
                 for hook in non_full_bw:
@@ -77,8 +88,11 @@ def call_with_hooks(self, args, kwargs):
                     if out is not None:
                         result = out
                 except Exception as e:
-                    warnings.warn("global module forward hook with ``always_call=True`` raised an exception that "
-                                  f"was silenced as another error was raised in forward: {e}", stacklevel=2)
+                    warnings.warn(
+                        "global module forward hook with ``always_call=True`` raised an exception that "
+                        f"was silenced as another error was raised in forward: {e}",
+                        stacklevel=2,
+                    )
         for hook_id, hook in self._forward_hooks.items():
             if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
                 try:
@@ -89,8 +103,11 @@ def call_with_hooks(self, args, kwargs):
                     if out is not None:
                         result = out
                 except Exception as e:
-                    warnings.warn("module forward hook with ``always_call=True`` raised an exception that was "
-                                  f"silenced as another error was raised in forward: {e}", stacklevel=2)
+                    warnings.warn(
+                        "module forward hook with ``always_call=True`` raised an exception that was "
+                        f"silenced as another error was raised in forward: {e}",
+                        stacklevel=2,
+                    )
         raise
 
 

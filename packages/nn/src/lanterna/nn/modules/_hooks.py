@@ -46,7 +46,9 @@ class RemovableHandle:
         self.hooks_dict_ref = weakref.ref(state[0] if state[0] is not None else OrderedDict())
         self.id = state[1]
         RemovableHandle.next_id = max(RemovableHandle.next_id, self.id + 1)
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in (state[2] if len(state) > 2 else ()) if d is not None)
+        self.extra_dict_ref = tuple(
+            weakref.ref(d) for d in (state[2] if len(state) > 2 else ()) if d is not None
+        )
 
     def __enter__(self):
         return self
@@ -131,7 +133,8 @@ class BackwardHook:
                 continue
             if len(out) != len(res):
                 raise RuntimeError(
-                    f"Backward hook returned an invalid number of grad_input, got {len(out)}, but expected {len(res)}"
+                    f"Backward hook returned an invalid number of grad_input, got {len(out)}, "
+                    f"but expected {len(res)}"
                 )
             res = out
         self.grad_outputs = None
@@ -153,14 +156,16 @@ class BackwardHook:
         if self.input_index is None:  # no input requires grad: fire the hooks now
             warnings.warn(
                 "Full backward hook is firing when gradients are computed with respect to module outputs "
-                "since no inputs require gradients.", stacklevel=2,
+                "since no inputs require gradients.",
+                stacklevel=2,
             )
             grad_inputs = self._pack([], [], self.n_inputs)
             for hook in self.user_hooks:
                 res = hook(self.module, grad_inputs, self.grad_outputs)
                 if res is not None and not (isinstance(res, tuple) and all(r is None for r in res)):
                     raise RuntimeError(
-                        "Backward hook for Modules where no input requires gradient should always return None "
+                        "Backward hook for Modules where no input requires gradient should always "
+                        "return None "
                         "or None for all gradients."
                     )
             self.grad_outputs = None
@@ -177,3 +182,174 @@ class BackwardHook:
         res, self.output_index = self._wrap(args, self._output_grads)
         self.n_outputs = len(args)
         return res if is_tuple else res[0]
+
+
+# hooks every module runs (debugging/profiling tools register these)
+_global_buffer_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_is_full_backward_hook = None
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+
+
+def _any_global_hooks():
+    return bool(
+        _global_backward_pre_hooks
+        or _global_backward_hooks
+        or _global_forward_hooks
+        or _global_forward_pre_hooks
+    )
+
+
+def any_global_hooks():
+    """Whether any hook registered for every module is set (the fast call path skips hooks)."""
+    return bool(
+        _global_backward_pre_hooks
+        or _global_backward_hooks
+        or _global_forward_hooks
+        or _global_forward_pre_hooks
+    )
+
+
+class HookMixin:
+    """The hook registration methods of ``Module``."""
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)``) runs before ``forward``;
+        a non-None result replaces the inputs."""
+        handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` runs after ``forward``; a non-None result replaces the output."""
+        handle = RemovableHandle(
+            self._forward_hooks,
+            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
+        )
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients of the outputs are known."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the inputs are known;
+        a non-None result replaces ``grad_input``."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                "Please use only one of them."
+            )
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook):
+        """Deprecated form of :meth:`register_full_backward_hook` (hook on the output's grad_fn)."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                "Please use only one of them."
+            )
+        self._is_full_backward_hook = False
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def _get_backward_hooks(self):
+        full, non_full = [], []
+        if _global_is_full_backward_hook is True:
+            full += _global_backward_hooks.values()
+        if self._is_full_backward_hook is True:
+            full += self._backward_hooks.values()
+        if _global_is_full_backward_hook is False:
+            non_full += _global_backward_hooks.values()
+        if self._is_full_backward_hook is False:
+            non_full += self._backward_hooks.values()
+        return full, non_full
+
+    def _get_backward_pre_hooks(self):
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+
+
+def _hook_registrar(store, extra=None):
+    def register(hook):
+        handle = RemovableHandle(store)
+        store[handle.id] = hook
+        return handle
+
+    return register
+
+
+register_module_forward_pre_hook = _hook_registrar(_global_forward_pre_hooks)
+register_module_forward_pre_hook.__doc__ = (
+    "Register ``hook(module, args)`` run before every module's forward."
+)
+register_module_buffer_registration_hook = _hook_registrar(_global_buffer_registration_hooks)
+register_module_module_registration_hook = _hook_registrar(_global_module_registration_hooks)
+register_module_parameter_registration_hook = _hook_registrar(_global_parameter_registration_hooks)
+register_module_full_backward_pre_hook = _hook_registrar(_global_backward_pre_hooks)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Register ``hook(module, args, output)`` run after every module's forward."""
+    handle = RemovableHandle(
+        _global_forward_hooks,
+        extra_dict=[_global_forward_hooks_always_called, _global_forward_hooks_with_kwargs],
+    )
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """Register ``hook(module, grad_input, grad_output)`` for every module."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is False:
+        raise RuntimeError(
+            "Cannot use both regular backward hooks and full backward hooks as a global Module hook."
+        )
+    _global_is_full_backward_hook = True
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_backward_hook(hook):
+    """Deprecated global form of :func:`register_module_full_backward_hook`."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is True:
+        raise RuntimeError(
+            "Cannot use both regular backward hooks and full backward hooks as a global Module hook."
+        )
+    _global_is_full_backward_hook = False
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle

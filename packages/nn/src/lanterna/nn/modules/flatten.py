@@ -43,8 +43,10 @@ class Unflatten(Module):
         if isinstance(input, (tuple, list)):
             for idx, elem in enumerate(input):
                 if not isinstance(elem, int):
-                    raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
-                                    f"{type(elem).__name__} at pos {idx}")
+                    raise TypeError(
+                        f"unflattened_size must be tuple of ints, but found element of type "
+                        f"{type(elem).__name__} at pos {idx}"
+                    )
             return
         raise TypeError(f"unflattened_size must be a tuple of ints, but found type {type(input).__name__}")
 

@@ -96,13 +96,28 @@ def _mode_pad(name, mode, n, doc):
 
 ReflectionPad1d = _mode_pad("ReflectionPad1d", "reflect", 2, "Pad the last dim by reflecting the input.")
 ReflectionPad2d = _mode_pad("ReflectionPad2d", "reflect", 4, "Pad the last two dims by reflecting the input.")
-ReflectionPad3d = _mode_pad("ReflectionPad3d", "reflect", 6, "Pad the last three dims by reflecting the input.")
+ReflectionPad3d = _mode_pad(
+    "ReflectionPad3d", "reflect", 6, "Pad the last three dims by reflecting the input."
+)
 ReplicationPad1d = _mode_pad("ReplicationPad1d", "replicate", 2, "Pad the last dim by repeating the edge.")
-ReplicationPad2d = _mode_pad("ReplicationPad2d", "replicate", 4, "Pad the last two dims by repeating the edge.")
-ReplicationPad3d = _mode_pad("ReplicationPad3d", "replicate", 6, "Pad the last three dims by repeating the edge.")
+ReplicationPad2d = _mode_pad(
+    "ReplicationPad2d", "replicate", 4, "Pad the last two dims by repeating the edge."
+)
+ReplicationPad3d = _mode_pad(
+    "ReplicationPad3d", "replicate", 6, "Pad the last three dims by repeating the edge."
+)
 CircularPad1d = _mode_pad("CircularPad1d", "circular", 2, "Pad the last dim by wrapping around.")
 CircularPad2d = _mode_pad("CircularPad2d", "circular", 4, "Pad the last two dims by wrapping around.")
 CircularPad3d = _mode_pad("CircularPad3d", "circular", 6, "Pad the last three dims by wrapping around.")
-for _cls in (ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
-             CircularPad1d, CircularPad2d, CircularPad3d):
+for _cls in (
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+):
     _cls.__module__ = __name__

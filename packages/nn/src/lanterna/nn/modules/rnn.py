@@ -14,15 +14,19 @@ import warnings
 
 import lanterna as torch
 from lanterna import Tensor
-from lanterna.ops.nn_rnn import rnn_layer
+from lanterna.ops.nn_rnn import renamed, rnn_layer
 
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+# the grad_fn PyTorch's cells end with (h' = o * tanh(c'), (1 - z) n + z h, tanh(...), relu(...))
+_PROJ_WARNED = []
+_CELL_GRAD_FN = {"LSTM": "MulBackward0", "GRU": "AddBackward0", "RNN_TANH": "TanhBackward0",
+                 "RNN_RELU": "ReluBackward0"}
 
 
 def _apply_permutation(tensor, permutation, dim=1):
@@ -197,32 +201,41 @@ class RNNBase(Module):
             steps = [int(b) for b in batch_sizes.tolist()]
             x = input
         num_directions = 2 if self.bidirectional else 1
-        mode = self.mode
         hs, cs = [], []
         for layer in range(self.num_layers):
+            last = layer == self.num_layers - 1
             outs = []
             for direction in range(num_directions):
                 idx = layer * num_directions + direction
-                names = self._all_weights[idx]
-                w = [getattr(self, n) for n in names]
-                w_ih, w_hh = w[0], w[1]
+                w = [getattr(self, n) for n in self._all_weights[idx]]
                 b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
                 w_hr = w[-1] if self.proj_size > 0 else None
-                out, h, c = rnn_layer(mode, x, hx[idx], None if cx is None else cx[idx], w_ih, w_hh, b_ih, b_hh,
-                                      w_hr, steps, reverse=direction == 1)
+                # the last layer's output comes out in its final shape, under PyTorch's grad_fn name
+                shape = (T, B, -1) if last and batch_sizes is None else None
+                name = self._output_grad_fn_name(x, batch_sizes) if last and num_directions == 1 else None
+                out, h, c = rnn_layer(self.mode, x, hx[idx], None if cx is None else cx[idx], w[0], w[1], b_ih,
+                                      b_hh, w_hr, steps, reverse=direction == 1, out_shape=shape,
+                                      grad_fn_name=name)
                 outs.append(out)
                 hs.append(h)
                 cs.append(c)
-            x = outs[0] if num_directions == 1 else torch.cat(outs, 1)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+            x = outs[0] if num_directions == 1 else torch.cat(outs, -1)
+            if self.dropout > 0 and self.training and not last:
                 from .. import functional as F
 
                 x = F.dropout(x, self.dropout, True)
         h_n = torch.stack(hs, 0)
         c_n = torch.stack(cs, 0) if cx is not None else None
-        if batch_sizes is None:
-            x = x.reshape(input.shape[0], input.shape[1], x.shape[-1])
         return x, h_n, c_n
+
+    def _output_grad_fn_name(self, x, batch_sizes):
+        """What PyTorch's CPU kernels name the output's grad_fn: its oneDNN LSTM (float32, no
+        projections) is one node, other unpacked layers stack their steps, packed ones cat them."""
+        if batch_sizes is not None:
+            return "CatBackward0"
+        if self.mode == "LSTM" and self.proj_size == 0 and x.dtype == torch.float32:
+            return "MkldnnRnnLayerBackward0"
+        return "StackBackward0"
 
     def _forward_impl(self, input, hx, name):
         """Shared forward of RNN and GRU (LSTM overrides ``forward``)."""
@@ -393,6 +406,10 @@ class LSTM(RNNBase):
                         )
                     hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx, batch_sizes)
+        if self.proj_size > 0 and input.dtype == torch.float32 and input.device.type == "cpu" and not _PROJ_WARNED:
+            _PROJ_WARNED.append(True)  # as PyTorch, once per process
+            warnings.warn("LSTM with projections is not supported with oneDNN. Using default implementation.",
+                          stacklevel=2)
         if batch_sizes is None and self.batch_first:
             input = input.transpose(0, 1)
         output, h_n, c_n = self._run(input, batch_sizes, hx[0], hx[1])
@@ -452,7 +469,9 @@ class RNNCellBase(Module):
     def _step(self, mode, input, hx, cx=None):
         self._check(input, (hx,) if cx is None else (hx, cx))
         _, h, c = rnn_layer(mode, input, hx, cx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
-                            None, [input.shape[0]])
+                            None, [input.shape[0]], grad_fn_name=_CELL_GRAD_FN[mode])
+        if c is not None:
+            c = renamed(c, "AddBackward0")  # PyTorch's c' = f c + i g ends in an add
         return h, c
 
 

@@ -21,8 +21,13 @@ from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
 
-__all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
-           "TransformerDecoderLayer"]
+__all__ = [
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
 
 
 def _F():
@@ -135,7 +140,7 @@ class Transformer(Module):
 class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer``, then an optional ``norm``."""
 
-    __constants__ = ["norm"]
+    __constants__ = ("norm",)
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
@@ -180,9 +185,7 @@ class TransformerEncoder(Module):
         if torch.is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in self.parameters())):
             return False
         keep = key_padding_mask == 0  # padding must be at the end of each sequence ("left aligned")
-        if self.mask_check and not bool((keep[:, 1:] <= keep[:, :-1]).all()):
-            return False
-        return True
+        return not self.mask_check or bool((keep[:, 1:] <= keep[:, :-1]).all())
 
 
 def _why_not_sparsity_fast_path(layer):
@@ -209,7 +212,7 @@ def _why_not_sparsity_fast_path(layer):
 class TransformerDecoder(Module):
     """A stack of ``num_layers`` copies of ``decoder_layer``, then an optional ``norm``."""
 
-    __constants__ = ["norm"]
+    __constants__ = ("norm",)
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
@@ -242,7 +245,7 @@ class TransformerEncoderLayer(Module):
     torch.Size([10, 2, 16])
     """
 
-    __constants__ = ["norm_first"]
+    __constants__ = ("norm_first",)
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
@@ -312,7 +315,7 @@ class TransformerDecoderLayer(Module):
     torch.Size([5, 2, 16])
     """
 
-    __constants__ = ["norm_first"]
+    __constants__ = ("norm_first",)
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):

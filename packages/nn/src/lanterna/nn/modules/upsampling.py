@@ -16,7 +16,9 @@ class Upsample(Module):
 
     __constants__ = ["size", "scale_factor", "mode", "align_corners", "name", "recompute_scale_factor"]
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
+    def __init__(
+        self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None
+    ):
         super().__init__()
         self.name = type(self).__name__
         self.size = size
@@ -29,8 +31,14 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
-        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
-                             recompute_scale_factor=self.recompute_scale_factor)
+        return F.interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            recompute_scale_factor=self.recompute_scale_factor,
+        )
 
     def __setstate__(self, state):
         if "recompute_scale_factor" not in state:
@@ -38,8 +46,11 @@ class Upsample(Module):
         super().__setstate__(state)
 
     def extra_repr(self):
-        info = ("scale_factor=" + repr(self.scale_factor)) if self.scale_factor is not None else (
-            "size=" + repr(self.size))
+        info = (
+            ("scale_factor=" + repr(self.scale_factor))
+            if self.scale_factor is not None
+            else ("size=" + repr(self.size))
+        )
         return info + ", mode=" + repr(self.mode)
 
 

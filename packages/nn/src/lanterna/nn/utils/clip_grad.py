@@ -21,11 +21,14 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return lanterna.tensor(0.0)
-    norms = lanterna.stack([t.detach().norm(norm_type).to(tensors[0].dtype).to(tensors[0].device) for t in tensors])
+    norms = lanterna.stack(
+        [t.detach().norm(norm_type).to(tensors[0].dtype).to(tensors[0].device) for t in tensors]
+    )
     total = norms.amax() if math.isinf(norm_type) else norms.norm(norm_type)
     if error_if_nonfinite and bool(total.isnan() | total.isinf()):
         raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be "
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`"
         )
@@ -67,8 +70,11 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
     """Deprecated alias of :func:`clip_grad_norm_`."""
     import warnings
 
-    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
-                  FutureWarning, stacklevel=2)
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 

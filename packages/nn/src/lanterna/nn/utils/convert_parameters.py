@@ -40,5 +40,5 @@ def vector_to_parameters(vec, parameters):
     for param in parameters:
         device = _check_same_device(param, device)
         n = param.numel()
-        param.data = vec[pointer:pointer + n].view_as(param).data
+        param.data = vec[pointer : pointer + n].view_as(param).data
         pointer += n

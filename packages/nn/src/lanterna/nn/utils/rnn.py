@@ -9,6 +9,7 @@ through packing and unpacking in a single node.
 
 from __future__ import annotations
 
+import itertools
 from collections import namedtuple
 
 import lanterna as torch
@@ -18,11 +19,11 @@ __all__ = [
     "PackedSequence",
     "invert_permutation",
     "pack_padded_sequence",
+    "pack_sequence",
     "pad_packed_sequence",
     "pad_sequence",
-    "unpad_sequence",
-    "pack_sequence",
     "unpack_sequence",
+    "unpad_sequence",
 ]
 
 PackedSequence_ = namedtuple("PackedSequence_", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
@@ -166,7 +167,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if len(lens) != B:
         raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got {len(lens)} (batch_size={B})")
     if enforce_sorted:
-        if any(a < b for a, b in zip(lens, lens[1:])):
+        if any(a < b for a, b in itertools.pairwise(lens)):
             raise RuntimeError(
                 "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
                 "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement "
