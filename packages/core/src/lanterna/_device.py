@@ -61,7 +61,12 @@ class device:
         return hash((self.type, self.index))
 
     def __reduce__(self):
-        return (device, (str(self),))
+        return (_make_device, (str(self),))
 
 
+def _make_device(text):
+    return device(text)
+
+
+device.__module__ = "torch"  # prints as torch.device; pickles through _make_device
 CPU = device("cpu")

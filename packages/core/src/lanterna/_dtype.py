@@ -34,6 +34,7 @@ class dtype:
         raise NotImplementedError("complex dtypes are not supported")
 
 
+dtype.__module__ = "torch"  # prints as torch.dtype; pickles through _dtype_by_name
 bool_ = dtype("bool", np.bool_, 0)
 uint8 = dtype("uint8", np.uint8, 1)
 int8 = dtype("int8", np.int8, 1)

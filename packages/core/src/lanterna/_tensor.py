@@ -613,7 +613,11 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
     def __reduce__(self):
-        return (Size, (tuple(self),))
+        return (_make_size, (tuple(self),))
+
+
+def _make_size(dims):
+    return Size(dims)
 
 
 def _wrap_dim(dim, ndim):
@@ -633,6 +637,12 @@ LEGACY_TYPES = {}
 for _dt, _name in _LEGACY_NAMES.items():
     LEGACY_TYPES[_name] = _LegacyTensorMeta(_name, (Tensor,), {"__slots__": (), "_legacy_dtype": _dt,
                                                                "_legacy_device": "cpu"})
+
+
+# ``type(x)`` prints ``<class 'torch.Tensor'>`` as in PyTorch (tutorials print it). Pickling never
+# looks these classes up by that name: tensors, sizes and devices reduce to module functions.
+for _cls in (Tensor, Size, *LEGACY_TYPES.values()):
+    _cls.__module__ = "torch"
 
 
 def _legacy_from_string(s):

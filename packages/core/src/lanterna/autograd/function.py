@@ -19,7 +19,7 @@ tensor([6.])
 from __future__ import annotations
 
 from .grad_mode import GRAD_ENABLED
-from .graph import Node, grad_edge
+from .graph import NO_EDGE, Node, grad_edge
 
 
 class FunctionCtx:
@@ -114,7 +114,7 @@ class Function(metaclass=FunctionMeta):
         if not (prev and any(ctx.needs_input_grad)):
             return out
         non_diff = getattr(ctx, "_non_diff", set())
-        ctx.next_functions = tuple(grad_edge(a) if isinstance(a, Tensor) else None for a in args)
+        ctx.next_functions = tuple(grad_edge(a) if isinstance(a, Tensor) else NO_EDGE for a in args)
         ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in args)
         ctx.n_outputs = len(outs)
         ctx._out_meta = []

@@ -196,13 +196,17 @@ def _is_view(a):
     return getattr(a, "base", None) is not None
 
 
+# The edge of an input that needs no gradient: PyTorch shows it as (None, 0) in next_functions.
+NO_EDGE = (None, 0)
+
+
 def grad_edge(t):
-    """The (node, output_nr) a gradient for tensor ``t`` flows into."""
+    """The (node, output_nr) a gradient for tensor ``t`` flows into (``NO_EDGE`` if none)."""
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
     if not t._requires_grad:
-        return None
+        return NO_EDGE
     acc = t._grad_acc() if t._grad_acc is not None else None
     if acc is None:
         acc = AccumulateGrad(t)
@@ -218,9 +222,9 @@ def _topo_dependencies(roots):
     while stack:
         node = stack.pop()
         for edge in node.next_functions:
-            if edge is None:
-                continue
             nxt = edge[0]
+            if nxt is None:
+                continue
             deps[nxt] = deps.get(nxt, 0) + 1
             if nxt not in seen:
                 seen.add(nxt)
@@ -242,7 +246,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     roots = []
     for t, g in zip(tensors, grad_tensors):
         edge = grad_edge(t)
-        if edge is None:
+        if edge[0] is None:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         node, nr = edge
         buf = buffers.get(node)
@@ -258,7 +262,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if not isinstance(t, Tensor):
                 raise TypeError(f"inputs must be tensors, got {type(t).__name__}")
             edge = grad_edge(t)
-            if edge is None:
+            if edge[0] is None:
                 raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
             capture.setdefault(edge, []).append(i)
         captured = [None] * len(inputs)
@@ -310,9 +314,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 )
             metas = node._in_meta
             for i, edge in enumerate(edges):
-                if edge is None:
-                    continue
                 nxt, nr = edge
+                if nxt is None:
+                    continue
                 g = in_grads[i]
                 if g is not None:
                     shape, dtype = metas[i]
@@ -375,9 +379,9 @@ def _skip(node, buffers, deps, ready):
     while stack:
         n = stack.pop()
         for edge in n.next_functions:
-            if edge is None:
-                continue
             nxt = edge[0]
+            if nxt is None:
+                continue
             deps[nxt] -= 1
             if deps[nxt] == 0:
                 if nxt in buffers:

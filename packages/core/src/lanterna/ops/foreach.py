@@ -245,20 +245,21 @@ _foreach_addcmul, _foreach_addcmul_ = _pointwise("addcmul", operator.mul)
 _foreach_addcdiv, _foreach_addcdiv_ = _pointwise("addcdiv", operator.truediv)
 
 
-def _lerp_arrays(x, e, w, in_place):
-    # PyTorch's formula: exact at both ends and stable for weights past one half
-    d = e - x
-    if abs(w) < 0.5:
-        d *= w
-        if in_place:
-            x += d
-            return x
-        return x + d
-    d *= 1 - w
+def _lerp_arrays(x, e, w, in_place, xp=None):
+    # PyTorch's formula and rounding (see pointwise.lerp_arrays)
+    from .pointwise import lerp_arrays
+
+    r = lerp_arrays(xp if xp is not None else _np_like(x), x, e, w)
     if in_place:
-        x[...] = e - d
+        x[...] = r
         return x
-    return e - d
+    return r
+
+
+def _np_like(x):
+    import numpy as np
+
+    return np if isinstance(x, np.ndarray) else None
 
 
 def _lerp(self, tensors1, weight, in_place):
@@ -271,7 +272,7 @@ def _lerp(self, tensors1, weight, in_place):
         if a is None or hasattr(w, "_device"):  # tensor weights take the Tensor op
             res.append(t.lerp_(e, w) if in_place else t.lerp(e, w))
             continue
-        r = _lerp_arrays(t._data, a, w, in_place)
+        r = _lerp_arrays(t._data, a, w, in_place, t._backend.xp)
         if in_place:
             t._version[0] += 1
         else:

@@ -207,7 +207,7 @@ def _reachable_leaves(outputs):
         if var is not None:
             leaves.add(id(var))
         for edge in getattr(node, "next_functions", ()) or ():
-            if edge is not None:
+            if edge is not None and edge[0] is not None:
                 stack.append(edge[0])
     return leaves
 
