@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ._naming import TorchNamedType
 
-class device:
+
+class device(metaclass=TorchNamedType):
     __slots__ = ("type", "index")
     _interned: dict = {}
 
@@ -61,12 +63,7 @@ class device:
         return hash((self.type, self.index))
 
     def __reduce__(self):
-        return (_make_device, (str(self),))
+        return (device, (str(self),))
 
 
-def _make_device(text):
-    return device(text)
-
-
-device.__module__ = "torch"  # prints as torch.device; pickles through _make_device
 CPU = device("cpu")

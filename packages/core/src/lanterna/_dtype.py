@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._naming import TorchNamedType
 
-class dtype:
+
+class dtype(metaclass=TorchNamedType):
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category", "is_complex")
 
     def __init__(self, name: str, np_dtype, category: int):
@@ -34,7 +36,6 @@ class dtype:
         raise NotImplementedError("complex dtypes are not supported")
 
 
-dtype.__module__ = "torch"  # prints as torch.dtype; pickles through _dtype_by_name
 bool_ = dtype("bool", np.bool_, 0)
 uint8 = dtype("uint8", np.uint8, 1)
 int8 = dtype("int8", np.int8, 1)

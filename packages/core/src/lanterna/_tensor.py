@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
+from ._naming import TorchNamedType
 from ._device import CPU, device as Device
 from .autograd.grad_mode import GRAD_ENABLED
 from .backends.registry import REGISTRY, get_backend
@@ -18,7 +19,7 @@ _np_generic = np.generic
 _new = object.__new__
 
 
-class _LegacyTensorMeta(type):
+class _LegacyTensorMeta(TorchNamedType):
     """Lets ``isinstance(t, lanterna.FloatTensor)`` work as in PyTorch (dtype and device match)."""
 
     def __instancecheck__(cls, obj):
@@ -591,7 +592,7 @@ def _rebuild_tensor(array, device, requires_grad, cls=None, extra=None):
     return t
 
 
-class Size(tuple):
+class Size(tuple, metaclass=TorchNamedType):
     """``torch.Size``: a tuple that prints as ``torch.Size([2, 3])``."""
 
     def __repr__(self):
@@ -613,11 +614,7 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
     def __reduce__(self):
-        return (_make_size, (tuple(self),))
-
-
-def _make_size(dims):
-    return Size(dims)
+        return (Size, (tuple(self),))
 
 
 def _wrap_dim(dim, ndim):
@@ -637,12 +634,6 @@ LEGACY_TYPES = {}
 for _dt, _name in _LEGACY_NAMES.items():
     LEGACY_TYPES[_name] = _LegacyTensorMeta(_name, (Tensor,), {"__slots__": (), "_legacy_dtype": _dt,
                                                                "_legacy_device": "cpu"})
-
-
-# ``type(x)`` prints ``<class 'torch.Tensor'>`` as in PyTorch (tutorials print it). Pickling never
-# looks these classes up by that name: tensors, sizes and devices reduce to module functions.
-for _cls in (Tensor, Size, *LEGACY_TYPES.values()):
-    _cls.__module__ = "torch"
 
 
 def _legacy_from_string(s):

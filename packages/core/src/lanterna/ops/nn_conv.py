@@ -13,6 +13,10 @@ A plain backward runs straight on arrays and reuses the im2col matrix saved by t
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import numpy as np
+
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, attach, check_same_device
@@ -44,13 +48,76 @@ class _Geometry:
 
 
 # ---- array kernels --------------------------------------------------------------------------
+class _Pool:
+    """Large NumPy temporaries (im2col matrices, their gradients) kept for the next step.
+
+    glibc hands big freed blocks back to the OS, and first-touching fresh pages costs more than
+    the copies themselves; the shapes repeat every training step, so a few spare arrays per shape
+    make those page faults go away. The spares are capped (least recently used shapes go first).
+    Other backends bring their own memory pools: not used there.
+    """
+
+    MIN_BYTES = 1 << 18
+    PER_SHAPE = 2
+    MAX_BYTES = 256 << 20
+
+    def __init__(self):
+        self.free = OrderedDict()  # (shape, dtype) -> spare arrays, most recently used last
+        self.nbytes = 0
+
+    def take(self, xp, shape, dtype):
+        if xp is not np:
+            return None
+        key = (shape, np.dtype(dtype))
+        spare = self.free.get(key)
+        if spare:
+            arr = spare.pop()
+            self.nbytes -= arr.nbytes
+            return arr
+        return np.empty(shape, dtype)
+
+    def give(self, arr):
+        if not (type(arr) is np.ndarray and arr.nbytes >= self.MIN_BYTES and arr.flags.c_contiguous
+                and arr.base is None and arr.nbytes <= self.MAX_BYTES):
+            return
+        key = (arr.shape, arr.dtype)
+        spare = self.free.setdefault(key, [])
+        self.free.move_to_end(key)
+        if len(spare) >= self.PER_SHAPE:
+            return
+        spare.append(arr)
+        self.nbytes += arr.nbytes
+        while self.nbytes > self.MAX_BYTES:  # drop the spares of the least recently used shapes
+            old_key, old = next(iter(self.free.items()))
+            if old:
+                self.nbytes -= old.pop().nbytes
+            if not old:
+                del self.free[old_key]
+
+    def clear(self):
+        self.free.clear()
+        self.nbytes = 0
+
+
+POOL = _Pool()
+
+
+def _into(xp, shape, dtype, src):
+    """``src`` (any strides) copied into a C-contiguous array of ``shape``, from the pool if it can."""
+    buf = POOL.take(xp, shape, dtype)
+    if buf is None:
+        return xp.reshape(src, shape)
+    xp.reshape(buf, src.shape)[...] = src
+    return buf
+
+
 def _im2col_matrix(backend, x, geo):
     """(N, C, H, W) -> (G, C/G*kh*kw, N*OH*OW): the windows of every output pixel as columns."""
     xp = backend.xp
     v = kernel(backend, "im2col")(x, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
     n, c, kh, kw, oh, ow = v.shape
     g = geo.groups
-    return xp.reshape(xp.permute_dims(v, (1, 2, 3, 0, 4, 5)), (g, (c // g) * kh * kw, n * oh * ow))
+    return _into(xp, (g, (c // g) * kh * kw, n * oh * ow), v.dtype, xp.permute_dims(v, (1, 2, 3, 0, 4, 5)))
 
 
 def _gemm_out(xp, w, cols, n, oh, ow):
@@ -58,8 +125,17 @@ def _gemm_out(xp, w, cols, n, oh, ow):
     o = w.shape[0]
     g = cols.shape[0]
     w2 = xp.reshape(w, (g, o // g, -1))
-    out = xp.matmul(w2[0], cols[0]) if g == 1 else xp.matmul(w2, cols)
-    return _contiguous(xp, xp.permute_dims(xp.reshape(out, (o, n, oh, ow)), (1, 0, 2, 3)))
+    out = _matmul(xp, w2[0], cols[0]) if g == 1 else xp.matmul(w2, cols)
+    result = _contiguous(xp, xp.permute_dims(xp.reshape(out, (o, n, oh, ow)), (1, 0, 2, 3)))
+    if result is not out:
+        POOL.give(out)
+    return result
+
+
+def _matmul(xp, a, b):
+    """2-D product, into a pooled output array on NumPy."""
+    buf = POOL.take(xp, (a.shape[0], b.shape[1]), a.dtype)
+    return xp.matmul(a, b) if buf is None else np.matmul(a, b, out=buf)
 
 
 def conv_forward_array(backend, x, w, geo):
@@ -72,25 +148,33 @@ def conv_forward_array(backend, x, w, geo):
 def _grad_rows(xp, g, groups):
     """(N, O, OH, OW) -> (G, O/G, N*OH*OW)."""
     n, o, oh, ow = g.shape
-    return xp.reshape(xp.permute_dims(g, (1, 0, 2, 3)), (groups, o // groups, n * oh * ow))
+    return _into(xp, (groups, o // groups, n * oh * ow), g.dtype, xp.permute_dims(g, (1, 0, 2, 3)))
 
 
-def input_grad_array(backend, g, w, x_shape, geo):
+def input_grad_array(backend, g, w, x_shape, geo, gr=None):
     """A_w^T g: scatter the columns ``W^T g`` back into an image of ``x_shape`` (col2im)."""
     xp = backend.xp
     n, c, h, wd = x_shape
     oh, ow = g.shape[2], g.shape[3]
-    gr = _grad_rows(xp, g, geo.groups)
+    own = gr is None
+    if own:
+        gr = _grad_rows(xp, g, geo.groups)
     w2 = xp.reshape(w, (geo.groups, w.shape[0] // geo.groups, -1))
-    gcols = xp.matmul(w2[0].T, gr[0]) if geo.groups == 1 else xp.matmul(xp.permute_dims(w2, (0, 2, 1)), gr)
-    gcols = xp.permute_dims(xp.reshape(gcols, (c, geo.kh, geo.kw, n, oh, ow)), (3, 0, 1, 2, 4, 5))
-    return kernel(backend, "col2im")(gcols, x_shape, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
+    gcols = _matmul(xp, w2[0].T, gr[0]) if geo.groups == 1 else xp.matmul(xp.permute_dims(w2, (0, 2, 1)), gr)
+    if own:
+        POOL.give(gr)
+    cols6 = xp.permute_dims(xp.reshape(gcols, (c, geo.kh, geo.kw, n, oh, ow)), (3, 0, 1, 2, 4, 5))
+    out = kernel(backend, "col2im")(cols6, x_shape, geo.kh, geo.kw, geo.stride, geo.padding, geo.dilation)
+    POOL.give(gcols)
+    return out
 
 
-def weight_grad_array(backend, cols, g, w_shape, geo):
+def weight_grad_array(backend, cols, g, w_shape, geo, gr=None):
     """B_x^T g from the im2col matrix of x: ``g @ cols^T`` per group."""
     xp = backend.xp
-    gr = _grad_rows(xp, g, geo.groups)
+    own = gr is None
+    if own:
+        gr = _grad_rows(xp, g, geo.groups)
     n = g.shape[0]
     if geo.groups == 1 and n > 1:
         # One (O, N*L) x (N*L, K) product has a huge inner dimension and tiny outer ones, where
@@ -98,8 +182,13 @@ def weight_grad_array(backend, cols, g, w_shape, geo):
         o, k = gr.shape[1], cols.shape[1]
         a = xp.permute_dims(xp.reshape(gr[0], (o, n, -1)), (1, 0, 2))
         b = xp.permute_dims(xp.reshape(cols[0], (k, n, -1)), (1, 2, 0))
-        return xp.reshape(xp.sum(xp.matmul(a, b), axis=0), w_shape)
-    gw = xp.matmul(gr[0], cols[0].T) if geo.groups == 1 else xp.matmul(gr, xp.permute_dims(cols, (0, 2, 1)))
+        gw = xp.sum(xp.matmul(a, b), axis=0)
+    elif geo.groups == 1:
+        gw = xp.matmul(gr[0], cols[0].T)
+    else:
+        gw = xp.matmul(gr, xp.permute_dims(cols, (0, 2, 1)))
+    if own:
+        POOL.give(gr)
     return xp.reshape(gw, w_shape)
 
 
@@ -119,6 +208,8 @@ class ConvolutionBackward0(Node):
             out, cols = conv_forward_array(backend, x._data, w._data, self.geo)
             if GRAD_ENABLED[0] and w._requires_grad:
                 self.cols = cols
+            else:
+                POOL.give(cols)
         if b is not None:
             out += backend.xp.reshape(b._data, (1, -1, 1, 1))  # ``out`` is a fresh array
         self.save(x, w)
@@ -138,18 +229,27 @@ class ConvolutionBackward0(Node):
             backend = grad._backend
             g = grad._data
             gx = gw = None
+            gr = _grad_rows(backend.xp, g, self.geo.groups)  # shared by both products
             if _needs(x):
-                gx = _make(
-                    input_grad_array(backend, g, w._data, x._data.shape, self.geo), backend, grad._device
-                )
+                gx = input_grad_array(backend, g, w._data, x._data.shape, self.geo, gr)
+                gx = _make(gx, backend, grad._device)
             if _needs(w):
                 cols = getattr(self, "cols", None)
-                if cols is None:
+                fresh = cols is None
+                if fresh:
                     cols = _im2col_matrix(backend, x._data, self.geo)
-                gw = _make(
-                    weight_grad_array(backend, cols, g, w._data.shape, self.geo), backend, grad._device
-                )
+                gw = weight_grad_array(backend, cols, g, w._data.shape, self.geo, gr)
+                gw = _make(gw, backend, grad._device)
+                if fresh:
+                    POOL.give(cols)
+            POOL.give(gr)
         return (gx, gw, gb) if len(self.next_functions) == 3 else (gx, gw)
+
+    def release(self):
+        cols = self.__dict__.pop("cols", None)  # the graph is done with it: keep it for the next step
+        if cols is not None:
+            POOL.give(cols)
+        super().release()
 
 
 class ConvolutionBackwardBackward0(Node):
@@ -158,7 +258,9 @@ class ConvolutionBackwardBackward0(Node):
     def forward(self, x, g):
         self.save(x, g)
         cols = _im2col_matrix(x._backend, x._data, self.geo)
-        return weight_grad_array(x._backend, cols, g._data, self.w_shape, self.geo)
+        gw = weight_grad_array(x._backend, cols, g._data, self.w_shape, self.geo)
+        POOL.give(cols)
+        return gw
 
     def backward(self, h):
         x, g = self.saved

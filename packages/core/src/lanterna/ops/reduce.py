@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
+from ..autograd.grad_mode import GRAD_ENABLED
 from . import return_types
 from ._apply import Node, apply, output_of
 from .elementwise import cast
@@ -31,6 +32,20 @@ def norm_dims(dim, ndim):
 
 def expand_back(grad, shape, axes, keepdim):
     """Broadcast a reduced gradient back to the input's ``shape``."""
+    if not GRAD_ENABLED[0]:
+        # Plain backward: one filled array, no graph nodes. Materialised rather than a broadcast
+        # view: NumPy's broadcast_to alone costs more than this whole path, and BLAS consumers
+        # would copy a zero-stride view anyway.
+        xp = grad._backend.xp
+        g = grad._data
+        if axes is not None and not keepdim and axes:
+            kept = list(g.shape)
+            for ax in axes:
+                kept.insert(ax, 1)
+            g = xp.reshape(g, tuple(kept))
+        out = xp.empty(shape, dtype=g.dtype, device=g.device)
+        out[...] = g
+        return Tensor._make(out, grad._backend, grad._device)
     if axes is None:
         return grad.reshape([1] * len(shape)).expand(shape) if shape else grad.reshape(())
     if not keepdim and axes:

@@ -7,6 +7,8 @@ Everything else (hooks, state dicts, device moves) walks those dicts.
 
 from __future__ import annotations
 
+from lanterna._naming import TorchNamedType
+
 from collections import OrderedDict
 
 import lanterna
@@ -53,7 +55,7 @@ def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
-class Module(HookMixin, StateDictMixin):
+class Module(HookMixin, StateDictMixin, metaclass=TorchNamedType):
     """Base class for all neural network modules.
 
     >>> import lanterna as torch

@@ -75,9 +75,9 @@ class Transformer(Module):
 
     >>> import lanterna as torch
     >>> model = torch.nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
-    ...                              dim_feedforward=32)
-    >>> model(torch.randn(7, 2, 16), torch.randn(5, 2, 16)).shape
-    torch.Size([5, 2, 16])
+    ...                              dim_feedforward=32, batch_first=True)
+    >>> model(torch.randn(2, 7, 16), torch.randn(2, 5, 16)).shape
+    torch.Size([2, 5, 16])
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
