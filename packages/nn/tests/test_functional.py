@@ -499,3 +499,28 @@ def test_pixel_shuffle_roundtrip():
     assert y.shape == (1, 2, 4, 6)
     assert close(y[0, 0, 1, 0], x.detach().numpy()[0, 2, 0, 0])  # channel c*4 + i*2 + j -> (i, j) offset
     assert close(F.pixel_unshuffle(y, 2), x.detach().numpy())
+
+
+def test_conv_workspace_reuse_never_aliases_live_graphs():
+    """im2col buffers are recycled between steps: live graphs must keep their own, results must not
+    depend on what ran before."""
+    from lanterna.ops import nn_conv
+
+    w = torch.randn(8, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+    xs = [torch.randn(16, 3, 20, 20, dtype=torch.float64) for _ in range(3)]
+
+    def grad_for(x):
+        w.grad = None
+        (F.conv2d(x, w, padding=1) ** 2).sum().backward()
+        return w.grad.clone()
+
+    first = [grad_for(x) for x in xs]
+    nn_conv.POOL.clear()
+    again = [grad_for(x) for x in reversed(xs)][::-1]
+    for a, b in zip(first, again):
+        assert close(a, b.numpy(), 1e-12)
+    w.grad = None
+    ys = [(F.conv2d(x, w, padding=1) ** 2).sum() for x in xs]  # three graphs alive at once
+    for y in ys:
+        y.backward()
+    assert close(w.grad, sum(g.numpy() for g in first), 1e-10)

@@ -387,3 +387,16 @@ def test_projection_warning_matches_torch():
         m(L.randn(2, 1, 3))
     assert [str(w.message) for w in caught] == [
         "LSTM with projections is not supported with oneDNN. Using default implementation."]
+
+
+def test_types_print_and_pickle_as_torch():
+    def types(lib):
+        mha = lib.nn.MultiheadAttention(4, 2)
+        return [repr(type(m)) for m in (lib.nn.LSTM(2, 3), lib.nn.GRUCell(2, 3), mha, mha.out_proj,
+                                         lib.nn.utils.rnn.pack_sequence([lib.ones(2, 1)]))]
+
+    assert types(L) == types(torch)
+    import pickle
+
+    cell = pickle.loads(pickle.dumps(L.nn.LSTMCell(2, 3)))
+    assert repr(type(cell)) == "<class 'torch.nn.modules.rnn.LSTMCell'>"

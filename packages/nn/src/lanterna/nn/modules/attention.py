@@ -7,17 +7,10 @@ import lanterna as torch
 from .. import functional_attention as FA
 from .. import init
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["MultiheadAttention"]
-
-try:  # the name PyTorch gives the output projection (it shows in the module's repr)
-    from .linear import NonDynamicallyQuantizableLinear
-except ImportError:  # pragma: no cover - depends on the linear module's version
-
-    class NonDynamicallyQuantizableLinear(Linear):
-        pass
 
 
 class MultiheadAttention(Module):
@@ -37,6 +30,7 @@ class MultiheadAttention(Module):
     """
 
     __constants__ = ("batch_first",)
+    __module__ = "lanterna.nn.modules.activation"  # PyTorch's home for it (printed and pickled so)
 
     def __init__(
         self,

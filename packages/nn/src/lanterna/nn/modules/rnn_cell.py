@@ -16,6 +16,7 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]
+_HOME = "lanterna.nn.modules.rnn"  # where PyTorch defines the cells: printed and pickled under it
 
 # the grad_fn PyTorch's cells end with (h' = o * tanh(c'), (1 - z) n + z h, tanh(...), relu(...))
 _CELL_GRAD_FN = {"LSTM": "MulBackward0", "GRU": "AddBackward0", "RNN_TANH": "TanhBackward0",
@@ -33,6 +34,8 @@ def _uniform_init(module, hidden_size):
 
 class RNNCellBase(Module):
     """Parameters ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` shared by the cells."""
+
+    __module__ = _HOME
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         factory_kwargs = {"device": device, "dtype": dtype}
@@ -99,6 +102,8 @@ class RNNCell(RNNCellBase):
     torch.Size([3, 20])
     """
 
+    __module__ = _HOME
+
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
@@ -130,6 +135,8 @@ class LSTMCell(RNNCellBase):
     (torch.Size([3, 20]), torch.Size([3, 20]))
     """
 
+    __module__ = _HOME
+
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
@@ -160,6 +167,8 @@ class GRUCell(RNNCellBase):
     >>> cell(torch.randn(3, 10)).shape
     torch.Size([3, 20])
     """
+
+    __module__ = _HOME
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)

@@ -14,6 +14,7 @@ from collections import namedtuple
 
 import lanterna as torch
 from lanterna import Tensor
+from lanterna._naming import TorchNamedType
 
 __all__ = [
     "PackedSequence",
@@ -33,7 +34,7 @@ def _bind(optional, fn):
     return None if optional is None else fn(optional)
 
 
-class PackedSequence(PackedSequence_):
+class PackedSequence(PackedSequence_, metaclass=TorchNamedType):
     """Holds the ``data`` and ``batch_sizes`` of a packed batch of sequences.
 
     Made by :func:`pack_padded_sequence` or :func:`pack_sequence`, accepted by every recurrent
