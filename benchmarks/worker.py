@@ -6,6 +6,18 @@ import sys
 import time
 
 
+def _peak_rss_kb():
+    """This process's own peak resident memory (VmHWM: unlike ru_maxrss, reset by exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main():
     lib, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
@@ -33,7 +45,7 @@ def main():
             step()
         times.append((time.perf_counter() - t0) / inner)
     times.sort()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _peak_rss_kb()
     print(json.dumps({"median_s": times[len(times) // 2], "min_s": times[0], "peak_mb": peak_kb / 1024}))
 
 

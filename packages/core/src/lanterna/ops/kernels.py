@@ -130,6 +130,10 @@ def erf(x):
     from . import special
 
     if isinstance(x, np.ndarray):
+        if x.size > 4096:  # large arrays: Cody's vectorised rational approximations, in float64
+            from .nn_special import erf as erf_vectorised
+
+            return erf_vectorised(np, x.astype(np.float64)).astype(x.dtype)
         return special.erf(np, x)
     h = to_host(x)
     return from_host(special.erf(np, np.asarray(h)), x)

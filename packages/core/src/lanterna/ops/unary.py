@@ -6,6 +6,7 @@ import math
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply, output_of
 from .elementwise import cast
 from .kernels import kernel
@@ -170,7 +171,11 @@ class ReluBackward0(_ResultNode):
         return self.out
 
     def backward(self, grad):
-        return grad * (self.result(grad) > 0)
+        mask = self.out > 0
+        if not GRAD_ENABLED[0]:  # a select, so masked entries are +0.0 as in PyTorch, not -0.0
+            return Tensor._make(kernel(grad._backend, "select_or_zero")(mask, grad._data), grad._backend,
+                                grad._device)
+        return grad.where(Tensor._make(mask, grad._backend, grad._device), 0.0)
 
 
 class AbsBackward0(Node):
