@@ -133,8 +133,25 @@ def main(argv=None):
         ]
         if args.chart:
             page += [f"![lanterna / torch time ratio per workload]({Path(args.chart).name})", ""]
+        page += [NOTES]
         Path(args.markdown).write_text("\n".join(page))
     return 0
+
+
+NOTES = """Notes:
+- The machine is a shared 2-core VM: ratios move by 10-20% from run to run; quote them, not the
+  absolute times. PyTorch uses its default 2 threads; NumPy's OpenBLAS its default.
+- `import` is a whole `python -c "import X"` process from compiled bytecode; `+N ms` is the
+  difference to `import numpy` alone.
+- Related figures measured with their own scripts: DataLoader with `num_workers=2` vs `0` on a
+  CPU-heavy dataset (`packages/data` tests' workload, 2 ms per item): 1.53x faster;
+  `benchmarks/optim_step.py` (Adam over 100 parameters): 2.5 ms vs PyTorch's 7.4 ms default
+  (2.2 ms with `foreach=True`); `benchmarks/distributed_bench.py`: 2 ranks over 1 on an MLP,
+  1.76x, all-reduce within 1.13x of raw mpi4py from 2 MB up (1.5x at 1 MB). All measured under
+  load from other processes.
+- GPU: no CUDA figures yet. The CUDA backend has not yet been run on a GPU;
+  `hatch run torch:bench` on a GPU machine with `lanterna-cuda` installed is the way to add them.
+"""
 
 
 def draw_chart(rows, path):
