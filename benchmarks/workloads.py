@@ -186,12 +186,12 @@ def lstm_step(torch):
     return step
 
 
-@workload("dataloader_epoch", inner=1)
-def dataloader_epoch(torch):
-    """One epoch of a DataLoader over a dataset with a CPU-heavy __getitem__, 2 workers."""
+def _heavy_loader(torch, num_workers):
     data = torch.utils.data
 
     class Heavy(data.Dataset):
+        """A dataset whose __getitem__ does real CPU work (about 2 ms of NumPy per item)."""
+
         def __len__(self):
             return 128
 
@@ -201,10 +201,23 @@ def dataloader_epoch(torch):
                 a = np.tanh(a @ a.T / 64)
             return torch.tensor(a[0].astype(np.float32)), i
 
-    loader = data.DataLoader(Heavy(), batch_size=16, num_workers=2, persistent_workers=True)
+    loader = data.DataLoader(Heavy(), batch_size=16, num_workers=num_workers,
+                             persistent_workers=num_workers > 0)
 
     def step():
         for _ in loader:
             pass
 
     return step
+
+
+@workload("dataloader_epoch", inner=1)
+def dataloader_epoch(torch):
+    """One epoch of a DataLoader over a dataset with a CPU-heavy __getitem__, 2 workers."""
+    return _heavy_loader(torch, 2)
+
+
+@workload("dataloader_epoch_0_workers", inner=1)
+def dataloader_epoch_0_workers(torch):
+    """The same epoch loaded in the main process: compare with ``dataloader_epoch``."""
+    return _heavy_loader(torch, 0)
