@@ -95,3 +95,22 @@ def _group_foreach(group):
 def _step_values(state_steps):
     """The step counters as Python numbers (PyTorch computes bias corrections in double)."""
     return [s.item() for s in state_steps]
+
+
+def init_step_and_zeros(optimizer, group, params, grads, state_steps, buffers):
+    """The common ``_init_group``: collect the params that have a grad, and create their state
+    lazily as a step counter plus zero buffers (``buffers`` maps state key -> list to fill), in
+    that key order, as PyTorch's optimizers do."""
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        params.append(p)
+        grads.append(p.grad)
+        state = optimizer.state[p]
+        if len(state) == 0:
+            state["step"] = _new_step(group, p)
+            for key in buffers:
+                state[key] = lanterna.zeros_like(p)
+        for key, out in buffers.items():
+            out.append(state[key])
+        state_steps.append(state["step"])

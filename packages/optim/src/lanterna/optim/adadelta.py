@@ -5,9 +5,9 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    init_step_and_zeros,
     _check_lr,
     _check_nonneg,
-    _new_step,
     _steps_to_tensors,
     _to_scalar,
     _use_foreach,
@@ -53,19 +53,7 @@ class Adadelta(Optimizer):
             _steps_to_tensors(self, group)
 
     def _init_group(self, group, params, grads, square_avgs, acc_deltas, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step(group, p)
-                state["square_avg"] = lanterna.zeros_like(p)
-                state["acc_delta"] = lanterna.zeros_like(p)
-            square_avgs.append(state["square_avg"])
-            acc_deltas.append(state["acc_delta"])
-            state_steps.append(state["step"])
+        init_step_and_zeros(self, group, params, grads, state_steps, {"square_avg": square_avgs, "acc_delta": acc_deltas})
 
     @_use_grad
     def step(self, closure=None):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    init_step_and_zeros,
     _check_betas,
     _check_lr,
     _check_nonneg,
-    _new_step,
     _step_values,
     _steps_to_tensors,
     _to_scalar,
@@ -53,19 +53,7 @@ class Adamax(Optimizer):
             _steps_to_tensors(self, group)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_infs, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step(group, p)
-                state["exp_avg"] = lanterna.zeros_like(p)
-                state["exp_inf"] = lanterna.zeros_like(p)
-            exp_avgs.append(state["exp_avg"])
-            exp_infs.append(state["exp_inf"])
-            state_steps.append(state["step"])
+        init_step_and_zeros(self, group, params, grads, state_steps, {"exp_avg": exp_avgs, "exp_inf": exp_infs})
 
     @_use_grad
     def step(self, closure=None):

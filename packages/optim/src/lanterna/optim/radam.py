@@ -5,10 +5,10 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    init_step_and_zeros,
     _check_betas,
     _check_lr,
     _check_nonneg,
-    _new_step,
     _step_values,
     _steps_to_tensors,
     _to_scalar,
@@ -56,19 +56,7 @@ class RAdam(Optimizer):
             _steps_to_tensors(self, group)
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step(group, p)
-                state["exp_avg"] = lanterna.zeros_like(p)
-                state["exp_avg_sq"] = lanterna.zeros_like(p)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            state_steps.append(state["step"])
+        init_step_and_zeros(self, group, params, grads, state_steps, {"exp_avg": exp_avgs, "exp_avg_sq": exp_avg_sqs})
 
     @_use_grad
     def step(self, closure=None):
