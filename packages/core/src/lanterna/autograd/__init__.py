@@ -9,19 +9,24 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import ANOMALY, run_backward
 
 
+def _implicit_grad(o, i):
+    """The gradient ``backward()`` assumes for output ``o`` (number ``i``): one, for a scalar."""
+    if not o._requires_grad:
+        raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    if o._data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    if not o.dtype.is_floating_point:
+        raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {o.dtype}")
+    return o._make(o._backend.xp.ones_like(o._data), o._backend, o._device)  # fast: no graph
+
+
 def _make_grads(outputs, grad_outputs):
     from .._tensor import Tensor
 
     grads = []
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
-            if not o._requires_grad:
-                raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-            if o.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not o.dtype.is_floating_point:
-                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {o.dtype}")
-            g = o._make(o._backend.xp.ones_like(o._data), o._backend, o._device)  # fast: no graph
+            g = _implicit_grad(o, i)
         elif not isinstance(g, Tensor):
             g = o.new_full(o.shape, g)
         elif g.shape != o.shape:
@@ -36,14 +41,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
     from .._tensor import Tensor
 
+    if retain_graph is None:
+        retain_graph = create_graph
+    if grad_tensors is None and inputs is None and isinstance(tensors, Tensor):  # loss.backward()
+        run_backward((tensors,), (_implicit_grad(tensors, 0),), retain_graph, create_graph)
+        return
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors]
     grads = _make_grads(tensors, list(grad_tensors))
-    if retain_graph is None:
-        retain_graph = create_graph
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         captured = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True,

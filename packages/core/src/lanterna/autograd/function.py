@@ -115,7 +115,7 @@ class Function(metaclass=FunctionMeta):
             return out
         non_diff = getattr(ctx, "_non_diff", set())
         ctx.next_functions = tuple(grad_edge(a) if isinstance(a, Tensor) else NO_EDGE for a in args)
-        ctx._in_meta = tuple((a._data.shape, a.dtype) if isinstance(a, Tensor) else None for a in args)
+        ctx._in_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args)
         ctx.n_outputs = len(outs)
         ctx._out_meta = []
         new_outs = []

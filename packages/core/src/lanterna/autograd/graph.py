@@ -18,6 +18,8 @@ ANOMALY = [False]
 class Node:
     """A recorded op. Subclasses set ``backward``; the engine fills ``next_functions``."""
 
+    # _in_meta: per input (shape, array dtype) to fit gradients to; None when every gradient
+    # has its input's shape and dtype already (same-shape arithmetic)
     __slots__ = ("next_functions", "_in_meta", "__weakref__", "__dict__")
     # Rarely set: class-level defaults, so the engine reads them without getattr fallbacks.
     _saved = None
@@ -51,13 +53,14 @@ class Node:
                 raise modified_error(t, t._version[0], v)
 
     def release(self):
-        """Free what forward saved (after a backward without ``retain_graph``)."""
+        """Free what forward saved (after a backward without ``retain_graph``): the saved tensors
+        and any array kept in the node's attributes (``self.out`` and the like)."""
         freed = self._saved is not None
         d = self.__dict__
-        for k in [k for k, v in d.items() if hasattr(v, "shape")]:
+        arrays = [k for k, v in d.items() if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape")]
+        for k in arrays:
             del d[k]
-            freed = True
-        if freed:
+        if freed or arrays:
             self._saved = _RELEASED
 
     @property
@@ -121,6 +124,10 @@ def raise_freed():
     )
 
 
+# attribute values that are never arrays: release() skips its hasattr probe for them
+_PLAIN_TYPES = frozenset([type(None), bool, int, float, str, tuple, list, dict])
+
+
 class _Released(tuple):
     pass
 
@@ -162,21 +169,24 @@ class AccumulateGrad(Node):
     def name(self):
         return "torch::autograd::AccumulateGrad"
 
-    def accumulate(self, grad, create_graph):
+    def accumulate(self, grad, create_graph, held=1):
+        """Add ``grad`` into the leaf's ``.grad``; ``held`` is how many references to ``grad``
+        the engine itself still holds (its buffer or locals), for the buffer-stealing check."""
         var = self.variable
         for hook in var._hooks or ():
             out = hook(grad)
             if out is not None:
                 grad = out
+                held = 1  # the name ``out``
         if create_graph:
             var.grad = grad if var.grad is None else var.grad + grad
             return
         if var._grad is None:
             # Steal the buffer when nothing else holds it (as PyTorch does); otherwise copy, so
             # that an in-place change of one parameter's .grad never reaches another's.
-            # refcounts: the local name, the call argument and getrefcount's own
+            # refcounts: the engine's (held), this frame's name and getrefcount's argument
             data = grad._data
-            if sys.getrefcount(grad) > 3 or sys.getrefcount(data) > 3 or _is_view(data):
+            if sys.getrefcount(grad) > 2 + held or sys.getrefcount(data) > 3 or not _owns_memory(data):
                 grad = grad.detach().clone()
             elif grad.grad_fn is not None or grad.requires_grad:
                 grad = grad.detach()
@@ -192,8 +202,14 @@ class AccumulateGrad(Node):
             hook(var)
 
 
-def _is_view(a):
-    return getattr(a, "base", None) is not None
+def _owns_memory(a):
+    """True when nothing but array ``a`` reaches its memory: it has no base, or it is a view
+    spanning a base that nothing else holds (``W.t()``'s gradient, computed transposed)."""
+    base = getattr(a, "base", None)
+    if base is None:
+        return True
+    # refcounts of base: a's own pointer, the name ``base`` and getrefcount's argument
+    return sys.getrefcount(base) <= 3 and getattr(base, "size", -1) == a.size
 
 
 # The edge of an input that needs no gradient: PyTorch shows it as (None, 0) in next_functions.
@@ -218,16 +234,14 @@ def _topo_dependencies(roots):
     """Count, for every node reachable from ``roots``, how many edges point at it (iteratively)."""
     deps = {}
     stack = [n for n in roots if n is not None]
-    seen = set(stack)
     while stack:
-        node = stack.pop()
-        for edge in node.next_functions:
-            nxt = edge[0]
+        for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:  # first visit: walk on from it
+                deps[nxt] = 1
                 stack.append(nxt)
     return deps
 
@@ -273,6 +287,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     prev_mode = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = create_graph
     check_anomaly = ANOMALY[0]
+    fast_leaves = accumulate and capture is None  # leaves may skip the ready queue
+    g = in_grads = None
     try:
         while ready:
             node = ready.pop()
@@ -291,11 +307,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 continue
             saved = node._saved
             if saved is not None:
-                node._check_versions()
-            if node.n_outputs == 1:
-                in_grads = node.backward(grads[0])
-            else:
-                in_grads = node.backward(*grads)
+                if saved is _RELEASED:
+                    raise_freed()
+                for t, v in zip(saved, node._versions):
+                    if t is not None and t._version[0] != v:
+                        raise modified_error(t, t._version[0], v)
+            in_grads = node.backward(grads[0]) if node.n_outputs == 1 else node.backward(*grads)
             if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
             if check_anomaly:
@@ -303,7 +320,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if node._post_hooks:
                 for hook in node._post_hooks:
                     hook(in_grads, grads)
-            if not retain_graph:
+            grads = None  # let the incoming gradients die: a leaf may then take its buffer
+            if not retain_graph and (saved is not None or node.__dict__):
                 node.release()
             # send each input's gradient to the node that produced that input
             edges = node.next_functions
@@ -313,19 +331,21 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     f"{len(edges)}, got {len(in_grads)})"
                 )
             metas = node._in_meta
-            for i, edge in enumerate(edges):
-                nxt, nr = edge
+            for i, (nxt, nr) in enumerate(edges):
                 if nxt is None:
                     continue
                 g = in_grads[i]
+                left = deps[nxt] - 1
+                deps[nxt] = left
                 if g is not None:
-                    shape, dtype = metas[i]
-                    if g._data.shape != shape:
-                        g = _fit_shape(g, shape, node)
-                    if g._backend.dtypes[g._data.dtype] is not dtype:
-                        g = g.to(dtype)
+                    if metas is not None:
+                        g = _fit(g, metas[i], node)
                     buf = buffers.get(nxt)
                     if buf is None:
+                        if left == 0 and nxt.__class__ is AccumulateGrad and fast_leaves and not nxt._pre_hooks:
+                            # a leaf's only (or last) gradient: straight into .grad, no queueing
+                            nxt.accumulate(g, create_graph, 1 + (in_grads[i] is g))
+                            continue
                         if nxt.n_outputs == 1:
                             buffers[nxt] = [g]
                         else:
@@ -333,13 +353,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             buf[nr] = g
                     else:
                         buf[nr] = g if buf[nr] is None else buf[nr] + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
                 if left == 0:
                     if nxt in buffers:
                         ready.append(nxt)
                     else:
                         _skip(nxt, buffers, deps, ready)
+            g = in_grads = None  # hold no stale reference: accumulate() counts them
     finally:
         GRAD_ENABLED[0] = prev_mode
 
@@ -388,6 +407,18 @@ def _skip(node, buffers, deps, ready):
                     ready.append(nxt)
                 else:
                     stack.append(nxt)
+
+
+def _fit(g, meta, node):
+    """Bring gradient ``g`` to its input's ``meta`` = (shape, array dtype)."""
+    shape, dtype = meta
+    data = g._data
+    if data.shape != shape:
+        g = _fit_shape(g, shape, node)
+        data = g._data
+    if data.dtype is not dtype and data.dtype != dtype:
+        g = g.to(g._backend.dtypes[dtype])
+    return g
 
 
 def _fit_shape(g, shape, node):

@@ -25,20 +25,37 @@ _make = Tensor._make
 
 def attach(node, inputs, out):
     """Record ``node`` as the producer of ``out``, differentiable w.r.t. ``inputs``."""
-    if len(inputs) == 2:
-        a, b = inputs
-        node.next_functions = (grad_edge(a), grad_edge(b))
-        node._in_meta = ((a._data.shape, a.dtype), (b._data.shape, b.dtype))
-    else:
-        node.next_functions = tuple([grad_edge(t) for t in inputs])
-        node._in_meta = tuple([(t._data.shape, t.dtype) for t in inputs])
+    node.next_functions = tuple([grad_edge(t) for t in inputs])
+    # each input's shape and array dtype: the engine fits gradients to them (undoing broadcasting)
+    node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
     out.grad_fn = node
     out._requires_grad = True
     if ANOMALY[0]:
-        import traceback
-
-        node._trace = traceback.format_stack()[:-2]
+        _record_trace(node)
     return out
+
+
+def attach_same_shape(node, a, b, out):
+    """``attach`` for a binary op whose inputs and output share one shape and dtype, so its
+    gradients need no fitting: ``_in_meta`` stays None and the engine skips the checks."""
+    fa = a.grad_fn
+    fb = b.grad_fn
+    node.next_functions = (
+        (fa, a._output_nr) if fa is not None else grad_edge(a),
+        (fb, b._output_nr) if fb is not None else grad_edge(b),
+    )
+    node._in_meta = None
+    out.grad_fn = node
+    out._requires_grad = True
+    if ANOMALY[0]:
+        _record_trace(node)
+    return out
+
+
+def _record_trace(node):
+    import traceback
+
+    node._trace = traceback.format_stack()[:-3]
 
 
 def apply(cls, *inputs, **params):

@@ -10,7 +10,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import kernels
-from ._apply import Node, apply, attach, binary_operands, output_of
+from ._apply import Node, apply, attach, attach_same_shape, binary_operands, output_of
 
 _make = Tensor._make
 
@@ -29,12 +29,14 @@ def _run_binary(cls, a, b, opname):
         out = _make(data, a._backend, a._device)
         if GRAD_ENABLED[0] and (a._requires_grad or b._requires_grad):
             node = cls.__new__(cls)
-            node.scalar = None
             if cls.saves:
                 node.save(a, b)
             if cls.saves_out:
                 node.out = data
-            attach(node, (a, b), out)
+            if a._data.shape == b._data.shape:
+                attach_same_shape(node, a, b, out)
+            else:
+                attach(node, (a, b), out)
         return out
     out = _make(cls.compute(a._data, b), a._backend, a._device)
     if GRAD_ENABLED[0] and a._requires_grad:
@@ -88,6 +90,7 @@ class _Binary(Node):
     saves = False  # save the input tensors for backward
     saves_out = False  # keep the output array for backward
     saves_scalar = False  # with a number operand, save the tensor (only pow needs it)
+    scalar = None  # the number operand, if any
 
 
 def _add(x, y):
@@ -135,7 +138,9 @@ class MulBackward0(_Binary):
         if self.scalar is not None:
             return grad * self.scalar
         a, b = self.saved
-        return grad * b, grad * a
+        edges = self.next_functions  # skip the product for an input that takes no gradient
+        return (grad * b if edges[0][0] is not None else None,
+                grad * a if edges[1][0] is not None else None)
 
 
 class DivBackward0(_Binary):
@@ -149,7 +154,7 @@ class DivBackward0(_Binary):
         gb = None
         if b._requires_grad:
             gb = -grad * a / (b * b)
-        return grad / b, gb
+        return grad / b if self.next_functions[0][0] is not None else None, gb
 
 
 class PowBackward0(_Binary):
@@ -210,6 +215,15 @@ class RsubBackward0(_Binary):
 
     def backward(self, grad):
         return -grad, grad
+
+
+# The operators: ``self`` is always a Tensor, so they skip add()'s alpha/out/number-first handling.
+def add_operator(self, other):
+    return _run_binary(AddBackward0, self, other, "add")
+
+
+def mul_operator(self, other):
+    return _run_binary(MulBackward0, self, other, "mul")
 
 
 def _tensor_first(input, other):

@@ -197,6 +197,16 @@ def _im2col_portable(x, kh, kw, stride, padding, dilation):
     return xp.reshape(xp.stack(cols, axis=2), (n, c, kh, kw, oh, ow))
 
 
+# ---- reductions ------------------------------------------------------------------------------
+@default_kernel
+def reduce_sum(x, axis, keepdims, dtype):
+    """``xp.sum``. On NumPy the ufunc reduction itself: ``np.sum``'s Python wrapper costs more
+    than summing a small tensor."""
+    if isinstance(x, np.ndarray):
+        return np.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
+    return namespace(x).sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
 # ---- nn kernels ------------------------------------------------------------------------------
 _INT_OF_FLOAT = {2: np.int16, 4: np.int32, 8: np.int64}
 

@@ -25,7 +25,9 @@ class AddmmBackward0(Node):
     def backward(self, grad):
         x, wt = self.saved
         gx = grad.mm(wt.t()) if x._requires_grad else None
-        gwt = x.t().mm(grad) if wt._requires_grad else None
+        # (grad.T @ x).T rather than x.T @ grad: after TBackward0 the weight's gradient is then
+        # contiguous like the weight (as in PyTorch), so .grad takes the buffer without a copy
+        gwt = grad.t().mm(x).t() if wt._requires_grad else None
         if self.has_bias:
             return grad.sum(0), gx, gwt
         return gx, gwt

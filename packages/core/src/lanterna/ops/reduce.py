@@ -9,6 +9,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import return_types
+from .kernels import kernel
 from ._apply import Node, apply, output_of
 from .elementwise import cast
 
@@ -80,7 +81,7 @@ _legacy_scalar_name = legacy_scalar_name
 class SumBackward0(Node):
     def forward(self, a):
         self.shape = a._data.shape
-        return a._backend.xp.sum(a._data, axis=self.axes, keepdims=self.keepdim, dtype=self.out_dtype)
+        return kernel(a._backend, "reduce_sum")(a._data, self.axes, self.keepdim, self.out_dtype)
 
     def backward(self, grad):
         return expand_back(grad, self.shape, self.axes, self.keepdim)

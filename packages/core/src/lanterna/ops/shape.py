@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ._apply import Node, apply
+from ..autograd.grad_mode import GRAD_ENABLED
 
 _make = Tensor._make
 
@@ -227,6 +228,10 @@ class TransposeBackward0(Node):
         return a._backend.xp.permute_dims(a._data, self.perm)
 
     def backward(self, grad):
+        if not GRAD_ENABLED[0]:
+            # plain backward: a bare transposed array with no view bookkeeping, so that a
+            # weight's gradient computed transposed (see nn_linear) can become its .grad uncopied
+            return _make(grad._backend.xp.permute_dims(grad._data, self.perm), grad._backend, grad._device)
         return grad.transpose(self.d0, self.d1)
 
 
