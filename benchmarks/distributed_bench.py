@@ -11,7 +11,8 @@
    ``LANTERNA_DISTRIBUTED_CHECK=0``) next to raw mpi4py ``Allreduce`` on NumPy arrays of the
    same size, the engine's own figure.
 
-Times are the best of several runs (the least disturbed by other work on the machine).
+Times are the best of several runs (the least disturbed by other work on the machine); the
+variants of one size take turns, so that load from other work falls on each alike.
 
 Needs ``lanterna-distributed[mpi]``. The script starts its own jobs through the launcher.
 """
@@ -89,27 +90,36 @@ def allreduce_job(reps):
     comm = MPI.COMM_WORLD
     rows = []
 
-    def timed(fn, n):
-        fn()  # warm up
-        best = []
-        for _ in range(n):
-            comm.Barrier()
-            t0 = time.perf_counter()
+    def timed(variants, n):
+        """Best time of each variant; the variants take turns, and the one that goes first changes
+        from round to round, so that other work on the machine (which comes and goes) and the
+        state the previous call left behind fall on all of them alike. Each has one warm-up call."""
+        for setup, fn in variants.values():
+            setup()
             fn()
-            best.append(time.perf_counter() - t0)
-        return min(best)
+        best = dict.fromkeys(variants, float("inf"))
+        order = list(variants.items())
+        for i in range(n):
+            for name, (setup, fn) in order[i % len(order):] + order[:i % len(order)]:
+                setup()
+                comm.Barrier()
+                t0 = time.perf_counter()
+                fn()
+                best[name] = min(best[name], time.perf_counter() - t0)
+        return best
+
+    def check(on):
+        return lambda: os.environ.__setitem__("LANTERNA_DISTRIBUTED_CHECK", "1" if on else "0")
 
     for mb in [8 / 2 ** 20] + SIZES_MB:
         count = max(2, int(mb * 2 ** 20) // 4)
         n = max(5, min(200, int(reps * 16 / max(mb, 0.25))))
         t = torch.ones(count)
         a = np.ones(count, dtype=np.float32)
-        os.environ["LANTERNA_DISTRIBUTED_CHECK"] = "1"
-        checked = timed(lambda t=t: dist.all_reduce(t), n)
-        os.environ["LANTERNA_DISTRIBUTED_CHECK"] = "0"
-        unchecked = timed(lambda t=t: dist.all_reduce(t), n)
-        raw = timed(lambda a=a: comm.Allreduce(MPI.IN_PLACE, a), n)
-        rows.append({"bytes": count * 4, "checked": checked, "unchecked": unchecked, "raw": raw})
+        best = timed({"checked": (check(True), lambda t=t: dist.all_reduce(t)),
+                      "unchecked": (check(False), lambda t=t: dist.all_reduce(t)),
+                      "raw": (lambda: None, lambda a=a: comm.Allreduce(MPI.IN_PLACE, a))}, n)
+        rows.append({"bytes": count * 4, **best})
     if comm.rank == 0:
         print("RESULT " + json.dumps(rows))
     dist.destroy_process_group()
@@ -134,6 +144,7 @@ def main():
     p.add_argument("--hidden", type=int, default=1024)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--trials", type=int, default=3, help="alternating 1- and 2-process runs")
+    p.add_argument("--part", choices=["all", "train", "allreduce"], default="all", help="run only one part")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
@@ -144,6 +155,15 @@ def main():
             allreduce_job(*map(int, rest))
         return
 
+    if a.part != "allreduce":
+        train_part(a)
+    if a.part != "train":
+        if a.part == "all":
+            print()
+        allreduce_part(a)
+
+
+def train_part(a):
     print(f"Data-parallel training step: MLP {a.hidden}x4 layers, global batch {a.batch}, "
           f"best step of {a.trials} x {a.steps}, 1 BLAS thread per process")
     one = two = None
@@ -155,7 +175,9 @@ def main():
     print(f"  parameters: {one['params'] / 1e6:.2f} M ({one['params'] * 4 / 2 ** 20:.1f} MB of gradients per step)")
     print(f"  1 process : {one['step_s'] * 1e3:8.1f} ms/step")
     print(f"  2 ranks   : {two['step_s'] * 1e3:8.1f} ms/step   speed-up {one['step_s'] / two['step_s']:.2f}x")
-    print()
+
+
+def allreduce_part(a):
     print("all_reduce (SUM) of float32 on 2 ranks, best time; bandwidth = size / time")
     rows = _launch(2, "allreduce", a.reps)
     print(f"  {'size':>8} | {'lanterna':>20} | {'lanterna, no check':>20} | {'raw mpi4py':>20} | {'ratio':>5}")

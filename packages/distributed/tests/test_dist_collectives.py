@@ -46,6 +46,16 @@ def test_all_reduce(ranks, op, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("checked", ["1", "0"])
+def test_synchronous_paths_on_noncontiguous_views(ranks, checked, dtype):
+    """Checked: a blocking engine call; unchecked: a polled request. Both write through the view."""
+    xs = np.stack([x(r, dtype) for r in range(N)])
+    for r in range(N):
+        check(got(ranks, r, f"sync_view/{checked}/all_reduce/{dtype}", dtype), (xs.sum(0) / N).astype(dtype))
+        check(got(ranks, r, f"sync_view/{checked}/broadcast/{dtype}", dtype), x(1, dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_reduce_to_dst_only(ranks, dtype):
     check(got(ranks, 1, f"reduce/{dtype}", dtype), x(0, dtype) + x(1, dtype))
     check(got(ranks, 0, f"reduce/{dtype}", dtype), x(0, dtype))  # non-destination keeps its input

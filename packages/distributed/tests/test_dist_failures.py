@@ -30,8 +30,9 @@ def test_exception_before_init_stops_the_other_ranks():
     assert took < 20
 
 
-def test_rank_that_never_joins_makes_the_collective_time_out():
-    proc, took = run("hang")
+@pytest.mark.parametrize("mode", ["hang", "hang_unchecked"])
+def test_rank_that_never_joins_makes_the_collective_time_out(mode):
+    proc, took = run(mode)
     assert proc.returncode != 0
     assert "rank 0 failed: DistBackendError" in proc.stderr
     assert "all_reduce on rank 0 timed out after 0:00:02" in proc.stderr

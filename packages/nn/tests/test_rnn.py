@@ -74,6 +74,31 @@ def test_portable_path_without_out_arguments(mode, monkeypatch):
     assert gradcheck(f, present)
 
 
+@pytest.mark.parametrize("dtype", [L.float32, L.float64])
+def test_lstm_saturated_gates_are_exact_and_silent(dtype):
+    """Pre-activations far beyond ``exp``'s range (the fused LSTM takes its sigmoids from ``exp``)
+    saturate to 0 and 1 without overflow warnings, as the reference's sigmoid and tanh do."""
+    import warnings
+
+    args = [None if a is None else (a.detach() * 1e4).to(dtype).requires_grad_()
+            for a in _inputs("LSTM", [3, 2, 2, 1])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = rnn_sequence("LSTM", *args, batch_sizes=[3, 2, 2, 1])
+        ref = rnn_reference("LSTM", *args, batch_sizes=[3, 2, 2, 1])
+        (out[0].sum() + out[2].sum()).backward()
+    grads = [a.grad.clone() for a in args if a is not None]
+    for a in args:
+        if a is not None:
+            a.grad = None
+    (ref[0].sum() + ref[2].sum()).backward()
+    for a, b in zip(out, ref):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for g, a in zip(grads, [a for a in args if a is not None]):
+        assert np.isfinite(g.numpy()).all()
+        np.testing.assert_allclose(g.numpy(), a.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
 def test_fused_node_double_backward(mode):
     args = _inputs(mode, [2, 1], hidden=2)

@@ -9,11 +9,26 @@ tensor([2., 4.])
 
 from __future__ import annotations
 
-# Other distributions (lanterna-nn, lanterna-optim, ...) add subpackages to this package.
-from pkgutil import extend_path
+import os as _os
+import sys as _sys
 
-__path__ = extend_path(__path__, __name__)
 __version__ = "0.1.0"
+
+
+def _extend_path(path, name):
+    """Other distributions (lanterna-nn, lanterna-optim, ...) add subpackages to this package:
+    every ``lanterna`` folder on ``sys.path`` joins ``__path__``, as ``pkgutil.extend_path``
+    does for regular packages (without importing pkgutil, which costs more than this loop)."""
+    path = list(path)
+    for entry in _sys.path:
+        if isinstance(entry, str):
+            folder = _os.path.join(entry, name)
+            if folder not in path and _os.path.isdir(folder):
+                path.append(folder)
+    return path
+
+
+__path__ = _extend_path(__path__, __name__)
 
 from . import _dtype  # noqa: E402
 from ._device import device  # noqa: E402
@@ -42,6 +57,7 @@ _install_import_hook()  # `import lanterna.optim` without lanterna-optim names t
 from ._tensor import LEGACY_TYPES as _LEGACY, Size, Tensor  # noqa: E402
 from . import ops as _ops  # noqa: E402,F401  (binds Tensor methods)
 from . import autograd  # noqa: E402
+from .ops import api as _api  # noqa: E402  (op functions load on first use: see __getattr__)
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
@@ -66,20 +82,8 @@ from .autograd.grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
-from .ops.api import *  # noqa: E402,F401,F403  (every op of the torch namespace)
-from .ops import return_types  # noqa: E402
-from . import linalg  # noqa: E402
 from ._dtype import finfo, iinfo  # noqa: E402
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
-from .ops.foreach import *  # noqa: E402,F401,F403  (torch._foreach_* list ops, used by optimizers)
-from .random_api import (  # noqa: E402
-    default_generator,
-    get_rng_state,
-    initial_seed,
-    manual_seed,
-    seed,
-    set_rng_state,
-)
 
 FloatTensor = _LEGACY["FloatTensor"]
 DoubleTensor = _LEGACY["DoubleTensor"]
@@ -98,14 +102,6 @@ half = float16
 long = int64
 int = int32  # noqa: A001
 short = int16
-negative = neg
-absolute = abs
-multiply = mul
-subtract = sub
-divide = div
-true_divide = div
-greater = gt  # noqa: F405
-less = lt  # noqa: F405
 strided = "torch.strided"
 channels_last = contiguous_format = preserve_format = "memory_format"
 inf = __import__("math").inf
@@ -165,26 +161,6 @@ def sigmoid_(input):
     return input.sigmoid_()
 
 
-def __getattr__(name):
-    """Lazy subpackages (``lanterna.nn`` ...) and device modules (``lanterna.cuda`` ...)."""
-    from ._lazy import lazy_attribute
-
-    return lazy_attribute(name)
-
-
-# nn primitives also reachable as torch.<name> (their nn.functional forms live in lanterna.nn)
-from .ops.nn_activation import celu, log_softmax, selu, softmax, threshold  # noqa: E402
-from .ops.nn_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402
-from .ops.nn_distance import cdist, cosine_similarity, pairwise_distance, pdist  # noqa: E402
-from .ops.nn_dropout import alpha_dropout, dropout, feature_dropout  # noqa: E402
-from .ops.nn_linear import bilinear  # noqa: E402
-from .ops.nn_norm import group_norm, layer_norm  # noqa: E402
-from .ops.nn_pool import (  # noqa: E402
-    adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d, max_pool2d,
-)
-from .ops.nn_top import batch_norm, embedding  # noqa: E402
-
-
 def compile(model=None, **kwargs):
     """Accepted for compatibility: returns the model unchanged (Lanterna runs eagerly)."""
     if model is None:
@@ -192,7 +168,25 @@ def compile(model=None, **kwargs):
     return model
 
 
-from . import serialization as _serialization  # noqa: E402
+def __getattr__(name):
+    """Op families not loaded yet (``lanterna.sort``, ``lanterna.linalg``, ``lanterna.save`` ...),
+    subpackages (``lanterna.nn`` ...) and device modules (``lanterna.cuda`` ...), on first use."""
+    value = _api.resolve(name)
+    if value is not None:
+        globals()[name] = value
+        return value
+    from ._lazy import lazy_attribute
 
-save = _serialization.save
-load = _serialization.load
+    return lazy_attribute(name)
+
+
+def __dir__():
+    return sorted({*globals(), *_api.WHERE, *_api.SUBMODULES})
+
+
+# ``from lanterna import *``: every public name, loaded or not (subpackages stay attributes only:
+# one that is not installed must not break the star import).
+__all__ = sorted(
+    {n for n in (*globals(), *_api.WHERE, *_api.SUBMODULES) if not n.startswith("_")}
+    - {"annotations", "nn", "optim", "utils", "distributed"}
+)

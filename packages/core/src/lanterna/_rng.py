@@ -145,11 +145,20 @@ def _normal_fill_16_avx2(u: np.ndarray, mean: float, std: float) -> np.ndarray:
     return _affine(np.concatenate([radius * cos, radius * sin], axis=1), std, mean, _fma32)
 
 
+def _libm(fn, a: np.ndarray) -> np.ndarray:
+    """``fn`` (a ``math`` function: the C library's, which PyTorch's scalar code calls) on every
+    element of float64 ``a``. NumPy's own float64 ``log``/``log1p`` take SIMD code on CPUs with
+    AVX-512, which differs from the C library in the last bit for about 1 value in 300 (and
+    NumPy builds differ in which functions they vectorise)."""
+    return np.fromiter(map(fn, a.ravel().tolist()), np.float64, a.size).reshape(a.shape)
+
+
 def _normal_fill_16_double(u: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """``normal_fill_16<double>`` (glibc log/cos/sin, which NumPy's float64 ufuncs call)."""
-    radius = np.sqrt(-2.0 * np.log(1.0 - u[:, :8]))
+    """``normal_fill_16<double>`` (the C library's log, cos and sin, element by element)."""
+    radius = np.sqrt(-2.0 * _libm(math.log, 1.0 - u[:, :8]))
     theta = (2.0 * math.pi) * u[:, 8:]
-    return _affine(np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], 1), std, mean, _fma64)
+    cos, sin = _libm(math.cos, theta), _libm(math.sin, theta)
+    return _affine(np.concatenate([radius * cos, radius * sin], 1), std, mean, _fma64)
 
 
 class Generator:
@@ -376,7 +385,7 @@ class Generator:
         """``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` in double, then cast."""
         shape = _size(shape)
         u = self._uniform53(math.prod(shape))
-        return _cast((-1.0 / float(lambd)) * np.log1p(-u), np.dtype(dtype)).reshape(shape)
+        return _cast((-1.0 / float(lambd)) * _libm(math.log1p, -u), np.dtype(dtype)).reshape(shape)
 
     def multinomial(self, probs, num_samples, replacement=False) -> np.ndarray:
         """``torch.multinomial`` for 1-D or 2-D probabilities (int64 indices)."""

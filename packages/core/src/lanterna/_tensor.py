@@ -29,7 +29,9 @@ class _LegacyTensorMeta(TorchNamedType):
         return isinstance(obj, Tensor) and obj.dtype is want and obj._device.type == cls._legacy_device
 
 
-class Tensor(metaclass=_LegacyTensorMeta):
+# Only the legacy classes carry the custom isinstance check: with it on Tensor itself, every
+# isinstance(x, Tensor) of a subclass (nn.Parameter) or a number would run Python code.
+class Tensor(metaclass=TorchNamedType):
     # The few attributes every tensor sets are slots; rarer ones default at class level and
     # land in the instance __dict__ only when set (keeps creating a tensor cheap).
     __slots__ = ("_data", "_backend", "_device", "_requires_grad", "grad_fn", "_version", "__weakref__",
@@ -283,9 +285,7 @@ class Tensor(metaclass=_LegacyTensorMeta):
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         t = self._view_of(self._data)
@@ -649,6 +649,19 @@ def _scalar(d):
     from .ops.reduce import legacy_scalar_name
 
     return legacy_scalar_name(d)
+
+
+def _autograd():
+    """``lanterna.autograd`` (imported after this module; looked up once, then a global)."""
+    global _autograd_module
+    if _autograd_module is None:
+        from . import autograd
+
+        _autograd_module = autograd
+    return _autograd_module
+
+
+_autograd_module = None
 
 
 def _cpu_backend():

@@ -76,6 +76,17 @@ def main(out_dir):
         w = dist.all_reduce(view, async_op=True)
         done = w.wait()
         put(f"async_view/{name}", [done, w.is_completed(), w.is_success(), w.result()[0] is view, base.tolist()])
+        # both synchronous paths on non-contiguous views: one blocking engine call once the check
+        # has seen every rank arrive, and a polled request when the check is off
+        for check in ("1", "0"):
+            os.environ["LANTERNA_DISTRIBUTED_CHECK"] = check
+            base = x(r, dt)
+            dist.all_reduce(base.t(), op=dist.ReduceOp.AVG)
+            put(f"sync_view/{check}/all_reduce/{name}", base)
+            base = x(r, dt)
+            dist.broadcast(base.t(), src=1)
+            put(f"sync_view/{check}/broadcast/{name}", base)
+        os.environ["LANTERNA_DISTRIBUTED_CHECK"] = "1"
 
     # sub-groups: every rank calls new_group with the same ranks
     everyone = dist.new_group([0, 1])

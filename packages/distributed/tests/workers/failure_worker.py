@@ -35,7 +35,9 @@ else:
         t = torch.ones(3)
         dist.all_reduce(t)  # rank 1 never joins: the abort must end this rank
         time.sleep(60)
-    elif mode == "hang":
+    elif mode in ("hang", "hang_unchecked"):
+        if mode == "hang_unchecked":  # no consistency check: the data collective itself must time out
+            os.environ["LANTERNA_DISTRIBUTED_CHECK"] = "0"
         if rank == 1:
             time.sleep(60)  # never calls the collective
         t = torch.ones(3)

@@ -39,13 +39,13 @@ def _make_grads(outputs, grad_outputs):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
-    from .._tensor import Tensor
-
     if retain_graph is None:
         retain_graph = create_graph
-    if grad_tensors is None and inputs is None and isinstance(tensors, Tensor):  # loss.backward()
+    if grad_tensors is None and inputs is None and hasattr(tensors, "grad_fn"):  # loss.backward()
         run_backward((tensors,), (_implicit_grad(tensors, 0),), retain_graph, create_graph)
         return
+    from .._tensor import Tensor
+
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)

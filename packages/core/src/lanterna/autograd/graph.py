@@ -254,8 +254,6 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     With ``inputs`` given and ``accumulate`` False, the gradients reaching those tensors are
     returned instead of being accumulated into ``.grad``.
     """
-    from .._tensor import Tensor
-
     buffers = {}
     roots = []
     for t, g in zip(tensors, grad_tensors):
@@ -271,6 +269,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     capture = None
     if inputs is not None:
+        from .._tensor import Tensor
+
         capture = {}
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):

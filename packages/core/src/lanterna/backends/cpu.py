@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _rng
 from .base import Backend
 from .registry import hookimpl
 
@@ -30,6 +29,8 @@ class CPUBackend(Backend):
         return array
 
     def generator(self, index):
+        from .. import _rng  # on first use: ``import lanterna`` does not need the generator
+
         return _rng.default_generator
 
 

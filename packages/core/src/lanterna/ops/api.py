@@ -1,44 +1,101 @@
-"""The op functions of the ``lanterna`` (``torch``) namespace, gathered from the op families."""
-# ruff: noqa: F401  (re-exports: ``__all__`` below lists every imported name)
+"""The ``lanterna`` (``torch``) namespace: which module defines each of its functions.
+
+Each op family loads when one of its names is first used (``lanterna.__getattr__`` reads
+:data:`WHERE`), which keeps ``import lanterna`` fast.
+
+>>> import lanterna as torch
+>>> torch.sort(torch.tensor([3, 1, 2])).values   # loads the sorting family on first use
+tensor([1, 2, 3])
+"""
 
 from __future__ import annotations
 
-from .compare import (allclose, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
-                      bitwise_xor, eq, equal, ge, greater, greater_equal, gt, isclose, le, less, less_equal,
-                      logical_and, logical_or, logical_xor, lt, ne, not_equal)
-from .creation import (Generator, arange, as_tensor, asarray, bernoulli, empty, empty_like, eye, from_numpy, full,
-                       full_like, linspace, logspace, multinomial, normal, ones, ones_like, poisson, rand, rand_like,
-                       randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
-from .einsum import einsum
-from .elementwise import add, div, floor_divide, fmod, mul, pow, remainder, rsub, sub
-from .gather import (argwhere, gather, index_add, index_copy, index_fill, index_select, masked_scatter,
-                     masked_select, nonzero, scatter, scatter_add, scatter_reduce, take, take_along_dim)
-from .index import index_put
-from .joining import (cat, chunk, column_stack, concat, concatenate, dstack, flip, fliplr, flipud, hstack, narrow,
-                      repeat_interleave, roll, rot90, row_stack, select, split, stack, tensor_split, tile, tril, triu,
-                      unbind, vstack)
-from .linalg import (addbmm, addmm, addmv, addr, baddbmm, bmm, cross, dot, ger, inner, kron, matmul, mm, mv, outer,
-                     tensordot, vdot)
-from .linalg_extra import cholesky, det, inverse, logdet, matrix_power, pinv as pinverse, slogdet
-from .misc import (bincount, block_diag, bucketize, cartesian_prod, cdist, combinations, diag, diag_embed, diagonal,
-                   dist, is_nonzero, ravel,
-                   diagonal_scatter, diff, histc, meshgrid, searchsorted, trace, tril_indices, triu_indices, unique,
-                   unique_consecutive)
-from .pointwise import (addcdiv, addcmul, arctan2, atan2, clamp, clamp_max, clamp_min, clip, copysign, float_power,
-                        heaviside, logaddexp, logaddexp2,
-                        fmax, fmin, hypot, lerp, masked_fill, maximum, minimum, nan_to_num, where, xlogy)
-from .reduce import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, max, mean, min, nanmean, nansum,
-                     prod, sum)
-from .shape import (adjoint, as_strided, atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
-                    broadcast_to, clone, flatten, moveaxis, movedim, permute, reshape, squeeze, swapaxes, swapdims, t,
-                    transpose, unflatten, unsqueeze)
-from .sorting import argsort, kthvalue, msort, sort, topk
-from .stats import (cummax, cummin, cumprod, cumsum, logcumsumexp, logsumexp, median, mode, norm, std, std_mean, var,
-                    var_mean)
-from .unary import (abs, absolute, acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan,
-                    atanh, ceil, cos, cosh, deg2rad, erf, erfc, exp, exp2, expm1, fix, floor, frac, isfinite, isinf,
-                    isnan, isneginf, isposinf, isreal, log, log1p, log2, log10, logical_not, logit, neg, negative,
-                    positive, rad2deg, reciprocal, relu, round, rsqrt, sgn, sigmoid, sign, signbit, sin, sinc, sinh, sqrt,
-                    square, tan, tanh, trunc)
+import importlib
 
-__all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
+#: module (relative to ``lanterna``) -> the names it gives the ``lanterna`` namespace
+FAMILIES = {
+    "ops.compare": "allclose bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift "
+                   "bitwise_xor eq equal ge greater greater_equal gt isclose le less less_equal logical_and "
+                   "logical_or logical_xor lt ne not_equal",
+    "ops.creation": "Generator arange as_tensor asarray bernoulli empty empty_like eye from_numpy full "
+                    "full_like linspace logspace multinomial normal ones ones_like poisson rand rand_like "
+                    "randint randint_like randn randn_like randperm tensor zeros zeros_like",
+    "ops.elementwise": "add div divide floor_divide fmod mul multiply pow remainder rsub sub subtract "
+                       "true_divide",
+    "ops.index": "index_put",
+    "ops.reduce": "all amax amin aminmax any argmax argmin count_nonzero max mean min nanmean nansum prod sum",
+    "ops.shape": "adjoint as_strided atleast_1d atleast_2d atleast_3d broadcast_shapes broadcast_tensors "
+                 "broadcast_to clone flatten moveaxis movedim permute reshape squeeze swapaxes swapdims t "
+                 "transpose unflatten unsqueeze",
+    "ops.unary": "abs absolute acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh "
+                 "ceil cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac isfinite isinf isnan isneginf "
+                 "isposinf isreal log log10 log1p log2 logical_not logit neg negative positive rad2deg "
+                 "reciprocal relu round rsqrt sgn sigmoid sign signbit sin sinc sinh sqrt square tan tanh trunc",
+    "ops.einsum": "einsum",
+    "ops.gather": "argwhere gather index_add index_copy index_fill index_select masked_scatter masked_select "
+                  "nonzero scatter scatter_add scatter_reduce take take_along_dim",
+    "ops.joining": "cat chunk column_stack concat concatenate dstack flip fliplr flipud hstack narrow "
+                   "repeat_interleave roll rot90 row_stack select split stack tensor_split tile tril triu "
+                   "unbind vstack",
+    "ops.linalg": "addbmm addmm addmv addr baddbmm bmm cross dot ger inner kron matmul mm mv outer tensordot "
+                  "vdot",
+    "ops.linalg_extra": "cholesky det inverse logdet matrix_power pinverse slogdet",
+    "ops.misc": "bincount block_diag bucketize cartesian_prod combinations diag diag_embed diagonal "
+                "diagonal_scatter diff dist histc is_nonzero meshgrid ravel searchsorted trace tril_indices "
+                "triu_indices unique unique_consecutive",
+    "ops.pointwise": "addcdiv addcmul arctan2 atan2 clamp clamp_max clamp_min clip copysign float_power fmax "
+                     "fmin heaviside hypot lerp logaddexp logaddexp2 masked_fill maximum minimum nan_to_num "
+                     "where xlogy",
+    "ops.sorting": "argsort kthvalue msort sort topk",
+    "ops.stats": "cummax cummin cumprod cumsum logcumsumexp logsumexp median mode norm std std_mean var "
+                 "var_mean",
+    # nn primitives also reachable as torch.<name> (their nn.functional forms live in lanterna.nn)
+    "ops.nn_activation": "celu log_softmax selu softmax threshold",
+    "ops.nn_conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
+    "ops.nn_distance": "cdist cosine_similarity pairwise_distance pdist",
+    "ops.nn_dropout": "alpha_dropout dropout feature_dropout",
+    "ops.nn_linear": "bilinear",
+    "ops.nn_norm": "group_norm layer_norm",
+    "ops.nn_pool": "adaptive_avg_pool1d adaptive_max_pool1d avg_pool1d max_pool1d max_pool2d",
+    "ops.nn_top": "batch_norm embedding",
+    # torch._foreach_* list ops (used by the optimizers)
+    "ops.foreach": "_foreach_abs _foreach_abs_ _foreach_add _foreach_add_ _foreach_addcdiv _foreach_addcdiv_ "
+                   "_foreach_addcmul _foreach_addcmul_ _foreach_clamp_max _foreach_clamp_max_ _foreach_clamp_min "
+                   "_foreach_clamp_min_ _foreach_copy_ _foreach_div _foreach_div_ _foreach_exp _foreach_exp_ "
+                   "_foreach_lerp _foreach_lerp_ _foreach_maximum _foreach_maximum_ _foreach_minimum "
+                   "_foreach_minimum_ _foreach_mul _foreach_mul_ _foreach_neg _foreach_neg_ _foreach_norm "
+                   "_foreach_reciprocal _foreach_reciprocal_ _foreach_sign _foreach_sign_ _foreach_sqrt "
+                   "_foreach_sqrt_ _foreach_sub _foreach_sub_ _foreach_zero_",
+    "random_api": "default_generator get_rng_state initial_seed manual_seed seed set_rng_state",
+    "serialization": "load save",
+}
+
+#: torch name -> its name in the defining module, where they differ
+RENAMED = {"pinverse": "pinv", "multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div"}
+
+#: submodules that are attributes of ``lanterna`` (``torch.linalg``, ``torch.return_types`` ...)
+SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_api": "random_api",
+              "serialization": "serialization"}
+
+#: name -> the module (relative to ``lanterna``) that defines it
+WHERE = {name: module for module, names in FAMILIES.items() for name in names.split()}
+
+__all__ = sorted(n for n in WHERE if not n.startswith("_"))
+
+
+def resolve(name):
+    """The object ``lanterna.<name>`` stands for (importing its module), or None if unknown."""
+    module = SUBMODULES.get(name)
+    if module is not None:
+        return importlib.import_module(f"lanterna.{module}")
+    module = WHERE.get(name)
+    if module is None:
+        return None
+    return getattr(importlib.import_module(f"lanterna.{module}"), RENAMED.get(name, name))
+
+
+def __getattr__(name):
+    value = resolve(name) if name in WHERE else None
+    if value is None:
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+    return value

@@ -19,6 +19,9 @@ tensors, or a one-element tensor (read as a number).
 from __future__ import annotations
 
 import operator
+import threading
+
+import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
@@ -158,7 +161,7 @@ def _binary(name, arr_op, arr_iop, alpha_ok=False):
                 getattr(t, name + "_")(o, **kw)
                 continue
             if alpha != 1:
-                a = a * alpha
+                a = _scaled(a, alpha, t._data)
             arr_iop(t._backend.xp, t._data, a)
             t._version[0] += 1
 
@@ -179,6 +182,46 @@ def _binary(name, arr_op, arr_iop, alpha_ok=False):
     oop.__doc__ = f"``[t.{name}(o) for t, o in zip(self, other)]`` in one call."
     ip.__doc__ = f"``t.{name}_(o)`` for each pair, in one call."
     return oop, ip
+
+
+class _Scratch(threading.local):
+    """One spare NumPy array per dtype (and thread) for the temporaries of an in-place loop
+    (``alpha * other``, ``value * t1 * t2``): every parameter's temporary reuses the same memory
+    instead of a fresh allocation per tensor and op. Kept up to ``MAX_BYTES`` per dtype."""
+
+    MAX_BYTES = 16 << 20
+
+    def __init__(self):
+        self.arrays = {}
+
+    def get(self, like):
+        """An uninitialised array shaped and typed like ``like``, or None (then allocate as usual)."""
+        size, dtype = like.size, like.dtype
+        if size * dtype.itemsize > self.MAX_BYTES:
+            return None
+        buf = self.arrays.get(dtype)
+        if buf is None or buf.size < size:
+            buf = self.arrays[dtype] = np.empty(size, dtype)
+        return buf[:size].reshape(like.shape)
+
+
+_SCRATCH = _Scratch()
+
+
+def _plain_np(x, *others):
+    """Whether ``x`` and ``others`` are NumPy arrays of one shape (so results can go to ``out=``)."""
+    if type(x) is not np.ndarray:
+        return False
+    return all(type(o) is np.ndarray and o.shape == x.shape for o in others)
+
+
+def _scaled(a, alpha, x):
+    """``a * alpha`` (rounded as that product), in scratch memory when it can be."""
+    if _plain_np(x, a):
+        buf = _SCRATCH.get(a)
+        if buf is not None:
+            return np.multiply(a, alpha, out=buf)
+    return a * alpha
 
 
 def _arith(op, iop):
@@ -206,7 +249,7 @@ _foreach_clamp_max, _foreach_clamp_max_ = _binary("clamp_max", *_xp_fn("minimum"
 
 
 # ---- ternary: addcmul, addcdiv, lerp -----------------------------------------------------------
-def _pointwise(name, combine):
+def _pointwise(name, combine, np_combine):
     """``self + value * combine(t1, t2)``, as PyTorch's CPU kernels order it."""
 
     def run(self, tensor1, tensor2, value, in_place):
@@ -221,6 +264,15 @@ def _pointwise(name, combine):
                 r = getattr(t, name + ("_" if in_place else ""))(a, b, value=v)
                 res.append(r)
                 continue
+            if in_place and v != 1 and _plain_np(t._data, x1, x2):
+                # the same products in scratch memory: (v * t1) then (op t2), then one add
+                buf = _SCRATCH.get(x1)
+                if buf is not None:
+                    np.multiply(x1, v, out=buf)
+                    np_combine(buf, x2, out=buf)
+                    np.add(t._data, buf, out=t._data)
+                    t._version[0] += 1
+                    continue
             upd = combine(x1 if v == 1 else v * x1, x2)
             if in_place:
                 t._data += upd
@@ -241,19 +293,46 @@ def _pointwise(name, combine):
     return oop, ip
 
 
-_foreach_addcmul, _foreach_addcmul_ = _pointwise("addcmul", operator.mul)
-_foreach_addcdiv, _foreach_addcdiv_ = _pointwise("addcdiv", operator.truediv)
+_foreach_addcmul, _foreach_addcmul_ = _pointwise("addcmul", operator.mul, np.multiply)
+_foreach_addcdiv, _foreach_addcdiv_ = _pointwise("addcdiv", operator.truediv, np.true_divide)
 
 
 def _lerp_arrays(x, e, w, in_place, xp=None):
     # PyTorch's formula and rounding (see pointwise.lerp_arrays)
     from .pointwise import lerp_arrays
 
+    if in_place and type(x) is np.ndarray and x.ndim and x.dtype.kind == "f":
+        return _lerp_into(x, e, w)
     r = lerp_arrays(xp if xp is not None else _np_like(x), x, e, w)
     if in_place:
         x[...] = r
         return x
     return r
+
+
+def _lerp_into(x, e, w):
+    """``pointwise.lerp_arrays`` written into NumPy array ``x``, the same numbers: the products and
+    sums go straight into one float64 temporary (four passes instead of seven, two arrays instead
+    of six)."""
+    d = np.subtract(e, x)
+    small = abs(w) < 0.5
+    if x.dtype == np.float64:
+        if small:
+            np.multiply(d, w, out=d)
+            np.add(x, d, out=x)
+        else:
+            np.multiply(d, 1 - w, out=d)
+            np.subtract(e, d, out=x)
+        return x
+    if small:
+        r = np.multiply(d, float(np.asarray(w, dtype=x.dtype)), dtype=np.float64)
+        np.add(r, x, out=r)
+    else:
+        c = float(np.asarray(1 - float(np.asarray(w, dtype=x.dtype)), dtype=x.dtype))
+        r = np.multiply(d, c, dtype=np.float64)
+        np.subtract(e, r, out=r)
+    np.copyto(x, r, casting="same_kind")
+    return x
 
 
 def _np_like(x):

@@ -1,10 +1,22 @@
-"""Binds the op functions as Tensor methods and operators, in one table that is easy to scan."""
+"""Binds the op functions as Tensor methods and operators, in one table that is easy to scan.
+
+The table names each method's op family (``"unary.exp"``); a family loads on first use. Until
+then ``Tensor.<name>`` is a :class:`_LazyMethod`, which imports the family, puts the real
+functions of that family on ``Tensor`` and steps aside. This keeps ``import lanterna`` fast (an
+op family costs about as much to import as NumPy's smaller submodules); once loaded, a method
+is a plain function on the class, so calls cost nothing extra.
+
+>>> import lanterna as torch
+>>> torch.tensor([3.0, 1.0]).sort().values   # loads lanterna.ops.sorting on first use
+tensor([1., 3.])
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from .._tensor import Tensor
-from . import (compare, creation, elementwise as E, gather, index, inplace, joining, linalg, linalg_extra, misc,
-               pointwise as P, reduce, shape, sorting, stats, unary)
+from . import inplace  # its tables (INPLACE_UNARY ...) name the in-place methods
 
 
 def _swap(fn, self, other):
@@ -24,50 +36,75 @@ def _reflect(fn):
     return method
 
 
-def _rsub(self, other):
-    return E.rsub(self, other)
+def _rtruediv(rdiv):
+    from .elementwise import div
+
+    def __rtruediv__(self, other):
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return rdiv(self, other)
+        return _swap(div, self, other)
+
+    return __rtruediv__
 
 
-def _rtruediv(self, other):
-    if isinstance(other, (int, float)) and not isinstance(other, bool):
-        return E.rdiv(self, other)
-    return _swap(E.div, self, other)
+def _rpow(rpow):
+    from .elementwise import pow
+
+    def __rpow__(self, other):
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return rpow(self, other)
+        return _swap(pow, self, other)
+
+    return __rpow__
 
 
-def _rpow(self, other):
-    if isinstance(other, (int, float)) and not isinstance(other, bool):
-        return E.rpow(self, other)
-    return _swap(E.pow, self, other)
+def _reversed(fn):
+    """``self.<op>(other)`` as ``fn(other, self)`` (``__rmatmul__``)."""
 
-
-def _rmatmul(self, other):
-    return linalg.matmul(other, self)
-
-
-def _getitem(self, idx):
-    return index.getitem(self, idx)
-
-
-def _setitem(self, idx, value):
-    index.setitem(self, idx, value)
-
-
-def _new(kind):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-        fn = getattr(creation, kind)
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    def method(self, other):
+        return fn(other, self)
 
     return method
 
 
-def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kw):
-    return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                         requires_grad=requires_grad)
+def _new(fn):
+    """``new_zeros``, ``new_ones``, ``new_empty`` from ``zeros``, ``ones``, ``empty``."""
+
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    method.__name__ = f"new_{fn.__name__}"
+    return method
 
 
-def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, **kw):
-    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                           requires_grad=requires_grad)
+def _new_full(full):
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kw):
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    return new_full
+
+
+def _new_tensor(tensor):
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, **kw):
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    return new_tensor
+
+
+def _legacy_new(legacy_new):
+    def new(self, *args, **kw):
+        return legacy_new(self.dtype, args, kw.get("device", self.device))
+
+    return new
+
+
+def _ravel(reshape):
+    def ravel(self):
+        return reshape(self, -1)
+
+    return ravel
 
 
 def _dim_kw(fn):
@@ -84,10 +121,14 @@ def _dim_kw(fn):
 
 
 def _random_inplace(kind):
-    """uniform_, normal_, random_, bernoulli_, exponential_ ... drawing from the device's generator."""
+    """uniform_, normal_, random_, bernoulli_, exponential_ ... drawing from the device's generator
+    (built over creation's ``_gen_and_place`` when the creation family loads)."""
+    return lambda gen_and_place: _random_inplace_method(kind, gen_and_place)
 
+
+def _random_inplace_method(kind, gen_and_place):
     def method(self, *args, generator=None, **kwargs):
-        gen, _ = creation._gen_and_place(generator, self.device)
+        gen, _ = gen_and_place(generator, self.device)
         shape = self.shape
         npdt = self.dtype.np  # generators take NumPy dtypes, whatever the device's arrays are
         if kind == "uniform_":
@@ -129,8 +170,14 @@ def _random_inplace(kind):
     return method
 
 
-def _where(self, condition, other):
-    return P.where(condition, self, other)
+def _where(fn):
+    """``self.where(condition, other)`` is ``torch.where(condition, self, other)``."""
+
+    def method(self, condition, other):
+        return fn(condition, self, other)
+
+    method.__name__ = "where"
+    return method
 
 
 def _storage_offset(self):
@@ -150,115 +197,141 @@ def _apply_(self, fn):
     return self
 
 
-def _bernoulli(self, p=None, *, generator=None):
-    return creation.bernoulli(self, p, generator=generator)
+def _bernoulli(bernoulli):
+    def method(self, p=None, *, generator=None):
+        return bernoulli(self, p, generator=generator)
+
+    method.__name__ = "bernoulli"
+    return method
 
 
-def _multinomial(self, num_samples, replacement=False, *, generator=None):
-    return creation.multinomial(self, num_samples, replacement, generator=generator)
+def _multinomial(multinomial):
+    def method(self, num_samples, replacement=False, *, generator=None):
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    method.__name__ = "multinomial"
+    return method
 
 
+# name -> "family.function" (bound when lanterna.ops.<family> first loads, see _LazyMethod),
+# ("family.function", wrapper) (bound as wrapper(function)) or a function (bound now).
 METHODS = {
     # arithmetic and its operators
-    "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul, "div": E.div,
-    "divide": E.div, "true_divide": E.div, "pow": E.pow, "floor_divide": E.floor_divide,
-    "remainder": E.remainder, "fmod": E.fmod, "float_power": P.float_power,
-    "__add__": E.add, "__radd__": lambda s, o: E.add(s, o), "__sub__": E.sub, "__rsub__": _rsub,
-    "__mul__": E.mul, "__rmul__": lambda s, o: E.mul(s, o), "__truediv__": E.div, "__rtruediv__": _rtruediv,
-    "__div__": E.div, "__floordiv__": E.floor_divide, "__rfloordiv__": _reflect(E.floor_divide),
-    "__mod__": E.remainder, "__rmod__": _reflect(E.remainder), "__pow__": E.pow, "__rpow__": _rpow,
-    "__neg__": unary.neg, "__pos__": unary.positive, "__abs__": unary.abs, "__matmul__": linalg.matmul,
-    "__rmatmul__": _rmatmul,
-    "__iadd__": inplace.add_, "__isub__": inplace.sub_, "__imul__": inplace.mul_, "__itruediv__": inplace.div_,
+    "add": "elementwise.add", "sub": "elementwise.sub", "subtract": "elementwise.sub",
+    "mul": "elementwise.mul", "multiply": "elementwise.mul", "div": "elementwise.div",
+    "divide": "elementwise.div", "true_divide": "elementwise.div", "pow": "elementwise.pow",
+    "floor_divide": "elementwise.floor_divide", "remainder": "elementwise.remainder",
+    "fmod": "elementwise.fmod", "float_power": "pointwise.float_power", "__add__": "elementwise.add_operator",
+    "__radd__": "elementwise.add_operator", "__sub__": "elementwise.sub", "__rsub__": "elementwise.rsub",
+    "__mul__": "elementwise.mul_operator", "__rmul__": "elementwise.mul_operator",
+    "__truediv__": "elementwise.div", "__rtruediv__": ("elementwise.rdiv", _rtruediv),
+    "__div__": "elementwise.div", "__floordiv__": "elementwise.floor_divide",
+    "__rfloordiv__": ("elementwise.floor_divide", _reflect), "__mod__": "elementwise.remainder",
+    "__rmod__": ("elementwise.remainder", _reflect), "__pow__": "elementwise.pow",
+    "__rpow__": ("elementwise.rpow", _rpow), "__neg__": "unary.neg", "__pos__": "unary.positive",
+    "__abs__": "unary.abs", "__matmul__": "linalg.matmul", "__rmatmul__": ("linalg.matmul", _reversed),
+    "__iadd__": inplace.add_, "__isub__": inplace.sub_, "__imul__": inplace.mul_,
+    "__itruediv__": inplace.div_,
     # comparisons, logic, bits
-    "__eq__": compare.eq, "__ne__": compare.ne, "__lt__": compare.lt, "__le__": compare.le,
-    "__gt__": compare.gt, "__ge__": compare.ge, "eq": compare.eq, "ne": compare.ne, "lt": compare.lt,
-    "le": compare.le, "gt": compare.gt, "ge": compare.ge, "greater": compare.gt, "less": compare.lt,
-    "greater_equal": compare.ge, "less_equal": compare.le, "not_equal": compare.ne,
-    "__and__": compare.bitwise_and, "__or__": compare.bitwise_or, "__xor__": compare.bitwise_xor,
-    "__rand__": compare.bitwise_and, "__ror__": compare.bitwise_or, "__rxor__": compare.bitwise_xor,
-    "__lshift__": compare.bitwise_left_shift, "__rshift__": compare.bitwise_right_shift,
-    "__rlshift__": _reflect(compare.bitwise_left_shift), "__rrshift__": _reflect(compare.bitwise_right_shift),
-    "bitwise_left_shift": compare.bitwise_left_shift, "bitwise_right_shift": compare.bitwise_right_shift,
-    "__invert__": compare.invert, "bitwise_not": compare.bitwise_not,
-    "bitwise_and": compare.bitwise_and, "bitwise_or": compare.bitwise_or, "bitwise_xor": compare.bitwise_xor,
-    "logical_and": compare.logical_and, "logical_or": compare.logical_or, "logical_xor": compare.logical_xor,
-    "logical_not": unary.logical_not, "equal": compare.equal, "allclose": compare.allclose,
-    "isclose": compare.isclose, "isnan": unary.isnan, "isinf": unary.isinf, "isfinite": unary.isfinite,
-    "isposinf": unary.isposinf, "isneginf": unary.isneginf, "isreal": unary.isreal, "signbit": unary.signbit,
+    "__eq__": "compare.eq", "__ne__": "compare.ne", "__lt__": "compare.lt", "__le__": "compare.le",
+    "__gt__": "compare.gt", "__ge__": "compare.ge", "eq": "compare.eq", "ne": "compare.ne",
+    "lt": "compare.lt", "le": "compare.le", "gt": "compare.gt", "ge": "compare.ge", "greater": "compare.gt",
+    "less": "compare.lt", "greater_equal": "compare.ge", "less_equal": "compare.le",
+    "not_equal": "compare.ne", "__and__": "compare.bitwise_and", "__or__": "compare.bitwise_or",
+    "__xor__": "compare.bitwise_xor", "__rand__": "compare.bitwise_and", "__ror__": "compare.bitwise_or",
+    "__rxor__": "compare.bitwise_xor", "__lshift__": "compare.bitwise_left_shift",
+    "__rshift__": "compare.bitwise_right_shift", "__rlshift__": ("compare.bitwise_left_shift", _reflect),
+    "__rrshift__": ("compare.bitwise_right_shift", _reflect),
+    "bitwise_left_shift": "compare.bitwise_left_shift", "bitwise_right_shift": "compare.bitwise_right_shift",
+    "__invert__": "compare.invert", "bitwise_not": "compare.bitwise_not",
+    "bitwise_and": "compare.bitwise_and", "bitwise_or": "compare.bitwise_or",
+    "bitwise_xor": "compare.bitwise_xor", "logical_and": "compare.logical_and",
+    "logical_or": "compare.logical_or", "logical_xor": "compare.logical_xor",
+    "logical_not": "unary.logical_not", "equal": "compare.equal", "allclose": "compare.allclose",
+    "isclose": "compare.isclose", "isnan": "unary.isnan", "isinf": "unary.isinf",
+    "isfinite": "unary.isfinite", "isposinf": "unary.isposinf", "isneginf": "unary.isneginf",
+    "isreal": "unary.isreal", "signbit": "unary.signbit",
     # unary math
-    "neg": unary.neg, "negative": unary.neg, "positive": unary.positive, "abs": unary.abs,
-    "absolute": unary.abs, "exp": unary.exp, "exp2": unary.exp2, "expm1": unary.expm1, "log": unary.log,
-    "log2": unary.log2, "log10": unary.log10, "log1p": unary.log1p, "sqrt": unary.sqrt, "rsqrt": unary.rsqrt,
-    "sin": unary.sin, "cos": unary.cos, "tan": unary.tan, "tanh": unary.tanh, "sigmoid": unary.sigmoid,
-    "relu": unary.relu, "sign": unary.sign, "sgn": unary.sgn, "floor": unary.floor, "ceil": unary.ceil,
-    "round": unary.round, "trunc": unary.trunc, "fix": unary.trunc, "frac": unary.frac,
-    "reciprocal": unary.reciprocal, "erf": unary.erf, "erfc": unary.erfc, "square": unary.square,
-    "sinh": unary.sinh, "cosh": unary.cosh, "asin": unary.asin, "acos": unary.acos, "atan": unary.atan,
-    "arcsin": unary.asin, "arccos": unary.acos, "arctan": unary.atan, "asinh": unary.asinh,
-    "acosh": unary.acosh, "atanh": unary.atanh, "arcsinh": unary.asinh, "arccosh": unary.acosh,
-    "arctanh": unary.atanh, "logit": unary.logit, "deg2rad": unary.deg2rad, "rad2deg": unary.rad2deg,
+    "neg": "unary.neg", "negative": "unary.neg", "positive": "unary.positive", "abs": "unary.abs",
+    "absolute": "unary.abs", "exp": "unary.exp", "exp2": "unary.exp2", "expm1": "unary.expm1",
+    "log": "unary.log", "log2": "unary.log2", "log10": "unary.log10", "log1p": "unary.log1p",
+    "sqrt": "unary.sqrt", "rsqrt": "unary.rsqrt", "sin": "unary.sin", "cos": "unary.cos", "tan": "unary.tan",
+    "tanh": "unary.tanh", "sigmoid": "unary.sigmoid", "relu": "unary.relu", "sign": "unary.sign",
+    "sgn": "unary.sgn", "floor": "unary.floor", "ceil": "unary.ceil", "round": "unary.round",
+    "trunc": "unary.trunc", "fix": "unary.trunc", "frac": "unary.frac", "reciprocal": "unary.reciprocal",
+    "erf": "unary.erf", "erfc": "unary.erfc", "square": "unary.square", "sinh": "unary.sinh",
+    "cosh": "unary.cosh", "asin": "unary.asin", "acos": "unary.acos", "atan": "unary.atan",
+    "arcsin": "unary.asin", "arccos": "unary.acos", "arctan": "unary.atan", "asinh": "unary.asinh",
+    "acosh": "unary.acosh", "atanh": "unary.atanh", "arcsinh": "unary.asinh", "arccosh": "unary.acosh",
+    "arctanh": "unary.atanh", "logit": "unary.logit", "deg2rad": "unary.deg2rad", "rad2deg": "unary.rad2deg",
     # other elementwise
-    "clamp": P.clamp, "clip": P.clamp, "clamp_min": P.clamp_min, "clamp_max": P.clamp_max,
-    "maximum": P.maximum, "minimum": P.minimum, "fmax": P.fmax, "fmin": P.fmin, "where": _where,
-    "masked_fill": P.masked_fill, "lerp": P.lerp, "addcmul": P.addcmul, "addcdiv": P.addcdiv,
-    "atan2": P.atan2, "arctan2": P.atan2, "hypot": P.hypot, "xlogy": P.xlogy, "copysign": P.copysign,
-    "nan_to_num": P.nan_to_num, "logaddexp": P.logaddexp, "logaddexp2": P.logaddexp2, "heaviside": P.heaviside,
-    "sinc": unary.sinc, "dist": misc.dist, "is_nonzero": misc.is_nonzero,
-    "new": lambda self, *args, **kw: creation._legacy_new(self.dtype, args, kw.get("device", self.device)),
+    "clamp": "pointwise.clamp", "clip": "pointwise.clamp", "clamp_min": "pointwise.clamp_min",
+    "clamp_max": "pointwise.clamp_max", "maximum": "pointwise.maximum", "minimum": "pointwise.minimum",
+    "fmax": "pointwise.fmax", "fmin": "pointwise.fmin", "where": ("pointwise.where", _where),
+    "masked_fill": "pointwise.masked_fill", "lerp": "pointwise.lerp", "addcmul": "pointwise.addcmul",
+    "addcdiv": "pointwise.addcdiv", "atan2": "pointwise.atan2", "arctan2": "pointwise.atan2",
+    "hypot": "pointwise.hypot", "xlogy": "pointwise.xlogy", "copysign": "pointwise.copysign",
+    "nan_to_num": "pointwise.nan_to_num", "logaddexp": "pointwise.logaddexp",
+    "logaddexp2": "pointwise.logaddexp2", "heaviside": "pointwise.heaviside", "sinc": "unary.sinc",
+    "dist": "misc.dist", "is_nonzero": "misc.is_nonzero", "new": ("creation._legacy_new", _legacy_new),
     # reductions and statistics
-    "sum": _dim_kw(reduce.sum), "nansum": _dim_kw(reduce.nansum), "mean": _dim_kw(reduce.mean),
-    "nanmean": _dim_kw(reduce.nanmean), "prod": _dim_kw(reduce.prod), "max": _dim_kw(reduce.max),
-    "min": _dim_kw(reduce.min), "amax": _dim_kw(reduce.amax), "amin": _dim_kw(reduce.amin),
-    "aminmax": reduce.aminmax, "argmax": _dim_kw(reduce.argmax), "argmin": _dim_kw(reduce.argmin),
-    "all": _dim_kw(reduce.all), "any": _dim_kw(reduce.any), "count_nonzero": reduce.count_nonzero,
-    "var": _dim_kw(stats.var), "std": _dim_kw(stats.std), "logsumexp": _dim_kw(stats.logsumexp),
-    "norm": stats.norm, "cumsum": _dim_kw(stats.cumsum), "cumprod": _dim_kw(stats.cumprod),
-    "cummax": stats.cummax, "cummin": stats.cummin, "logcumsumexp": stats.logcumsumexp,
-    "median": stats.median, "mode": stats.mode,
+    "sum": ("reduce.sum", _dim_kw), "nansum": ("reduce.nansum", _dim_kw), "mean": ("reduce.mean", _dim_kw),
+    "nanmean": ("reduce.nanmean", _dim_kw), "prod": ("reduce.prod", _dim_kw), "max": ("reduce.max", _dim_kw),
+    "min": ("reduce.min", _dim_kw), "amax": ("reduce.amax", _dim_kw), "amin": ("reduce.amin", _dim_kw),
+    "aminmax": "reduce.aminmax", "argmax": ("reduce.argmax", _dim_kw), "argmin": ("reduce.argmin", _dim_kw),
+    "all": ("reduce.all", _dim_kw), "any": ("reduce.any", _dim_kw), "count_nonzero": "reduce.count_nonzero",
+    "var": ("stats.var", _dim_kw), "std": ("stats.std", _dim_kw), "logsumexp": ("stats.logsumexp", _dim_kw),
+    "norm": "stats.norm", "cumsum": ("stats.cumsum", _dim_kw), "cumprod": ("stats.cumprod", _dim_kw),
+    "cummax": "stats.cummax", "cummin": "stats.cummin", "logcumsumexp": "stats.logcumsumexp",
+    "median": "stats.median", "mode": "stats.mode",
     # views and layout
-    "view": shape.view, "view_as": shape.view_as, "reshape": shape.reshape, "reshape_as": shape.reshape_as,
-    "flatten": shape.flatten, "unflatten": shape.unflatten, "ravel": lambda s: shape.reshape(s, -1),
-    "squeeze": shape.squeeze, "unsqueeze": shape.unsqueeze, "permute": shape.permute,
-    "transpose": shape.transpose, "swapaxes": shape.transpose, "swapdims": shape.transpose, "t": shape.t,
-    "adjoint": shape.adjoint, "movedim": shape.movedim, "moveaxis": shape.movedim, "expand": shape.expand,
-    "expand_as": shape.expand_as, "broadcast_to": shape.broadcast_to, "clone": shape.clone,
-    "contiguous": shape.contiguous, "unfold": shape.unfold, "as_strided": shape.as_strided,
+    "view": "shape.view", "view_as": "shape.view_as", "reshape": "shape.reshape",
+    "reshape_as": "shape.reshape_as", "flatten": "shape.flatten", "unflatten": "shape.unflatten",
+    "ravel": ("shape.reshape", _ravel), "squeeze": "shape.squeeze", "unsqueeze": "shape.unsqueeze",
+    "permute": "shape.permute", "transpose": "shape.transpose", "swapaxes": "shape.transpose",
+    "swapdims": "shape.transpose", "t": "shape.t", "adjoint": "shape.adjoint", "movedim": "shape.movedim",
+    "moveaxis": "shape.movedim", "expand": "shape.expand", "expand_as": "shape.expand_as",
+    "broadcast_to": "shape.broadcast_to", "clone": "shape.clone", "contiguous": "shape.contiguous",
+    "unfold": "shape.unfold", "as_strided": "shape.as_strided", "T": ("shape.T", property),
+    "mT": ("shape.mT", property), "H": ("shape.adjoint", property), "mH": ("shape.mT", property),
     # joining and splitting
-    "repeat": joining.repeat, "tile": joining.tile, "repeat_interleave": joining.repeat_interleave,
-    "split": joining.split, "chunk": joining.chunk, "tensor_split": joining.tensor_split,
-    "unbind": joining.unbind, "narrow": joining.narrow, "select": joining.select, "flip": joining.flip,
-    "fliplr": joining.fliplr, "flipud": joining.flipud, "roll": joining.roll, "rot90": joining.rot90,
-    "tril": joining.tril, "triu": joining.triu,
+    "repeat": "joining.repeat", "tile": "joining.tile", "repeat_interleave": "joining.repeat_interleave",
+    "split": "joining.split", "chunk": "joining.chunk", "tensor_split": "joining.tensor_split",
+    "unbind": "joining.unbind", "narrow": "joining.narrow", "select": "joining.select",
+    "flip": "joining.flip", "fliplr": "joining.fliplr", "flipud": "joining.flipud", "roll": "joining.roll",
+    "rot90": "joining.rot90", "tril": "joining.tril", "triu": "joining.triu",
     # indexing, gather/scatter, sorting
-    "__getitem__": _getitem, "__setitem__": _setitem, "index_put": index.index_put,
-    "gather": gather.gather, "scatter": gather.scatter, "scatter_add": gather.scatter_add,
-    "scatter_reduce": gather.scatter_reduce, "index_select": gather.index_select, "index_add": gather.index_add,
-    "index_copy": gather.index_copy, "index_fill": gather.index_fill, "take": gather.take,
-    "take_along_dim": gather.take_along_dim, "masked_select": gather.masked_select,
-    "masked_scatter": gather.masked_scatter, "nonzero": gather.nonzero, "argwhere": gather.argwhere,
-    "sort": sorting.sort, "argsort": sorting.argsort, "msort": sorting.msort, "topk": sorting.topk,
-    "kthvalue": sorting.kthvalue,
+    "__getitem__": "index.getitem", "__setitem__": "index.setitem", "index_put": "index.index_put",
+    "gather": "gather.gather", "scatter": "gather.scatter", "scatter_add": "gather.scatter_add",
+    "scatter_reduce": "gather.scatter_reduce", "index_select": "gather.index_select",
+    "index_add": "gather.index_add", "index_copy": "gather.index_copy", "index_fill": "gather.index_fill",
+    "take": "gather.take", "take_along_dim": "gather.take_along_dim", "masked_select": "gather.masked_select",
+    "masked_scatter": "gather.masked_scatter", "nonzero": "gather.nonzero", "argwhere": "gather.argwhere",
+    "sort": "sorting.sort", "argsort": "sorting.argsort", "msort": "sorting.msort", "topk": "sorting.topk",
+    "kthvalue": "sorting.kthvalue",
     # linear algebra
-    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "mv": linalg.mv, "dot": linalg.dot,
-    "vdot": linalg.vdot, "inner": linalg.inner, "outer": linalg.outer, "ger": linalg.outer,
-    "addmm": linalg.addmm, "addmv": linalg.addmv, "baddbmm": linalg.baddbmm, "addbmm": linalg.addbmm,
-    "addr": linalg.addr, "cross": linalg.cross, "kron": linalg.kron, "det": linalg_extra.det,
-    "inverse": linalg_extra.inv, "logdet": linalg_extra.logdet, "slogdet": linalg_extra.slogdet,
-    "cholesky": linalg_extra.cholesky, "pinverse": linalg_extra.pinv, "matrix_power": linalg_extra.matrix_power,
-    "diag": misc.diag, "diagonal": misc.diagonal, "diag_embed": misc.diag_embed, "trace": misc.trace,
-    "histc": misc.histc, "bincount": misc.bincount, "unique": misc.unique,
-    "unique_consecutive": misc.unique_consecutive, "diff": misc.diff,
+    "matmul": "linalg.matmul", "mm": "linalg.mm", "bmm": "linalg.bmm", "mv": "linalg.mv", "dot": "linalg.dot",
+    "vdot": "linalg.vdot", "inner": "linalg.inner", "outer": "linalg.outer", "ger": "linalg.outer",
+    "addmm": "linalg.addmm", "addmv": "linalg.addmv", "baddbmm": "linalg.baddbmm", "addbmm": "linalg.addbmm",
+    "addr": "linalg.addr", "cross": "linalg.cross", "kron": "linalg.kron", "det": "linalg_extra.det",
+    "inverse": "linalg_extra.inv", "logdet": "linalg_extra.logdet", "slogdet": "linalg_extra.slogdet",
+    "cholesky": "linalg_extra.cholesky", "pinverse": "linalg_extra.pinv",
+    "matrix_power": "linalg_extra.matrix_power", "diag": "misc.diag", "diagonal": "misc.diagonal",
+    "diag_embed": "misc.diag_embed", "trace": "misc.trace", "histc": "misc.histc",
+    "bincount": "misc.bincount", "unique": "misc.unique", "unique_consecutive": "misc.unique_consecutive",
+    "diff": "misc.diff",
     # in place
     "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
-    "subtract_": inplace.sub_, "multiply_": inplace.mul_, "divide_": inplace.div_, "true_divide_": inplace.div_,
-    "addcmul_": inplace.addcmul_, "addcdiv_": inplace.addcdiv_, "lerp_": inplace.lerp_,
-    "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_, "set_data_": inplace.set_data_,
-    "resize_": inplace.resize_, "resize_as_": inplace.resize_as_,
+    "subtract_": inplace.sub_, "multiply_": inplace.mul_, "divide_": inplace.div_,
+    "true_divide_": inplace.div_, "addcmul_": inplace.addcmul_, "addcdiv_": inplace.addcdiv_,
+    "lerp_": inplace.lerp_, "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
+    "set_data_": inplace.set_data_, "resize_": inplace.resize_, "resize_as_": inplace.resize_as_,
     # new_* constructors and the rest
-    "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
-    "new_full": _new_full, "new_tensor": _new_tensor, "bernoulli": _bernoulli, "multinomial": _multinomial,
-    "apply_": _apply_, "storage_offset": _storage_offset, "is_inference": lambda self: False,
+    "new_zeros": ("creation.zeros", _new), "new_ones": ("creation.ones", _new),
+    "new_empty": ("creation.empty", _new), "new_full": ("creation.full", _new_full),
+    "new_tensor": ("creation.tensor", _new_tensor), "bernoulli": ("creation.bernoulli", _bernoulli),
+    "multinomial": ("creation.multinomial", _multinomial), "apply_": _apply_,
+    "storage_offset": _storage_offset, "is_inference": lambda self: False,
 }
 
 for _name in inplace.INPLACE_UNARY:
@@ -270,12 +343,63 @@ for _op, _fn in (("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "
                  ("rshift", "bitwise_right_shift_")):
     METHODS[f"__i{_op}__"] = METHODS[_fn]
 for _kind in ("uniform_", "normal_", "random_", "bernoulli_", "exponential_"):
-    METHODS[_kind] = _random_inplace(_kind)
+    METHODS[_kind] = ("creation._gen_and_place", _random_inplace(_kind))
 
-for _name, _fn in METHODS.items():
-    setattr(Tensor, _name, _fn)
-Tensor.T = property(shape.T)
-Tensor.mT = property(shape.mT)
-Tensor.H = property(shape.adjoint)
-Tensor.mH = property(shape.mT)
+# Bound by their own modules when these load (nn_activation defines Tensor.softmax ...).
+SELF_BINDING = {"softmax": "nn_activation", "log_softmax": "nn_activation"}
+
+
+class _LazyMethod:
+    """``Tensor.<name>`` until its family loads: the first lookup (a call, ``hasattr``,
+    ``help``) imports the family, which replaces every lazy method of it by the real one."""
+
+    __slots__ = ("name", "family")
+
+    def __init__(self, name, family):
+        self.name, self.family = name, family
+
+    def __get__(self, obj, cls=None):
+        load_family(self.family)
+        real = Tensor.__dict__.get(self.name, self)
+        if real is self:
+            raise AttributeError(f"'Tensor' object has no attribute '{self.name}'")
+        return real.__get__(obj, cls)
+
+    def __repr__(self):
+        return f"<Tensor.{self.name}, loaded from lanterna.ops.{self.family} on first use>"
+
+
+def _spec(entry):
+    """``(family, function name, wrapper)`` of a lazy table entry, or None for a function."""
+    if isinstance(entry, str):
+        entry = (entry, None)
+    if isinstance(entry, tuple):
+        family, _, name = entry[0].partition(".")
+        return family, name, entry[1]
+    return None
+
+
+LAZY: dict = {}  # family -> the method names it provides
+for _name, _entry in METHODS.items():
+    _s = _spec(_entry)
+    if _s is None:
+        setattr(Tensor, _name, _entry)
+    else:
+        LAZY.setdefault(_s[0], []).append(_name)
+        setattr(Tensor, _name, _LazyMethod(_name, _s[0]))
+for _name, _family in SELF_BINDING.items():
+    LAZY.setdefault(_family, [])
+    setattr(Tensor, _name, _LazyMethod(_name, _family))
+
+
+def load_family(family):
+    """Import ``lanterna.ops.<family>`` and bind its methods on ``Tensor`` (idempotent)."""
+    module = importlib.import_module(f"{__package__}.{family}")
+    for name in LAZY.get(family, ()):
+        if isinstance(Tensor.__dict__.get(name), _LazyMethod):
+            fam, attr, wrap = _spec(METHODS[name])
+            fn = getattr(module, attr)
+            setattr(Tensor, name, wrap(fn) if wrap else fn)
+
+
 Tensor.__array_ufunc__ = None  # NumPy defers to Tensor's operators: ndarray + tensor -> Tensor

@@ -74,6 +74,10 @@ class _Pool:
     def offsets(self):
         return [(i, j) for i in range(self.k[0]) for j in range(self.k[1])]
 
+    def disjoint(self):
+        """Whether no two windows overlap (stride at least the dilated kernel, on both axes)."""
+        return all(s >= d * (k - 1) + 1 for s, d, k in zip(self.s, self.d, self.k))
+
 
 # ---- max pooling ----------------------------------------------------------------------------
 class MaxPool2DWithIndicesBackward0(Node):
@@ -90,14 +94,17 @@ class MaxPool2DWithIndicesBackward0(Node):
             best = xp.maximum(best, v)  # branch free, and NaN propagates as in PyTorch
         if len(windows) == 1:
             best = xp.asarray(best, copy=True)
-        itype = xp.int16 if len(windows) < 32000 else xp.int32
-        if floating and bool(xp.any(xp.isnan(best))):
+        n = len(windows)
+        itype = xp.int8 if n < 128 else xp.int16 if n < 32000 else xp.int32
+        if floating and math.prod(best.shape) and bool(xp.isnan(xp.max(best))):  # max propagates NaN
             arg = self._nan_argmax(xp, windows, itype)
         else:
-            # the first offset holding the maximum: scan backwards, integer arithmetic only
-            arg = xp.full(best.shape, len(windows) - 1, dtype=itype)
-            for k in range(len(windows) - 2, -1, -1):
-                arg = arg - (arg - k) * xp.astype(windows[k] == best, itype)
+            # the first offset holding the maximum = how many leading offsets miss it
+            miss = windows[0] != best
+            arg = xp.astype(miss, itype)
+            for v in windows[1:-1]:
+                miss &= v != best
+                arg += xp.astype(miss, itype)
         self.arg = arg
         self.pshape = xpad.shape
         return best
@@ -120,8 +127,9 @@ class MaxPool2DWithIndicesBackward0(Node):
         """PyTorch's ``return_indices``: argmax positions as flat indices into each (H, W) plane."""
         geo = self.geo
         kw = geo.k[1]
-        ki = self.arg // kw
-        kj = self.arg % kw
+        arg = xp.astype(self.arg, xp.int64)
+        ki = arg // kw
+        kj = arg % kw
         oh, ow = geo.out
         rows = xp.reshape(xp.arange(oh) * geo.s[0] - geo.p[0], (oh, 1)) + ki * geo.d[0]
         cols = xp.reshape(xp.arange(ow) * geo.s[1] - geo.p[1], (1, ow)) + kj * geo.d[1]
@@ -135,8 +143,18 @@ class MaxPool2DScatter(Node):
         xp = g._backend.xp
         geo = self.geo
         gd = g._data
-        out = xp.zeros(g._data.shape[:2] + self.pshape[2:], dtype=gd.dtype)
+        shape = gd.shape[:2] + self.pshape[2:]
         select = kernel(g._backend, "select_or_zero")
+        if geo.disjoint():
+            # every input pixel is in at most one window: write each offset's share, no sums;
+            # windows that tile the whole input leave nothing to zero first
+            tiled = all(d == 1 and s == k and o * s == n
+                        for o, s, k, d, n in zip(geo.out, geo.s, geo.k, geo.d, shape[2:]))
+            out = xp.empty(shape, dtype=gd.dtype) if tiled else xp.zeros(shape, dtype=gd.dtype)
+            for k, (i, j) in enumerate(geo.offsets()):
+                out[geo.window(i, j)] = select(self.arg == k, gd)
+            return geo.crop(out)
+        out = xp.zeros(shape, dtype=gd.dtype)
         for k, (i, j) in enumerate(geo.offsets()):
             out[geo.window(i, j)] += select(self.arg == k, gd)
         return geo.crop(out)

@@ -7,13 +7,31 @@ They are tuples (unpack, index, compare) with named fields, and print as PyTorch
 torch.return_types.max(
 values=tensor([5., 3.]),
 indices=tensor([1, 0]))
+
+Each type is made on first use (module ``__getattr__``): building a named tuple class costs
+about as much as importing a small module, and most programs use one or two of these.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 
-__all__ = []
+_FIELDS = {name: ("values", "indices") for name in (
+    "max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin")}
+_FIELDS.update({
+    "aminmax": ("min", "max"),
+    "slogdet": ("sign", "logabsdet"),
+    "linalg_slogdet": ("sign", "logabsdet"),
+    "qr": ("Q", "R"),
+    "linalg_qr": ("Q", "R"),
+    "svd": ("U", "S", "V"),
+    "linalg_svd": ("U", "S", "Vh"),
+    "linalg_eigh": ("eigenvalues", "eigenvectors"),
+    "frexp": ("mantissa", "exponent"),
+    "histogram": ("hist", "bin_edges"),
+})
+
+__all__ = list(_FIELDS)
 
 
 def _structseq(name, fields):
@@ -30,20 +48,18 @@ def _structseq(name, fields):
                                "__reduce__": __reduce__, "__module__": __name__,
                                "n_fields": len(fields), "n_sequence_fields": len(fields)})
     cls.__qualname__ = name
-    globals()[name] = cls
-    __all__.append(name)
+    # setdefault: should two threads build the same type at once, both get the one kept here
+    # (pickle finds classes by name, so there must be exactly one)
+    cls = globals().setdefault(name, cls)
     return cls
 
 
-for _name in ("max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin"):
-    _structseq(_name, ("values", "indices"))
-_structseq("aminmax", ("min", "max"))
-_structseq("slogdet", ("sign", "logabsdet"))
-_structseq("linalg_slogdet", ("sign", "logabsdet"))
-_structseq("qr", ("Q", "R"))
-_structseq("linalg_qr", ("Q", "R"))
-_structseq("svd", ("U", "S", "V"))
-_structseq("linalg_svd", ("U", "S", "Vh"))
-_structseq("linalg_eigh", ("eigenvalues", "eigenvectors"))
-_structseq("frexp", ("mantissa", "exponent"))
-_structseq("histogram", ("hist", "bin_edges"))
+def __getattr__(name):
+    fields = _FIELDS.get(name)
+    if fields is None:
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+    return _structseq(name, fields)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -5,6 +5,11 @@ what they are doing: one small all-reduce of a fingerprint (which collective, dt
 op). When the fingerprints differ, every rank raises the same clear error naming each rank's
 tensor, instead of a hang or a silently wrong result. ``LANTERNA_DISTRIBUTED_CHECK=0`` turns the
 check off (it costs one small message per collective; see docs/distributed.md for figures).
+
+The check also proves that every rank has entered the collective. A synchronous ``all_reduce``
+or ``broadcast`` that passed it is therefore run as one blocking engine call
+(``CommBackend.all_reduce_blocking``), which cannot wait forever on a missing rank; without the
+check, operations stay non-blocking requests polled against the group's timeout.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ _COLLECTIVES = ["barrier", "broadcast", "all_reduce", "reduce", "all_gather", "a
                 "all_to_all", "all_gather_object", "broadcast_object_list", "gather_object",
                 "scatter_object_list", "new_group"]
 _DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+# The fingerprint is computed on every collective: look its codes up in dicts.
+_COLLECTIVE_CODES = {name: i for i, name in enumerate(_COLLECTIVES)}
+_DTYPE_CODES = {}  # lanterna dtype -> code, filled on first use
 
 
 def _checking() -> bool:
@@ -31,22 +39,37 @@ def _describe(t):
     return "no tensor" if t is None else f"{str(t.dtype).rsplit('.', 1)[-1]} {list(t.shape)}"
 
 
+def _dtype_code(dtype):
+    code = _DTYPE_CODES.get(dtype)
+    if code is None:
+        dt = str(dtype).rsplit(".", 1)[-1]
+        code = _DTYPE_CODES[dtype] = _DTYPES.index(dt) if dt in _DTYPES else 99
+    return code
+
+
 def _fingerprint(name, t, extra):
     if t is None:
-        return [_COLLECTIVES.index(name), -1, -1, -1, 0, extra]
-    dt = str(t.dtype).rsplit(".", 1)[-1]
-    code = _DTYPES.index(dt) if dt in _DTYPES else 99
-    return [_COLLECTIVES.index(name), code, t.numel(), t.dim(), hash(tuple(t.shape)) & 0xFFFFFFFFFFFF, extra]
+        return [_COLLECTIVE_CODES[name], -1, -1, -1, 0, extra]
+    shape = t.shape
+    return [_COLLECTIVE_CODES[name], _dtype_code(t.dtype), t.numel(), len(shape),
+            hash(tuple(shape)) & 0xFFFFFFFFFFFF, extra]
 
 
-def _check(pg, backend, name, t=None, extra=0, what=None):
-    """Raise the same error on every rank when the ranks disagree on this collective."""
-    if pg.size() == 1 or not _checking():
-        return
+def _check(pg, backend, name, t=None, extra=0, what=None) -> bool:
+    """Raise the same error on every rank when the ranks disagree on this collective.
+
+    Returns True when every rank is known to be inside this collective (the check passed, or
+    the group has one rank): the backend may then use a blocking call. False when the check is
+    off (``LANTERNA_DISTRIBUTED_CHECK=0``).
+    """
+    if pg.size() == 1:
+        return True
+    if not _checking():
+        return False
     mine = _fingerprint(name, t, extra)
     hi, lo = backend.agree(mine, name)
     if hi == lo:
-        return
+        return True
     mine_text = pickle.dumps((name, _describe(t), extra))
     everyone = [pickle.loads(b) for b in backend.all_gather_bytes(mine_text)]
     ops = {e[0] for e in everyone}
@@ -128,7 +151,9 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     if pg is None:
         return None
     root = _peer(pg, src, group_src, "src")
-    _check(pg, b, "broadcast", tensor, root, "src ranks")
+    if _check(pg, b, "broadcast", tensor, root, "src ranks") and not async_op:
+        b.broadcast_blocking(tensor, root)
+        return None
     return _done(b.broadcast(tensor, root), async_op)
 
 
@@ -143,7 +168,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     if pg is None:
         return None
     op = as_red_op(op)
-    _check(pg, b, "all_reduce", tensor, int(op), "reduce ops")
+    if _check(pg, b, "all_reduce", tensor, int(op), "reduce ops") and not async_op:
+        b.all_reduce_blocking(tensor, op)  # every rank is here: no timeout needed, no Work
+        return None
     return _done(b.all_reduce(tensor, op), async_op)
 
 

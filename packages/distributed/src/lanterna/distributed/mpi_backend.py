@@ -21,6 +21,8 @@ import numpy as np
 from .backend import CommBackend, DistBackendError, ReduceOp, Work
 
 _MPI = None
+_IN_PLACE = None
+_OPS = {}  # (ReduceOp, numpy dtype) -> MPI.Op
 
 
 def _mpi():
@@ -28,7 +30,8 @@ def _mpi():
     if _MPI is None:
         from mpi4py import MPI
 
-        _MPI = MPI
+        global _IN_PLACE
+        _MPI, _IN_PLACE = MPI, MPI.IN_PLACE
     return _MPI
 
 
@@ -73,6 +76,7 @@ class MPIBackend(CommBackend):
         return cls(world.Dup(), timeout)
 
     def __init__(self, comm, timeout):
+        _mpi()  # binds the module's MPI constants
         self.comm = comm
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
@@ -83,6 +87,15 @@ class MPIBackend(CommBackend):
                     result=result, rank=self.rank)
 
     def _op(self, op, dtype):
+        # Looked up on every collective: remember the answer for each (op, dtype).
+        key = (op, dtype)
+        mop = _OPS.get(key)
+        if mop is None:
+            mop = _OPS[key] = self._lookup_op(op, dtype)
+        return mop
+
+    @staticmethod
+    def _lookup_op(op, dtype):
         MPI = _mpi()
         op = ReduceOp.RedOpType(int(op))
         if dtype == np.bool_:
@@ -119,16 +132,30 @@ class MPIBackend(CommBackend):
 
     def all_reduce(self, tensor, op):
         buf, copied = _contiguous(tensor)
-        mop = self._op(op, buf.dtype)
-        req = self.comm.Iallreduce(_mpi().IN_PLACE, buf, op=mop)
-        finish = self._finish_inplace(tensor, buf, copied, avg=int(op) == ReduceOp.AVG)
+        req = self.comm.Iallreduce(_IN_PLACE, buf, op=self._op(op, buf.dtype))
+        finish = self._finish_inplace(tensor, buf, copied, avg=op == ReduceOp.AVG)
         return self._work(req, "all_reduce", finish, [tensor])
+
+    # The synchronous fast paths: every rank is known to be inside this collective (see
+    # CommBackend.all_reduce_blocking), so the blocking engine call is safe, and it skips the
+    # request object, the Python polling loop and the Work of the non-blocking path. MPI reduces
+    # the tensor's own array in place (IN_PLACE): no receive buffer, no copy for contiguous tensors.
+    def all_reduce_blocking(self, tensor, op):
+        buf, copied = _contiguous(tensor)
+        self.comm.Allreduce(_IN_PLACE, buf, op=self._op(op, buf.dtype))
+        self._finish_inplace(tensor, buf, copied, avg=op == ReduceOp.AVG)()
+
+    def broadcast_blocking(self, tensor, root):
+        buf, copied = _contiguous(tensor)
+        self.comm.Bcast(buf, root=root)
+        if self.rank != root:
+            self._finish_inplace(tensor, buf, copied)()
 
     def reduce(self, tensor, root, op):
         buf, copied = _contiguous(tensor)
         mop = self._op(op, buf.dtype)
         if self.rank == root:
-            req = self.comm.Ireduce(_mpi().IN_PLACE, buf, op=mop, root=root)
+            req = self.comm.Ireduce(_IN_PLACE, buf, op=mop, root=root)
             finish = self._finish_inplace(tensor, buf, copied, avg=int(op) == ReduceOp.AVG)
         else:
             req, finish = self.comm.Ireduce(buf, None, op=mop, root=root), None
@@ -234,10 +261,12 @@ class MPIBackend(CommBackend):
 
     # ---- small blocking helpers of the frontend -------------------------------------------
     def agree(self, values, what="consistency check"):
-        a = np.array(list(values) + [-v for v in values], dtype=np.int64)
-        self._work(self.comm.Iallreduce(_mpi().IN_PLACE, a, op=_mpi().MAX), what).wait()
+        values = list(values)
+        a = np.array(values + [-v for v in values], dtype=np.int64)
+        self._work(self.comm.Iallreduce(_IN_PLACE, a, op=_mpi().MAX), what).wait()
+        out = a.tolist()
         n = len(values)
-        return a[:n].tolist(), (-a[n:]).tolist()
+        return out[:n], [-v for v in out[n:]]
 
     def all_gather_bytes(self, data):
         sizes = np.empty(self.size, dtype=np.int64)

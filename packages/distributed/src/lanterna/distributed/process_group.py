@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from datetime import timedelta
 
@@ -433,6 +434,9 @@ def _abort_on_exception(exc_type, exc, tb):
                      f"all {world.size()} processes of the job\n")
     sys.stderr.flush()
     sys.stdout.flush()
+    # mpiexec forwards output through pipes and stops reading them once the abort reaches it:
+    # give it a moment to pass on the traceback first, or the job ends without saying why.
+    time.sleep(0.2)
     world._any().abort(1)
 
 
