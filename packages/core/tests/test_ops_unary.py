@@ -124,3 +124,30 @@ ERRORS = [
 ]
 
 test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)
+
+
+
+
+_NO_WARNINGS = """
+import warnings
+import numpy as np
+import lanterna
+x = lanterna.tensor([0.0, -1.0, 1.0])
+with warnings.catch_warnings(record=True) as caught:
+    r = [lanterna.log(x), x.sqrt(), x / 0, x ** 0.5, lanterna.tensor([1, 2]) // lanterna.tensor([1, 1])]
+    assert not caught, [str(w.message) for w in caught]
+    assert r[0][0].item() == float("-inf") and r[2][2].item() == float("inf")
+    np.log(np.zeros(1))
+    assert [str(w.message) for w in caught] == ["divide by zero encountered in log"]
+"""
+
+
+def test_no_floating_point_warnings_like_pytorch():
+    """1/0, log(0), sqrt(-1) give inf/-inf/nan silently in PyTorch; NumPy's warnings about them
+    are silenced for Lanterna's ops only: the user's own NumPy code still warns. (A program of its
+    own: pytest resets warning filters set while it imports test modules.)"""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _NO_WARNINGS], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

@@ -54,6 +54,13 @@ from ._lazy import install_import_hook as _install_import_hook  # noqa: E402
 
 _install_import_hook()  # `import lanterna.optim` without lanterna-optim names the package to install
 
+import warnings as _warnings  # noqa: E402  (already imported by Python at start-up: free)
+
+# PyTorch computes 1 / 0, log(0) and sqrt(-1) silently (inf, -inf, nan); NumPy warns about each.
+# NumPy attributes those warnings to the line that called it, so this filter silences exactly the
+# ones raised inside Lanterna's own ops (and its backends' modules), never the user's NumPy code.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"lanterna")
+
 from ._tensor import LEGACY_TYPES as _LEGACY, Size, Tensor  # noqa: E402
 from . import ops as _ops  # noqa: E402,F401  (binds Tensor methods)
 from . import autograd  # noqa: E402
