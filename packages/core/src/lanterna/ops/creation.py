@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .. import _dtype as D
@@ -45,6 +47,8 @@ def _infer_array(data, dtype=None):
     if hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
         return _infer_array(np.asarray(data))
     np_leaf = False
+    if isinstance(data, range) or (isinstance(data, Sequence) and not isinstance(data, (str, bytes, list, tuple))):
+        data = list(data)  # PyTorch reads any sequence (range, deque ...), not only lists
     if isinstance(data, (list, tuple)):
         data = _flatten_tensors(data)
         np_leaf = isinstance(_first_leaf(data), np.generic)
