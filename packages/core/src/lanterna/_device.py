@@ -67,3 +67,6 @@ class device(metaclass=TorchNamedType):
 
 
 CPU = device("cpu")
+
+#: the device of tensors created without ``device=`` (None: the CPU); see ``set_default_device``
+DEFAULT_DEVICE = [None]

@@ -52,6 +52,7 @@ FAMILIES = {
     # nn primitives also reachable as torch.<name> (their nn.functional forms live in lanterna.nn)
     "ops.nn_activation": "celu log_softmax selu softmax threshold",
     "ops.nn_conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
+    "ops.nn_ctc": "ctc_loss",
     "ops.nn_distance": "cdist cosine_similarity pairwise_distance pdist",
     "ops.nn_dropout": "alpha_dropout dropout feature_dropout",
     "ops.nn_linear": "bilinear",
@@ -66,16 +67,39 @@ FAMILIES = {
                    "_foreach_minimum_ _foreach_mul _foreach_mul_ _foreach_neg _foreach_neg_ _foreach_norm "
                    "_foreach_reciprocal _foreach_reciprocal_ _foreach_sign _foreach_sign_ _foreach_sqrt "
                    "_foreach_sqrt_ _foreach_sub _foreach_sub_ _foreach_zero_",
+    # process-wide settings
+    "_runtime": "are_deterministic_algorithms_enabled get_default_device get_deterministic_debug_mode "
+                "get_float32_matmul_precision get_num_interop_threads get_num_threads is_inference "
+                "is_deterministic_algorithms_warn_only_enabled set_default_device set_deterministic_debug_mode "
+                "set_float32_matmul_precision set_num_interop_threads set_num_threads use_deterministic_algorithms",
+    # torch.<op>_(t, ...): the functional in-place forms (generated from this list)
+    "ops.inplace_functional": "abs_ acos_ acosh_ addmv_ alpha_dropout_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ "
+                              "arctanh_ as_strided_ asin_ asinh_ atan_ atanh_ ceil_ celu_ clamp_ clamp_max_ "
+                              "clamp_min_ clip_ cos_ cosh_ deg2rad_ detach_ dropout_ erf_ erfc_ exp2_ exp_ expm1_ "
+                              "feature_dropout_ fill_ fix_ floor_ frac_ gcd_ i0_ index_put_ lcm_ ldexp_ log10_ "
+                              "log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ relu_ "
+                              "resize_as_ round_ rsqrt_ selu_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ "
+                              "threshold_ trunc_ xlogy_ zero_",
+    "ops.specfun": "digamma erfinv i0 lgamma mvlgamma polygamma",
+    "ops.numeric": "frexp gcd is_same_size is_signed isin lcm ldexp nextafter scalar_tensor unravel_index",
+    "ops.stats_extra": "corrcoef cov cumulative_trapezoid histogram nanmedian nanquantile quantile renorm "
+                       "trapezoid trapz vander",
+    "ops.layout": "diagflat dsplit empty_strided frombuffer hsplit index_reduce put select_scatter "
+                  "slice_scatter split_with_sizes vsplit",
+    "ops.windows": "bartlett_window blackman_window hamming_window hann_window kaiser_window",
+    "ops.linalg_more": "chain_matmul cholesky_inverse cholesky_solve lu lu_solve lu_unpack matrix_exp qr svd "
+                       "triangular_solve",
     "random_api": "default_generator get_rng_state initial_seed manual_seed seed set_rng_state",
     "serialization": "load save",
 }
 
 #: torch name -> its name in the defining module, where they differ
-RENAMED = {"pinverse": "pinv", "multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div"}
+RENAMED = {"pinverse": "pinv", "multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div",
+           "lu": "lu_legacy", "lu_solve": "lu_solve_legacy"}
 
 #: submodules that are attributes of ``lanterna`` (``torch.linalg``, ``torch.return_types`` ...)
 SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_api": "random_api",
-              "serialization": "serialization"}
+              "serialization": "serialization", "special": "special"}
 
 #: name -> the module (relative to ``lanterna``) that defines it
 WHERE = {name: module for module, names in FAMILIES.items() for name in names.split()}

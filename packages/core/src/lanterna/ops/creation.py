@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import _dtype as D
-from .._device import CPU, device as Device
+from .._device import CPU, DEFAULT_DEVICE, device as Device
 from .._tensor import Tensor
 from ..backends.registry import REGISTRY, get_backend
 
@@ -22,7 +22,9 @@ def _place(arr, device, dtype=None):
     if dtype is not None and arr.dtype != dtype.np:
         arr = arr.astype(dtype.np)
     if device is None:
-        return _make(arr, REGISTRY.backends["cpu"], CPU)
+        device = DEFAULT_DEVICE[0]
+        if device is None:
+            return _make(arr, REGISTRY.backends["cpu"], CPU)
     dev = Device(device)
     if dev.type == "cpu":
         return _make(arr, REGISTRY.backends["cpu"], CPU)
@@ -250,6 +252,8 @@ def _size(size, name="empty"):
 
 def _filled(fill, size, dtype, device, requires_grad):
     dtype = dtype or D.get_default_dtype()
+    if device is None:
+        device = DEFAULT_DEVICE[0]
     if device is None or Device(device).type == "cpu":
         arr = np.full(size, fill, dtype=dtype.np) if fill is not None else np.empty(size, dtype=dtype.np)
         t = _make(arr, REGISTRY.backends["cpu"], CPU)
@@ -378,6 +382,8 @@ def _gen_and_place(generator, device):
     """The generator to draw from and where the result goes."""
     if generator is not None:
         return generator._impl, generator.device if device is None else Device(device)
+    if device is None:
+        device = DEFAULT_DEVICE[0]
     dev = CPU if device is None else Device(device)
     backend = get_backend(dev.type)
     index = dev.index if dev.index is not None else (0 if dev.type == "cpu" else backend.current_device())

@@ -412,7 +412,9 @@ INPLACE_UNARY = [
     "index_copy", "index_fill", "tril", "triu", "logical_not", "logical_and", "logical_or", "logical_xor",
     "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
     "maximum", "minimum", "fmax", "fmin", "eq", "ne", "lt", "le", "gt", "ge", "cumsum", "cumprod",
-    "renorm", "deg2rad", "rad2deg",
+    "renorm", "deg2rad", "rad2deg", "arcsinh", "arccosh", "arctanh", "sinc", "heaviside", "greater",
+    "greater_equal", "less", "less_equal", "not_equal", "lgamma", "digamma", "polygamma", "erfinv", "i0", "mvlgamma",
+    "ldexp", "gcd", "lcm", "nextafter", "addmm", "addmv", "addbmm", "baddbmm", "addr", "index_reduce", "put",
 ]
 
 

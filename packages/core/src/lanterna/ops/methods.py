@@ -332,6 +332,27 @@ METHODS = {
     "new_tensor": ("creation.tensor", _new_tensor), "bernoulli": ("creation.bernoulli", _bernoulli),
     "multinomial": ("creation.multinomial", _multinomial), "apply_": _apply_,
     "storage_offset": _storage_offset, "is_inference": lambda self: False,
+    # special functions
+    "lgamma": "specfun.lgamma", "digamma": "specfun.digamma", "polygamma": "specfun._polygamma_method",
+    "erfinv": "specfun.erfinv", "i0": "specfun.i0", "mvlgamma": "specfun.mvlgamma",
+    # number-level utilities
+    "frexp": "numeric.frexp", "ldexp": "numeric.ldexp", "gcd": "numeric.gcd", "lcm": "numeric.lcm",
+    "nextafter": "numeric.nextafter", "is_signed": "numeric.is_signed", "is_same_size": "numeric.is_same_size",
+    # more statistics
+    "quantile": "stats_extra.quantile", "nanquantile": "stats_extra.nanquantile",
+    "nanmedian": "stats_extra.nanmedian", "cov": "stats_extra.cov", "corrcoef": "stats_extra.corrcoef",
+    "renorm": "stats_extra.renorm", "histogram": "stats_extra.histogram",
+    # layout and scatter utilities
+    "diagflat": "layout.diagflat", "hsplit": "layout.hsplit", "vsplit": "layout.vsplit", "dsplit": "layout.dsplit",
+    "split_with_sizes": "layout.split_with_sizes", "select_scatter": "layout.select_scatter",
+    "slice_scatter": "layout.slice_scatter", "diagonal_scatter": "misc.diagonal_scatter", "put": "layout.put",
+    "index_reduce": "layout.index_reduce", "fill_diagonal_": "layout.fill_diagonal_",
+    "sum_to_size": "layout.sum_to_size", "resize": "layout.resize", "resize_as": "layout.resize_as",
+    # more linear algebra
+    "matrix_exp": "linalg_more.matrix_exp", "qr": "linalg_more.qr", "svd": "linalg_more.svd",
+    "lu": "linalg_more.lu_legacy", "lu_solve": "linalg_more.lu_solve_legacy",
+    "triangular_solve": "linalg_more.triangular_solve", "cholesky_solve": "linalg_more.cholesky_solve",
+    "cholesky_inverse": "linalg_more.cholesky_inverse",
 }
 
 for _name in inplace.INPLACE_UNARY:

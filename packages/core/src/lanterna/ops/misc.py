@@ -76,8 +76,10 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
 
     r = tensor(rows, device=input.device)
     c = tensor(cols, device=input.device)
-    out = moved.index_put((Ellipsis, r, c), src)
-    return out.movedim((-2, -1), (d1, d2))
+    out = moved.index_put((Ellipsis, r, c), src).movedim((-2, -1), (d1, d2))
+    if out.grad_fn is not None:
+        out.grad_fn.name = lambda: "DiagonalScatterBackward0"
+    return out
 
 
 class DiagEmbedBackward0(Node):

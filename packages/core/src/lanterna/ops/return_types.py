@@ -29,6 +29,15 @@ _FIELDS.update({
     "linalg_eigh": ("eigenvalues", "eigenvectors"),
     "frexp": ("mantissa", "exponent"),
     "histogram": ("hist", "bin_edges"),
+    "linalg_lstsq": ("solution", "residuals", "rank", "singular_values"),
+    "linalg_lu": ("P", "L", "U"),
+    "lu_unpack": ("P", "L", "U"),
+    "linalg_lu_factor": ("LU", "pivots"),
+    "linalg_lu_factor_ex": ("LU", "pivots", "info"),
+    "_lu_with_info": ("LU", "pivots", "info"),
+    "linalg_inv_ex": ("inverse", "info"),
+    "linalg_cholesky_ex": ("L", "info"),
+    "triangular_solve": ("solution", "cloned_coefficient"),
 })
 
 __all__ = list(_FIELDS)

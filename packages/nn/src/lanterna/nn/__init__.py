@@ -16,5 +16,5 @@ __version__ = "0.1.0"
 from . import functional, init  # noqa: E402,F401
 from .modules import *  # noqa: E402,F401,F403
 from .modules import Module  # noqa: E402,F401
-from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: E402,F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: E402,F401
 from . import parallel, utils  # noqa: E402,F401

@@ -18,15 +18,15 @@ from ._conv import (  # noqa: F401
     max_pool2d, max_pool2d_with_indices, max_unpool1d, max_unpool2d, pixel_shuffle, pixel_unshuffle, unfold,
 )
 from ._loss import (  # noqa: F401
-    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy,
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy, ctc_loss,
     gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss,
-    multi_margin_loss, multilabel_soft_margin_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
-    soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+    multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss, poisson_nll_loss,
+    smooth_l1_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from ._misc import (  # noqa: F401
     alpha_dropout, batch_norm, bilinear, cosine_similarity, dropout, dropout1d, dropout2d, dropout3d,
-    embedding, feature_alpha_dropout, group_norm, instance_norm, interpolate, layer_norm, linear,
-    local_response_norm, normalize, one_hot, pad, pairwise_distance, pdist, rms_norm, upsample,
+    embedding, embedding_bag, feature_alpha_dropout, group_norm, instance_norm, interpolate, layer_norm,
+    linear, local_response_norm, normalize, one_hot, pad, pairwise_distance, pdist, rms_norm, upsample,
     upsample_bilinear, upsample_nearest,
 )
 from ..functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401

@@ -293,3 +293,69 @@ def triplet_margin_with_distance_loss(
     if swap:
         d_neg = lanterna.minimum(d_neg, dist(positive, negative))
     return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-class multi-label hinge loss: ``sum_{j, i} max(0, 1 - (x[y_j] - x[i])) / C`` over the target
+    classes ``y_j`` (``target`` lists them, ended by the first -1) and the other classes ``i``.
+
+    >>> import lanterna as torch
+    >>> x = torch.tensor([[0.1, 0.2, 0.4, 0.8]])
+    >>> torch.nn.functional.multilabel_margin_loss(x, torch.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+    reduction = resolve(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    dim = input.dim()
+    if not (dim <= 1 and input.numel() > 0 or dim == 2 and input.size(1) > 0):
+        raise RuntimeError(
+            "Expected non-empty vector or matrix with optional 0-dim batch size, "
+            f"but got: {list(input.shape)}"
+        )
+    if target.shape != input.shape:
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
+        )
+    if target.dtype != lanterna.int64:
+        from lanterna.ops.reduce import legacy_scalar_name
+
+        raise RuntimeError(f"expected scalar type Long but found {legacy_scalar_name(target.dtype)}")
+    x = input.reshape(-1, input.numel() if dim < 2 else input.size(1))
+    y = target.reshape(x.shape)
+    classes = x.size(1)
+    if bool(((y < -1) | (y >= classes)).any()):
+        raise RuntimeError("argument #2 'target' is out of range")
+    # the targets of each row: its entries before the first -1
+    valid = (y < 0).long().cumsum(1) == 0
+    idx = y.clamp(min=0)
+    is_target = lanterna.zeros_like(x).scatter_add(1, idx, valid.to(x.dtype)) > 0
+    x_target = x.gather(1, idx)
+    z = (1 - x_target.unsqueeze(2) + x.unsqueeze(1)).relu()
+    mask = valid.unsqueeze(2) & ~is_target.unsqueeze(1)
+    loss = lanterna.where(mask, z, z.new_zeros(())).sum((1, 2)) / classes
+    if dim < 2:
+        loss = loss.squeeze(0)
+    return _reduce(loss, reduction)
+
+
+def ctc_loss(
+    log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False
+):
+    """The Connectionist Temporal Classification loss of ``log_probs`` (T, N, C), e.g. from
+    ``log_softmax``, against ``targets`` (padded (N, S) or concatenated 1-D), per-sample lengths in
+    ``input_lengths`` and ``target_lengths`` (tensors or tuples). "mean" divides each loss by its
+    target length, then averages over the batch; ``zero_infinity`` zeroes impossible alignments.
+
+    >>> import lanterna as torch
+    >>> lp = torch.full((2, 1, 2), 0.5).log()
+    >>> torch.nn.functional.ctc_loss(lp, torch.tensor([[1]]), (2,), (1,), reduction="sum")
+    tensor(0.2877)
+    """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    from lanterna.ops import nn_ctc
+
+    return nn_ctc.ctc_loss(
+        log_probs, targets, input_lengths, target_lengths, blank, _REDUCTIONS.index(reduction), zero_infinity
+    )
