@@ -230,7 +230,15 @@ def select_or_zero(cond, x):
     ``inf * 0``) but, on NumPy, a bitwise AND instead of a branchy select."""
     if isinstance(x, np.ndarray) and x.ndim and x.dtype.kind == "f" and x.itemsize in _INT_OF_FLOAT:
         itype = _INT_OF_FLOAT[x.itemsize]
-        mask = np.negative(np.asarray(cond).view(np.int8), dtype=itype)  # True -> all bits set
-        return (x.view(itype) & mask).view(x.dtype)
+        cond = np.asarray(cond)
+        if cond.shape != x.shape:  # broadcasting
+            mask = np.negative(cond.view(np.int8), dtype=itype)  # True -> all bits set
+            return (x.view(itype) & mask).view(x.dtype)
+        # the same in place in one buffer: a plain cast, then two in-place ops (faster than a
+        # casting ``negative`` and a third array)
+        out = cond.view(np.int8).astype(itype)
+        np.negative(out, out=out)
+        np.bitwise_and(x.view(itype), out, out=out)
+        return out.view(x.dtype)
     xp = namespace(x)
     return xp.where(cond, x, xp.zeros_like(x))

@@ -1,4 +1,5 @@
-"""Convolutions through im2col: one strided window view, one copy into a matrix, one GEMM per layer.
+"""Convolutions through im2col: one strided window view, one copy into a matrix, one GEMM per layer
+(or, for layers with few output channels, the matrix block by block: see ``_streamed``).
 
 Three bilinear maps close the family under differentiation (each one's gradients are the others):
 
@@ -6,8 +7,9 @@ Three bilinear maps close the family under differentiation (each one's gradients
 - ``input_grad``    x' = A_w^T g              (transposed convolution)
 - ``weight_grad``   w' = B_x^T g              (gradient of the weight)
 
-A plain backward runs straight on arrays and reuses the im2col matrix saved by the forward; under
-``create_graph`` the backward is built from the three ops above, so double backward works.
+A plain backward runs straight on arrays and reuses the im2col matrix saved by the forward (streamed
+layers build their blocks again); under ``create_graph`` the backward is built from the three ops
+above, so double backward works.
 1-D convolutions run as 2-D ones over a height of 1.
 """
 
@@ -128,25 +130,63 @@ def _batch_last(backend, x, geo):
     return out
 
 
-def _im2col_matrix(backend, x, geo):
-    """(N, C, H, W) -> (G, C/G*kh*kw, OH*OW*N): the windows of every output pixel as columns."""
+def _windows(backend, x, geo):
+    """(N, C, H, W) -> (C, kh, kw, OH, OW, N): every output pixel's window, a view of the padded
+    batch-last input."""
     xp = backend.xp
     xt = xp.permute_dims(_batch_last(backend, x, geo), (3, 0, 1, 2))  # NCHW view, batch-last memory
     v = kernel(backend, "im2col")(xt, geo.kh, geo.kw, geo.stride, (0, 0), geo.dilation)
-    n, c, kh, kw, oh, ow = v.shape
+    return xp.permute_dims(v, (1, 2, 3, 4, 5, 0))
+
+
+def _im2col_matrix(backend, x, geo):
+    """(N, C, H, W) -> (G, C/G*kh*kw, OH*OW*N): the windows of every output pixel as columns."""
+    v = _windows(backend, x, geo)
+    c, kh, kw, oh, ow, n = v.shape
     g = geo.groups
-    return _into(xp, (g, (c // g) * kh * kw, oh * ow * n), v.dtype, xp.permute_dims(v, (1, 2, 3, 4, 5, 0)))
+    return _into(backend.xp, (g, (c // g) * kh * kw, oh * ow * n), v.dtype, v)
 
 
-def _gemm_out(xp, w, cols, n, oh, ow):
-    """(O, C/G, kh, kw) x (G, K, OH*OW*N) -> (N, O, OH, OW), C-contiguous."""
-    o = w.shape[0]
-    g = cols.shape[0]
-    w2 = xp.reshape(w, (g, o // g, -1))
-    out = _matmul(xp, w2[0], cols[0]) if g == 1 else xp.matmul(w2, cols)
-    result = xp.reshape(_batch_first(xp, xp.reshape(out, (o, oh * ow, n))), (n, o, oh, ow))
-    POOL.give(out)
-    return result
+# Layers with few output channels (a network's first layer: 6 in LeNet) do few multiply-adds per
+# entry of their im2col matrix, which is many times the size of their input (25x for 5x5 windows),
+# so writing it out and reading it back runs at memory speed. For those the matrix is built a few
+# output rows at a time in one cache-sized buffer and each block goes straight into its GEMM:
+# measured twice as fast for the forward and for the weight gradient (at 6 to 12 output channels,
+# about even at 16, slower at 32, where one big GEMM splits better across BLAS threads). The whole
+# matrix is then never stored: the backward builds the blocks again.
+STREAM_MAX_OUT = 12
+BLOCK_BYTES = 256 << 10
+
+
+def _itemsize(a):
+    """Bytes per number of array ``a`` (NumPy's and CuPy's dtypes say; assume float32 elsewhere)."""
+    return getattr(a.dtype, "itemsize", 4)
+
+
+def _streamed(geo, w_shape, x):
+    """Whether this convolution builds its im2col matrix block by block (see above)."""
+    if w_shape[0] // geo.groups > STREAM_MAX_OUT:
+        return False
+    n, c, h, w = x.shape
+    oh, ow = geo.out_hw(h, w)
+    return oh > 1 and n * c * geo.kh * geo.kw * oh * ow * _itemsize(x) > 2 * BLOCK_BYTES
+
+
+def _col_blocks(backend, x, geo):
+    """The im2col matrix of ``_im2col_matrix`` a few output rows at a time: yields
+    ``(columns, block)``, the (G, C/G*kh*kw, columns) block of those columns, always in one buffer."""
+    xp = backend.xp
+    v = _windows(backend, x, geo)
+    c, kh, kw, oh, ow, n = v.shape
+    g = geo.groups
+    row = c * kh * kw * ow * n  # numbers per output row
+    rows = max(1, BLOCK_BYTES // (row * _itemsize(x)))
+    buf = xp.empty((rows * row,), dtype=v.dtype)
+    for r0 in range(0, oh, rows):
+        r = min(rows, oh - r0)
+        block = xp.reshape(buf[:r * row], (c, kh, kw, r, ow, n))  # a contiguous prefix: a view
+        block[...] = v[:, :, :, r0:r0 + r]
+        yield slice(r0 * ow * n, (r0 + r) * ow * n), xp.reshape(block, (g, (c // g) * kh * kw, r * ow * n))
 
 
 def _batch_first(xp, a):
@@ -167,11 +207,38 @@ def _matmul(xp, a, b):
     return xp.matmul(a, b) if buf is None else np.matmul(a, b, out=buf)
 
 
-def conv_forward_array(backend, x, w, geo):
-    """The convolution itself; returns ``(output, im2col matrix)``."""
-    cols = _im2col_matrix(backend, x, geo)
+def _matmul_into(xp, a, b, out):
+    """``out[...] = a @ b`` (on NumPy without a temporary)."""
+    if xp is np:
+        np.matmul(a, b, out=out)
+    else:
+        out[...] = xp.matmul(a, b)
+
+
+def conv_forward_array(backend, x, w, geo, b=None):
+    """The convolution itself, plus bias ``b``; returns ``(output, im2col matrix)``, the matrix
+    ``None`` where it was built block by block."""
+    xp = backend.xp
+    n = x.shape[0]
     oh, ow = geo.out_hw(x.shape[2], x.shape[3])
-    return _gemm_out(backend.xp, w, cols, x.shape[0], oh, ow), cols
+    g, o = geo.groups, w.shape[0]
+    w2 = xp.reshape(w, (g, o // g, -1))
+    if _streamed(geo, w.shape, x):
+        cols = None
+        out = POOL.take(xp, (g, o // g, oh * ow * n), w.dtype)
+        if out is None:
+            out = xp.empty((g, o // g, oh * ow * n), dtype=w.dtype)
+        for part, block in _col_blocks(backend, x, geo):
+            _matmul_into(xp, w2, block, out[:, :, part])
+    else:
+        cols = _im2col_matrix(backend, x, geo)
+        out = _matmul(xp, w2[0], cols[0]) if g == 1 else xp.matmul(w2, cols)
+    rows = xp.reshape(out, (o, oh * ow * n))
+    if b is not None:  # here a contiguous broadcast, 5x faster than on the (N, O, OH, OW) result
+        rows += xp.reshape(b, (o, 1))
+    result = xp.reshape(_batch_first(xp, xp.reshape(rows, (o, oh * ow, n))), (n, o, oh, ow))
+    POOL.give(out)
+    return result, cols
 
 
 def _grad_rows(xp, g, groups):
@@ -213,20 +280,37 @@ def input_grad_array(backend, g, w, x_shape, geo, gr=None):
     return out
 
 
-def weight_grad_array(backend, cols, g, w_shape, geo, gr=None):
-    """B_x^T g from the im2col matrix of x: ``g @ cols^T`` per group (one GEMM: rows and columns
-    share the (OH, OW, N) order, so the batch sum is part of the product)."""
+def _cols_times_rows(xp, cols, gr):
+    """``cols @ gr^T`` per group: (G, K, L) x (G, O/G, L) -> (G, K, O/G). In this order, with the
+    few output channels as the result's fast axis, OpenBLAS sums the long L axis about twice as
+    fast as in ``gr @ cols^T``."""
+    if cols.shape[0] == 1:
+        return xp.matmul(cols[0], xp.permute_dims(gr[0], (1, 0)))[None]
+    return xp.matmul(cols, xp.permute_dims(gr, (0, 2, 1)))
+
+
+def weight_grad_array(backend, x, g, w_shape, geo, gr=None, cols=None):
+    """B_x^T g: ``g @ cols^T`` per group with ``cols`` the im2col matrix of x (one GEMM: rows and
+    columns share the (OH, OW, N) order, so the batch sum is part of the product). ``cols`` is
+    built here when not given, block by block where the forward streamed it."""
     xp = backend.xp
     own = gr is None
     if own:
         gr = _grad_rows(xp, g, geo.groups)
-    if geo.groups == 1:
-        gw = xp.matmul(gr[0], xp.permute_dims(cols[0], (1, 0)))
+    if cols is not None:
+        gw = _cols_times_rows(xp, cols, gr)
+    elif _streamed(geo, w_shape, x):
+        gw = None
+        for part, block in _col_blocks(backend, x, geo):
+            p = _cols_times_rows(xp, block, gr[:, :, part])
+            gw = p if gw is None else gw + p
     else:
-        gw = xp.matmul(gr, xp.permute_dims(cols, (0, 2, 1)))
+        cols = _im2col_matrix(backend, x, geo)
+        gw = _cols_times_rows(xp, cols, gr)
+        POOL.give(cols)
     if own:
         POOL.give(gr)
-    return xp.reshape(gw, w_shape)
+    return xp.reshape(xp.permute_dims(gw, (0, 2, 1)), w_shape)
 
 
 # ---- nodes ----------------------------------------------------------------------------------
@@ -241,14 +325,16 @@ class ConvolutionBackward0(Node):
         backend = x._backend
         if self.transposed:
             out = input_grad_array(backend, x._data, w._data, self.out_shape, self.geo)
+            if b is not None:
+                out += backend.xp.reshape(b._data, (1, -1, 1, 1))  # ``out`` is a fresh array
         else:
-            out, cols = conv_forward_array(backend, x._data, w._data, self.geo)
-            if GRAD_ENABLED[0] and w._requires_grad:
-                self.cols = cols
-            else:
-                POOL.give(cols)
-        if b is not None:
-            out += backend.xp.reshape(b._data, (1, -1, 1, 1))  # ``out`` is a fresh array
+            bias = None if b is None else b._data
+            out, cols = conv_forward_array(backend, x._data, w._data, self.geo, bias)
+            if cols is not None:
+                if GRAD_ENABLED[0] and w._requires_grad:
+                    self.cols = cols
+                else:
+                    POOL.give(cols)
         self.save(x, w)
         return out
 
@@ -272,13 +358,8 @@ class ConvolutionBackward0(Node):
                 gx = _make(gx, backend, grad._device)
             if _needs(w):
                 cols = getattr(self, "cols", None)
-                fresh = cols is None
-                if fresh:
-                    cols = _im2col_matrix(backend, x._data, self.geo)
-                gw = weight_grad_array(backend, cols, g, w._data.shape, self.geo, gr)
+                gw = weight_grad_array(backend, x._data, g, w._data.shape, self.geo, gr, cols)
                 gw = _make(gw, backend, grad._device)
-                if fresh:
-                    POOL.give(cols)
             POOL.give(gr)
         return (gx, gw, gb) if len(self.next_functions) == 3 else (gx, gw)
 
@@ -294,10 +375,7 @@ class ConvolutionBackwardBackward0(Node):
 
     def forward(self, x, g):
         self.save(x, g)
-        cols = _im2col_matrix(x._backend, x._data, self.geo)
-        gw = weight_grad_array(x._backend, cols, g._data, self.w_shape, self.geo)
-        POOL.give(cols)
-        return gw
+        return weight_grad_array(x._backend, x._data, g._data, self.w_shape, self.geo)
 
     def backward(self, h):
         x, g = self.saved

@@ -86,6 +86,9 @@ class MaxPool2DWithIndicesBackward0(Node):
         x = a._data
         geo = self.geo
         floating = a.dtype.is_floating_point
+        if _is_2x2(geo):
+            best, (self.right_top, self.right_bottom, self.lower) = _max_2x2(xp, x, geo.out, floating)
+            return best
         fill = -xp.inf if floating else xp.iinfo(x.dtype).min
         xpad = geo.padded(xp, x, fill)
         windows = [xpad[geo.window(i, j)] for i, j in geo.offsets()]
@@ -121,13 +124,22 @@ class MaxPool2DWithIndicesBackward0(Node):
         return arg
 
     def backward(self, grad):
+        if _is_2x2(self.geo):
+            wins = (self.right_top, self.right_bottom, self.lower)
+            return apply(MaxPool2x2Scatter, grad, geo=self.geo, wins=wins)
         return apply(MaxPool2DScatter, grad, geo=self.geo, arg=self.arg, pshape=self.pshape)
+
+    def argmax(self, xp):
+        """Each window's argmax, as its offset ``i * kw + j``."""
+        if _is_2x2(self.geo):
+            return _argmax_2x2(xp, (self.right_top, self.right_bottom, self.lower))
+        return self.arg
 
     def flat_indices(self, xp):
         """PyTorch's ``return_indices``: argmax positions as flat indices into each (H, W) plane."""
         geo = self.geo
         kw = geo.k[1]
-        arg = xp.astype(self.arg, xp.int64)
+        arg = xp.astype(self.argmax(xp), xp.int64)
         ki = arg // kw
         kj = arg % kw
         oh, ow = geo.out
@@ -161,6 +173,69 @@ class MaxPool2DScatter(Node):
 
     def backward(self, h):
         return apply(MaxPool2DGather, h, geo=self.geo, arg=self.arg)
+
+
+# ---- 2x2 windows at stride 2 -----------------------------------------------------------------
+# The commonest pooling has its own forward. Its four window offsets are views with a stride of two
+# numbers, on which NumPy's ops run element by element in short inner loops; copied into contiguous
+# arrays first, the comparisons run vectorised (1.5 to 2x faster). The argmax is kept as three "the
+# second one wins" masks: right over left in each window's top row and in its bottom row, bottom row
+# over top row. The second one wins only where strictly greater, so that the first maximum in
+# row-major order is picked (PyTorch's choice), or, with NaNs, the last NaN. The backward writes each
+# offset's share once, like the general one for windows that do not overlap.
+def _is_2x2(geo):
+    return (geo.k == (2, 2) and geo.s == (2, 2) and geo.p == (0, 0) and geo.d == (1, 1)
+            and 2 * geo.out[0] <= geo.in_hw[0] and 2 * geo.out[1] <= geo.in_hw[1])
+
+
+def _offset(i, j, out):
+    """Index of the (i, j) offset of every 2x2 window (rows and columns past the last window
+    are left out)."""
+    oh, ow = out
+    return (slice(None), slice(None), slice(i, 2 * oh, 2), slice(j, 2 * ow, 2))
+
+
+def _max_2x2(xp, x, out, floating):
+    """The max of each window and the three masks (right_top, right_bottom, lower) of its argmax."""
+    a, b, c, d = (xp.asarray(x[_offset(i, j, out)], copy=True) for i in (0, 1) for j in (0, 1))
+    top, bottom = xp.maximum(a, b), xp.maximum(c, d)  # NaN propagates, as in PyTorch
+    best = xp.maximum(top, bottom)
+    if floating and math.prod(best.shape) and bool(xp.isnan(xp.max(best))):
+        def wins(u, v):  # PyTorch's rule with NaNs: a NaN always wins, so the last one is taken
+            return (v > u) | xp.isnan(v)
+    else:
+        def wins(u, v):
+            return v > u
+    return best, (wins(a, b), wins(c, d), wins(top, bottom))
+
+
+def _argmax_2x2(xp, wins):
+    """The masks as window offsets 0 to 3 (for ``return_indices`` and double backward)."""
+    right_top, right_bottom, lower = wins
+    right = xp.where(lower, right_bottom, right_top)
+    return xp.astype(lower, xp.int8) * 2 + xp.astype(right, xp.int8)
+
+
+class MaxPool2x2Scatter(Node):
+    """Gradient of 2x2 max pooling: each output's grad goes to its window's argmax."""
+
+    def forward(self, g):
+        xp = g._backend.xp
+        select = kernel(g._backend, "select_or_zero")
+        right_top, right_bottom, lower = self.wins
+        gd = g._data
+        h, w = self.geo.in_hw
+        out = self.geo.out
+        tiled = (2 * out[0], 2 * out[1]) == (h, w)  # else the rows and columns past the windows stay 0
+        gx = (xp.empty if tiled else xp.zeros)(gd.shape[:2] + (h, w), dtype=gd.dtype)
+        upper = xp.logical_not(lower)
+        for i, row, right in ((0, upper, right_top), (1, lower, right_bottom)):
+            gx[_offset(i, 0, out)] = select(row & xp.logical_not(right), gd)
+            gx[_offset(i, 1, out)] = select(row & right, gd)
+        return gx
+
+    def backward(self, h):
+        return apply(MaxPool2DGather, h, geo=self.geo, arg=_argmax_2x2(h._backend.xp, self.wins))
 
 
 class MaxPool2DGather(Node):
