@@ -76,8 +76,8 @@ def test_portable_path_without_out_arguments(mode, monkeypatch):
 
 @pytest.mark.parametrize("dtype", [L.float32, L.float64])
 def test_lstm_saturated_gates_are_exact_and_silent(dtype):
-    """Pre-activations far beyond ``exp``'s range (the fused LSTM takes its sigmoids from ``exp``)
-    saturate to 0 and 1 without overflow warnings, as the reference's sigmoid and tanh do."""
+    """Pre-activations far beyond ``exp``'s range saturate the gates to 0 and 1 without
+    overflow warnings, as the reference's sigmoid and tanh do."""
     import warnings
 
     args = [None if a is None else (a.detach() * 1e4).to(dtype).requires_grad_()
@@ -97,6 +97,48 @@ def test_lstm_saturated_gates_are_exact_and_silent(dtype):
     for g, a in zip(grads, [a for a in args if a is not None]):
         assert np.isfinite(g.numpy()).all()
         np.testing.assert_allclose(g.numpy(), a.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+LAYER_CASES = [(bs, rev, proj, bias) for bs in ([2, 2, 2], [3, 2, 2, 1]) for rev in (False, True)
+               for proj in (0, 2) for bias in ("both", "ih", None)]
+
+
+@pytest.mark.parametrize("batch_sizes,reverse,proj,bias", LAYER_CASES)
+def test_lstm_layer_node_gradcheck_and_matches_reference(batch_sizes, reverse, proj, bias):
+    """The LSTM layer node (input projection inside, ``[x, h, 1]`` times all weights per step)
+    against the input projection followed by the reference recurrence."""
+    from lanterna.nn import functional as F
+    from lanterna.ops.nn_rnn import rnn_layer
+
+    L.manual_seed(0)
+    H, B, N, I = 4, batch_sizes[0], sum(batch_sizes), 3
+    P = proj or H
+
+    def mk(*shape):
+        return L.randn(*shape, dtype=L.float64, requires_grad=True)
+
+    x, h0, c0, w_ih, w_hh = mk(N, I), mk(B, P), mk(B, H), mk(4 * H, I), mk(4 * H, P)
+    b_ih = mk(4 * H) if bias else None
+    b_hh = mk(4 * H) if bias == "both" else None
+    w_hr = mk(P, H) if proj else None
+    args = [x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr]
+    present = [a for a in args if a is not None]
+
+    def run(fused):
+        def f(*ts):
+            it = iter(ts)
+            x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = [next(it) if a is not None else None for a in args]
+            if fused:
+                return rnn_layer("LSTM", x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_sizes, reverse)
+            xw = F.linear(x, w_ih, b_ih)
+            return rnn_reference("LSTM", xw, h0, c0, w_hh, b_hh, w_hr, batch_sizes, reverse)
+        return f
+
+    for a, b in zip(run(True)(*present), run(False)(*present)):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert gradcheck(run(True), present)
+    # without a gradient for x (a first layer's input): the node skips d x
+    assert gradcheck(lambda *ts: run(True)(x.detach(), *ts), present[1:])
 
 
 @pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])

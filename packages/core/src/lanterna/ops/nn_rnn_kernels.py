@@ -3,7 +3,8 @@
 Each mode has a forward, which keeps what backward needs in sequence-wide arrays (one row per
 step and sequence, time-major), and a backward, which loops back over time and returns the
 gradients of the input projections, the initial states and the weights, the recurrent weight
-gradient as one GEMM over the whole sequence.
+gradient as one GEMM over the whole sequence. The LSTM also has a layer form that takes the
+input and ``W_ih`` instead of the input projections (``lstm_layer_forward``).
 
 Every per-step result is written into preallocated memory (``out=`` where the array namespace
 has it, assignment otherwise): a step allocates nothing, which matters as much as the arithmetic
@@ -13,20 +14,21 @@ sequences still running at a step (packed sequences shrink, or grow in reverse).
 
 from __future__ import annotations
 
-import contextlib
-
 _OUT_OK: dict = {}
 
 
 def _supports_out(xp):
-    """Whether ``xp``'s functions take ``out=`` (NumPy, CuPy); the Array API standard has none."""
+    """Whether ``xp``'s functions take an output array as their last positional argument (NumPy's
+    and CuPy's ufuncs and matmul); the Array API standard has no ``out``."""
     ok = _OUT_OK.get(xp)
     if ok is None:
         try:
             a = xp.zeros((1,))
-            xp.multiply(a, a, out=a)
-            xp.tanh(a, out=a)
-            xp.matmul(xp.zeros((1, 1)), xp.zeros((1, 1)), out=xp.zeros((1, 1)))
+            xp.multiply(a, a, a)
+            xp.add(a, a, a)
+            xp.subtract(a, a, a)
+            xp.tanh(a, a)
+            xp.matmul(xp.zeros((1, 1)), xp.zeros((1, 1)), xp.zeros((1, 1)))
             ok = True
         except TypeError:
             ok = False
@@ -35,11 +37,16 @@ def _supports_out(xp):
 
 
 class Arrays:
-    """``xp`` plus writes into a destination array, without a temporary where ``out=`` exists."""
+    """``xp`` plus writes into a destination array ``dst`` (the last argument), without a
+    temporary where the namespace has ``out``: its functions are then used as they are. The
+    methods below are the portable path, for namespaces without ``out``."""
 
     def __init__(self, xp):
         self.xp = xp
         self.out = _supports_out(xp)
+        if self.out:  # no Python call around each of the many small operations of a time loop
+            self.matmul, self.tanh, self.mul = xp.matmul, xp.tanh, xp.multiply
+            self.add, self.sub = xp.add, xp.subtract
 
     def empty(self, shape, like):
         return self.xp.empty(shape, dtype=like.dtype)
@@ -48,55 +55,22 @@ class Arrays:
         return self.xp.asarray(a, copy=True)
 
     def matmul(self, a, b, dst):
-        if self.out:
-            return self.xp.matmul(a, b, out=dst)
         dst[...] = self.xp.matmul(a, b)
         return dst
 
-    def exp(self, a, dst):
-        if self.out:
-            return self.xp.exp(a, out=dst)
-        dst[...] = self.xp.exp(a)
-        return dst
-
-    def reciprocal(self, a, dst):
-        if self.out:
-            return self.xp.divide(1, a, out=dst)
-        dst[...] = 1 / a
-        return dst
-
-    def neg(self, a, dst):
-        if self.out:
-            return self.xp.negative(a, out=dst)
-        dst[...] = -a
-        return dst
-
-    def quiet_overflow(self):
-        """A context in which overflow to infinity is not warned about (NumPy warns)."""
-        errstate = getattr(self.xp, "errstate", None)
-        return contextlib.nullcontext() if errstate is None else errstate(over="ignore")
-
     def tanh(self, a, dst):
-        if self.out:
-            return self.xp.tanh(a, out=dst)
         dst[...] = self.xp.tanh(a)
         return dst
 
     def mul(self, a, b, dst):
-        if self.out:
-            return self.xp.multiply(a, b, out=dst)
         dst[...] = a * b
         return dst
 
     def add(self, a, b, dst):
-        if self.out:
-            return self.xp.add(a, b, out=dst)
         dst[...] = a + b
         return dst
 
     def sub(self, a, b, dst):
-        if self.out:
-            return self.xp.subtract(a, b, out=dst)
         dst[...] = a - b
         return dst
 
@@ -111,134 +85,169 @@ def _dh_step(A, dh, gout, off, n, buf):
 
 
 # ---- LSTM: gates i, f, g, o; c' = f c + i g; h' = o tanh(c') (then h' W_hr^T) ----------------
-# Inside the time loop a step's gates are gate-major, ``(4, rows, hidden)``, in the order i, f, o, g:
-# every gate is then a contiguous block (NumPy runs strided 2-D slices about 3x slower) and the
-# three sigmoid gates are one block. Their pre-activations come negated (weights and input
-# projections negated once per sequence, which is exact), so that the sigmoids are computed as
-# ``1 / (1 + exp(.))`` in place: NumPy's float32 ``exp`` is about twice as fast as its ``tanh``.
+# The gates of a sequence are kept gate-major, ``(4, N, H)``, in the order i, f, o, g. A step's
+# gates are then four contiguous ``(n, H)`` blocks (NumPy runs strided 2-D slices such as
+# ``x[:, H:2 H]`` 2-3x slower), the three sigmoid gates are one block, and the recurrent product
+# of a step is four small GEMMs, both ways: OpenBLAS runs those on the calling thread, whereas it
+# splits one ``(n, 4 H)`` GEMM across threads, and on a busy machine waiting for the second
+# thread makes that product 2-4x slower. The sigmoids are ``1/2 + tanh(x/2)/2``
+# with the halving folded into the weights and input projections once per sequence (exact: a
+# power of two), so that one tanh call covers all four gates; NumPy's float32 tanh is faster
+# than its exp, and saturates without overflow.
 def _kernel_gates(A, src, dst):
-    """Gate axis 0 of ``src`` (PyTorch's i, f, g, o) into ``dst`` as i, f, o, g, sigmoids negated."""
-    A.neg(src[:2], dst[:2])
-    A.neg(src[3], dst[2])
+    """Gate axis 0 of ``src`` (PyTorch's i, f, g, o) into ``dst`` as i, f, o, g, sigmoid gates halved."""
+    A.mul(src[:2], 0.5, dst[:2])
+    A.mul(src[3], 0.5, dst[2])
     dst[3] = src[2]
     return dst
 
 
-def _runs(steps):
-    """``(off, k, n)``: the steps in memory order, grouped in runs of ``k`` steps of ``n`` rows."""
-    runs = []
-    for _, off, n in sorted(steps, key=lambda st: st[1]):
-        if runs and runs[-1][2] == n:
-            runs[-1][1] += 1
+def _sum4(A, t, dst):
+    """``t[0] + t[1] + t[2] + t[3]`` into ``dst``, pairwise, ``t`` overwritten (two calls: half the
+    time of ``xp.sum`` over axis 0 at a step's size)."""
+    A.add(t[:2], t[2:], t[:2])
+    return A.add(t[0], t[1], dst)
+
+
+def _lstm_steps(A, pre, h0, c0, w_hr, N, steps, keep):
+    """The forward time loop. ``pre(hp, rows, dst)`` writes the gate pre-activations of the
+    sequence rows ``rows``, whose state is ``hp``, into ``dst`` ``(4, n, H)`` (``_kernel_gates``
+    layout) and returns it."""
+    (B, P), H = h0.shape, c0.shape[1]
+    whr_t = None if w_hr is None else w_hr.T
+    out = A.empty((N, P), h0)
+    h, c = A.copy(h0), A.copy(c0)
+    tmp = A.empty((B, H), h0)
+    if keep:  # what backward needs, one row per step and sequence
+        s = {"act": A.empty((4, N, H), h0), "cp": A.empty((N, H), h0), "tc": A.empty((N, H), h0),
+             "r": A.empty((N, H), h0) if w_hr is not None else None}
+        act, tc, r = s["act"], s["tc"], s["r"]
+    else:  # one step's worth, used at each step's size
+        s = None
+        act, tc, r = A.empty((4, B, H), h0), A.empty((B, H), h0), A.empty((B, H), h0)
+    prev = None  # the previous step's output
+    for (_, off, n), n_next in zip(steps, [st[2] for st in steps[1:]] + [0]):
+        rows = slice(off, off + n)
+        cur = rows if keep else slice(0, n)
+        # h is written only where the batch changes: rows that end here (h_n), or the state a
+        # growing next step reads (its new rows are still the initial state's)
+        hp = prev[:n] if prev is not None and prev.shape[0] >= n else h[:n]
+        cp = c[:n]
+        a = pre(hp, rows, act[:, cur])
+        A.tanh(a, a)
+        sig = a[:3]
+        sig *= 0.5
+        sig += 0.5
+        i, f, o, g = a[0], a[1], a[2], a[3]
+        if keep:
+            s["cp"][rows] = cp
+        A.mul(i, g, tmp[:n])
+        cp *= f  # the cell state, updated in place
+        cp += tmp[:n]
+        t = A.tanh(cp, tc[cur])
+        if w_hr is None:
+            hn = A.mul(o, t, out[rows])
         else:
-            runs.append([off, 1, n])
-    return runs
-
-
-def _blocks(A, flat, runs, g, H):
-    """``{off: (g, n, H) view}`` of each step's block of a flat gate-major array (one reshape per run)."""
-    views = {}
-    for off, k, n in runs:
-        run = A.xp.reshape(flat[off * g * H:(off + k * n) * g * H], (k, g, n, H))
-        views.update((off + j * n, run[j]) for j in range(k))
-    return views
-
-
-def _gate_major(A, x, runs, H):
-    """``x`` ``(N, 4 H)`` as a flat array of per-step ``(4, n, H)`` blocks in ``_kernel_gates`` order."""
-    xp = A.xp
-    out = A.empty((x.shape[0] * 4 * H,), x)
-    for off, k, n in runs:
-        src = xp.reshape(x[off:off + k * n], (k, n, 4, H))
-        dst = xp.reshape(out[off * 4 * H:(off + k * n) * 4 * H], (k, 4, n, H))
-        _kernel_gates(A, xp.permute_dims(src, (2, 0, 1, 3)), xp.permute_dims(dst, (1, 0, 2, 3)))
-    return out
+            hn = A.matmul(A.mul(o, t, r[cur]), whr_t, out[rows])
+        if n_next != n:
+            h[:n] = hn
+        prev = hn
+    return out, h, c, s
 
 
 def lstm_forward(A, xw, h0, c0, w_hh, b_hh, w_hr, steps, keep):
     xp = A.xp
-    N, (B, P), H = xw.shape[0], h0.shape, c0.shape[1]
-    runs = _runs(steps)
-    xs = _blocks(A, _gate_major(A, xw if b_hh is None else xw + b_hh, runs, H), runs, 4, H)
+    N, P, H = xw.shape[0], h0.shape[1], c0.shape[1]
+    x = xw if b_hh is None else xw + b_hh
+    xs = _kernel_gates(A, xp.permute_dims(xp.reshape(x, (N, 4, H)), (1, 0, 2)), A.empty((4, N, H), xw))
     whh = _kernel_gates(A, xp.permute_dims(xp.reshape(w_hh, (4, H, P)), (0, 2, 1)), A.empty((4, P, H), xw))
-    whr_t = None if w_hr is None else w_hr.T
-    out = A.empty((N, P), xw)
-    h, c = A.copy(h0), A.copy(c0)
-    tmp = A.empty((B, H), xw)
-    if keep:  # everything backward needs, each step's act a (4, n, H) block of a flat array
-        s = {"runs": runs, "act": A.empty((N * 4 * H,), xw), "hp": A.empty((N, P), xw), "cp": A.empty((N, H), xw),
-             "tc": A.empty((N, H), xw), "r": A.empty((N, H), xw) if w_hr is not None else None}
-        acts, tc, r = _blocks(A, s["act"], runs, 4, H), s["tc"], s["r"]
-    else:  # one step's worth of buffers, viewed at each step's size
-        s, buf = None, A.empty((B * 4 * H,), xw)
-        acts = {off: xp.reshape(buf[:4 * n * H], (4, n, H)) for _, off, n in steps}
-        tc, r = A.empty((B, H), xw), A.empty((B, H), xw)
-    with A.quiet_overflow():  # exp(-x) overflows to inf for very negative x: the sigmoid is then 0
-        for _, off, n in steps:
-            rows = slice(off, off + n) if keep else slice(0, n)
-            hp, cp = h[:n], c[:n]
-            a = A.matmul(hp, whh, acts[off])
-            a += xs[off]
-            sig = a[:3]
-            A.exp(sig, sig)
-            sig += 1
-            A.reciprocal(sig, sig)
-            i, f, o, g = a[0], a[1], a[2], a[3]
-            A.tanh(g, g)
-            if keep:
-                s["hp"][rows] = hp
-                s["cp"][rows] = cp
-            A.mul(i, g, tmp[:n])
-            cp *= f  # the cell state, updated in place
-            cp += tmp[:n]
-            t = A.tanh(cp, tc[rows])
-            if w_hr is None:
-                hn = A.mul(o, t, out[off:off + n])
-            else:
-                hn = A.matmul(A.mul(o, t, r[rows]), whr_t, out[off:off + n])
-            h[:n] = hn
+    hps = A.empty((N, P), xw) if keep else None  # each row's previous state, for d W_hh
+
+    def pre(hp, rows, dst):
+        if keep:
+            hps[rows] = hp
+        A.matmul(hp, whh, dst)
+        dst += xs[:, rows]
+        return dst
+
+    out, h, c, s = _lstm_steps(A, pre, h0, c0, w_hr, N, steps, keep)
+    if keep:
+        s["hp"] = hps
     return out, h, c, s
 
 
-def _lstm_factors(A, s, H):
-    """What backward multiplies each step's gradients by, for a whole run of steps at once (one
-    contiguous block per gate and step): ``m`` (gate-major blocks, PyTorch's gate order) ``= [g i',
-    c_prev f', i g', tanh(c) o']`` (``'``: the derivative of the gate's non-linearity), so that
-    ``d pre = [dc, dc, dc, dh] * m``; and ``q = o (1 - tanh(c)^2)``, so that ``dc += dh q``."""
+def lstm_layer_forward(A, x, w_ih, b, h0, c0, w_hh, w_hr, steps, keep):
+    """An LSTM layer with its input projection (``b``: the summed biases, or None). Each step
+    multiplies the rows ``[x_t, h_{t-1}, 1]`` by ``[W_ih, W_hh, b]^T`` in one product: more work
+    per step than ``h_{t-1} W_hh^T`` alone (``I + P + 1`` columns instead of ``P``; the same work
+    in all), but no GEMM over the whole sequence beforehand (which BLAS splits across threads) and
+    no input projections to lay out gate-major and add step by step. The rows are kept for
+    backward, where one GEMM gives all the weight gradients."""
     xp = A.xp
-    act = s["act"]
-    N = s["cp"].shape[0]
-    m, q = A.empty(act.shape, act), A.empty((N, H), act)
-    for off, k, n in s["runs"]:
-        a4, m4 = (xp.reshape(x[off * 4 * H:(off + k * n) * 4 * H], (k, 4, n, H)) for x in (act, m))
-        cp, tc, q3 = (xp.reshape(x[off:off + k * n], (k, n, H)) for x in (s["cp"], s["tc"], q))
-        i, f, o, g = a4[:, 0], a4[:, 1], a4[:, 2], a4[:, 3]
-        for sig, times, dst in ((i, g, m4[:, 0]), (f, cp, m4[:, 1]), (o, tc, m4[:, 3])):
-            A.mul(sig, sig, dst)
-            A.sub(sig, dst, dst)  # sigmoid' = s - s^2
-            dst *= times
-        A.mul(g, g, m4[:, 2])
-        m4[:, 2] *= i
-        A.sub(i, m4[:, 2], m4[:, 2])  # i tanh' = i - i g^2
-        A.mul(tc, tc, q3)
-        q3 *= o
-        A.sub(o, q3, q3)
+    (N, I), P, H = x.shape, h0.shape[1], c0.shape[1]
+    K = I + P + (b is not None)
+    z = A.empty((N, K), x)  # [x, h_prev, 1] per row; the h_prev columns are filled step by step
+    z[:, :I] = x
+    w = A.empty((4 * H, K), x)
+    w[:, :I] = w_ih
+    w[:, I:I + P] = w_hh
+    if b is not None:
+        z[:, I + P] = 1
+        w[:, I + P] = b
+    wz = _kernel_gates(A, xp.permute_dims(xp.reshape(w, (4, H, K)), (0, 2, 1)), A.empty((4, K, H), x))
+
+    def pre(hp, rows, dst):
+        zt = z[rows]
+        zt[:, I:I + P] = hp
+        return A.matmul(zt, wz, dst)
+
+    out, h, c, s = _lstm_steps(A, pre, h0, c0, w_hr, N, steps, keep)
+    if keep:
+        s["z"] = z
+    return out, h, c, s
+
+
+def _lstm_factors(A, s):
+    """What backward multiplies each step's gradients by, for the whole sequence at once: ``m``
+    (gate-major, PyTorch's gate order) ``= [g i', c_prev f', i g', tanh(c) o']`` (``'``: the
+    derivative of the gate's non-linearity), so that ``d pre = [dc, dc, dc, dh] * m``; and
+    ``q = o (1 - tanh(c)^2)``, so that ``dc += dh q``."""
+    act, cp, tc = s["act"], s["cp"], s["tc"]
+    i, f, o, g = act[0], act[1], act[2], act[3]
+    m, q = A.empty(act.shape, act), A.empty(tc.shape, tc)
+    A.mul(act[:2], act[:2], m[:2])
+    A.sub(act[:2], m[:2], m[:2])  # sigmoid' = s - s^2
+    A.mul(o, o, m[3])
+    A.sub(o, m[3], m[3])
+    m[0] *= g
+    m[1] *= cp
+    m[3] *= tc
+    A.mul(g, g, m[2])
+    m[2] *= i
+    A.sub(i, m[2], m[2])  # i tanh' = i - i g^2
+    A.mul(tc, tc, q)
+    q *= o
+    A.sub(o, q, q)
     return m, q
 
 
-def lstm_backward(A, s, gout, gh, gc, w_hh, w_hr, steps):
+def _lstm_steps_back(A, s, gout, gh, gc, w_hh, w_hr, steps):
+    """The backward time loop: the gradients of the pre-activations ``(N, 4 H)`` (PyTorch's gate
+    order), of the initial states and of ``W_hr``."""
     xp = A.xp
-    (N, P), H = s["hp"].shape, s["cp"].shape[1]
-    m, q = _lstm_factors(A, s, H)
-    ms, acts = _blocks(A, m, s["runs"], 4, H), _blocks(A, s["act"], s["runs"], 4, H)
+    (N, H), P = s["cp"].shape, gh.shape[1]
+    f = s["act"][1]
+    # ``m`` becomes the gradient of the pre-activations, step by step in place (PyTorch's gate
+    # order): four (n, H) @ (H, P) GEMMs and a sum over gates then give d h (see above).
+    m, q = _lstm_factors(A, s)
+    whh = xp.reshape(w_hh, (4, H, P))
     dh = A.copy(gh)
     dc = A.copy(gc)
     B = dh.shape[0]
-    dpre_all = A.empty((N, 4 * H), dh)
-    dpre_gm = xp.permute_dims(xp.reshape(dpre_all, (N, 4, H)), (1, 0, 2))  # gate-major view
     dproj_all = A.empty((N, P), dh) if w_hr is not None else None
     dht_buf, dct_buf = A.empty((B, P), dh), A.empty((B, H), dh)
     dr_buf = A.empty((B, H), dh) if w_hr is not None else None
+    dh4 = A.empty((4, B, P), dh)
     for _, off, n in reversed(steps):
         rows = slice(off, off + n)
         if w_hr is None:
@@ -248,13 +257,31 @@ def lstm_backward(A, s, gout, gh, gc, w_hh, w_hr, steps):
             dr = A.matmul(dht, w_hr, dr_buf[:n])
         dct = A.mul(dr, q[rows], dct_buf[:n])
         dct += dc[:n]  # dc + dh o (1 - tanh(c)^2)
-        mt = ms[off]
-        A.mul(mt[:3], dct, dpre_gm[:3, rows])
-        A.mul(mt[3], dr, dpre_gm[3, rows])
-        A.mul(dct, acts[off][1], dc[:n])
-        A.matmul(dpre_all[rows], w_hh, dh[:n])
+        dpre = m[:, rows]
+        dpre[:3] *= dct
+        dpre[3] *= dr
+        A.mul(dct, f[rows], dc[:n])
+        _sum4(A, A.matmul(dpre, whh, dh4[:, :n]), dh[:n])
+    dpre_all = A.empty((N, 4 * H), dh)  # row-major for the weight gradients' GEMMs
+    xp.reshape(dpre_all, (N, 4, H))[...] = xp.permute_dims(m, (1, 0, 2))
     d_whr = None if w_hr is None else xp.matmul(dproj_all.T, s["r"])
-    return dpre_all, dh, dc, xp.matmul(dpre_all.T, s["hp"]), dpre_all, d_whr
+    return dpre_all, dh, dc, d_whr
+
+
+def lstm_backward(A, s, gout, gh, gc, w_hh, w_hr, steps):
+    dpre, dh, dc, d_whr = _lstm_steps_back(A, s, gout, gh, gc, w_hh, w_hr, steps)
+    return dpre, dh, dc, A.xp.matmul(dpre.T, s["hp"]), dpre, d_whr
+
+
+def lstm_layer_backward(A, s, gout, gh, gc, w_ih, w_hh, w_hr, steps, need_dx):
+    """Backward of ``lstm_layer_forward``: ``(d x or None, d h0, d c0, d W_ih, d W_hh, d b or None,
+    d W_hr)``."""
+    dpre, dh, dc, d_whr = _lstm_steps_back(A, s, gout, gh, gc, w_hh, w_hr, steps)
+    I, P = w_ih.shape[1], w_hh.shape[1]
+    dw = A.xp.matmul(dpre.T, s["z"])  # [d W_ih, d W_hh, d b]
+    dx = A.xp.matmul(dpre, w_ih) if need_dx else None
+    db = A.copy(dw[:, I + P]) if dw.shape[1] > I + P else None
+    return dx, dh, dc, A.copy(dw[:, :I]), A.copy(dw[:, I:I + P]), db, d_whr
 
 
 # ---- GRU: r, z = sigmoid; n = tanh(gi_n + r (W_hn h + b_hn)); h' = n + z (h - n) ---------------

@@ -1,7 +1,8 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` (the single-step cells are in ``rnn_cell``).
 
-Each layer and direction runs as two graph nodes whatever the sequence length: the input
-projection of every time step in one GEMM, then a fused recurrence (``lanterna.ops.nn_rnn``).
+Each layer and direction runs as one or two graph nodes whatever the sequence length: the input
+projection of every time step in one GEMM, then a fused recurrence; an LSTM layer is one node
+that does both (``lanterna.ops.nn_rnn``).
 Parameter names, shapes, gate order and initialisation follow PyTorch, so state dicts
 interchange and ``manual_seed`` gives PyTorch's weights.
 """
