@@ -349,7 +349,7 @@ MODULES = ["lanterna.optim", "lanterna.optim.optimizer", "lanterna.optim.sgd", "
            "lanterna.optim.rmsprop", "lanterna.optim.adagrad", "lanterna.optim.adadelta", "lanterna.optim.rprop",
            "lanterna.optim.asgd", "lanterna.optim.lbfgs", "lanterna.optim.lr_scheduler",
            "lanterna.optim.lr_scheduler._base", "lanterna.optim.lr_scheduler._composite",
-           "lanterna.optim.lr_scheduler._cyclic"]
+           "lanterna.optim.lr_scheduler._cyclic", "lanterna.optim.sparse_adam", "lanterna.optim._functional"]
 
 
 @pytest.mark.parametrize("name", MODULES)

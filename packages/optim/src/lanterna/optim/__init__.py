@@ -14,6 +14,9 @@ tensor([0.2500], requires_grad=True)
 __version__ = "0.1.0"
 
 from . import lr_scheduler
+from ._adafactor import Adafactor
+from ._muon import Muon
+from ._stateless import swap_in_optimizer_params_and_state
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -27,22 +30,33 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from .sparse_adam import SparseAdam
+
+# as in torch: the classes of the private modules print and pickle under the package
+Adafactor.__module__ = "lanterna.optim"
+Muon.__module__ = "lanterna.optim"
+swap_in_optimizer_params_and_state.__module__ = "lanterna.optim"
 
 __all__ = [
     "ASGD",
     "LBFGS",
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Muon",
     "NAdam",
     "Optimizer",
     "RAdam",
     "RMSprop",
     "Rprop",
+    "SparseAdam",
     "lr_scheduler",
+    "swa_utils",
+    "swap_in_optimizer_params_and_state",
 ]
 
 
@@ -53,3 +67,7 @@ def __getattr__(name):
 
         return importlib.import_module(".swa_utils", __name__)
     raise AttributeError(f"module 'lanterna.optim' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted({*globals(), "swa_utils"})

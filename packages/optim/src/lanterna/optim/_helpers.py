@@ -33,6 +33,17 @@ def _to_scalar(x):
     return x
 
 
+def _as_scalar(x):
+    """PyTorch's ``_to_scalar``: a one-element tensor becomes 0-dim (and stays a tensor), numbers stay.
+
+    Optimizers that use it do their hyperparameter arithmetic on the 0-dim tensor, in its dtype,
+    as PyTorch does for a tensor ``lr``.
+    """
+    if isinstance(x, Tensor) and x.dim() != 0:
+        return x.squeeze()
+    return x
+
+
 def _check_lr(lr):
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
@@ -114,3 +125,18 @@ def init_step_and_zeros(optimizer, group, params, grads, state_steps, buffers):
         for key, out in buffers.items():
             out.append(state[key])
         state_steps.append(state["step"])
+
+
+def _add_fused_(param, other, alpha):
+    """``param.add_(other, alpha=alpha)`` rounded once, as PyTorch's CPU kernel computes it (a fused
+    multiply-add): for float32 the sum is formed in float64, where ``alpha * other`` is exact.
+
+    Lanterna's ``add_`` rounds the product and then the sum, which can differ from PyTorch by one
+    unit in the last place. Used where the rest of a step already matches PyTorch bit for bit.
+    """
+    if isinstance(alpha, Tensor):
+        alpha = alpha.item()
+    if param.dtype != lanterna.float32:
+        return param.add_(other, alpha=alpha)
+    alpha32 = lanterna.tensor(alpha, dtype=lanterna.float32).item()  # PyTorch's kernel takes alpha as float
+    return param.copy_(param.double().add_(other.double(), alpha=alpha32).float())

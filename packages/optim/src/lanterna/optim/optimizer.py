@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from copy import deepcopy
 from itertools import chain
+from typing import Any
 
 import lanterna
 from lanterna import Tensor
@@ -85,6 +87,10 @@ class Optimizer:
     tensor([1., 2.], requires_grad=True)
     """
 
+    # the signatures of step hooks, as PyTorch names them
+    OptimizerPreHook = Callable[[Any, tuple, dict], "tuple[tuple, dict] | None"]
+    OptimizerPostHook = Callable[[Any, tuple, dict], None]
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
@@ -109,6 +115,7 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
             self.add_param_group(param_group)
+        self._warned_capturable_if_run_uncaptured = True
 
     # ---- pickling and printing -------------------------------------------------------------
     def __getstate__(self):
@@ -153,6 +160,7 @@ class Optimizer:
                             f"{func} must return None or a tuple of (new_args, new_kwargs), but got {result}."
                         )
             out = func(*args, **kwargs)
+            self._optimizer_step_code()
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)
             return out
@@ -160,7 +168,33 @@ class Optimizer:
         wrapper.hooked = True
         return wrapper
 
+    def _optimizer_step_code(self):
+        """Called after every ``step``; PyTorch's profiler hooks into it. Does nothing."""
+
+    def _accelerator_graph_capture_health_check(self):
+        """PyTorch checks CUDA-graph capture against ``capturable`` here; Lanterna captures no graphs."""
+
+    _cuda_graph_capture_health_check = _accelerator_graph_capture_health_check
+
+    @staticmethod
+    def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
+        """Split parallel tensor lists by the device and dtype of the first list's tensors.
+
+        Returns ``{(device, dtype): (tensorlistlist, indices)}`` in first-seen order, as PyTorch does.
+        """
+        grouped = {}
+        for i, t in enumerate(tensorlistlist[0]):
+            key = (t.device, t.dtype)
+            if key not in grouped:
+                grouped[key] = ([[] for _ in tensorlistlist], [])
+            lists, indices = grouped[key]
+            for out, src in zip(lists, tensorlistlist):
+                out.append(src[i])
+            indices.append(i)
+        return grouped
+
     def _patch_step_function(self):
+        self._zero_grad_profile_name = f"Optimizer.zero_grad#{self.__class__.__name__}.zero_grad"
         # user subclasses that define their own step get the hooks too, as in torch
         if not getattr(self.__class__.step, "hooked", False):
             self.__class__.step = self.profile_hook_step(self.__class__.step)

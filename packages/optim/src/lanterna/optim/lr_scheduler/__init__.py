@@ -10,6 +10,7 @@
 [0.025]
 """
 
+from ..optimizer import Optimizer  # noqa: F401  (torch's module has it too)
 from ._base import (  # noqa: F401  (torch's module has them too)
     EPOCH_DEPRECATION_WARNING,
     ConstantLR,
