@@ -12,6 +12,7 @@ SUBPACKAGES = {
     "utils": "lanterna-core",
     "func": "lanterna-core",
     "distributed": "lanterna-distributed",
+    "futures": "lanterna-distributed",
 }
 
 
@@ -21,6 +22,7 @@ DISTRIBUTIONS = {
     "lanterna.optim": "lanterna-optim",
     "lanterna.utils.data": "lanterna-data",
     "lanterna.distributed": "lanterna-distributed",
+    "lanterna.futures": "lanterna-distributed",
 }
 
 

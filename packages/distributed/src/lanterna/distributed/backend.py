@@ -196,27 +196,10 @@ class Work:
         return self._source
 
     def get_future(self):
-        """A minimal future: ``wait()``/``value()``/``done()`` give the result tensors."""
-        return _Future(self)
+        """A :class:`lanterna.futures.Future` of the output tensors, completed with the operation."""
+        from lanterna.futures import _from_work
 
-
-class _Future:
-    def __init__(self, work):
-        self._work = work
-
-    def wait(self):
-        return self._work.result()
-
-    def value(self):
-        return self._work.result()
-
-    def done(self):
-        return self._work.is_completed()
-
-    def then(self, callback):
-        self._work.wait()
-        fut = _Future(Work(result=[callback(self)]))
-        return fut
+        return _from_work(self, lambda: list(self._result))
 
 
 def _seconds(timeout) -> float:

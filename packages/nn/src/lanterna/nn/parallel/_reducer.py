@@ -31,6 +31,7 @@ class _Bucket:
         self.pending = len(params)
         self.flat = None  # the tensor being all-reduced (kept as grads' storage with bucket views)
         self.work = None
+        self.fut = None  # the future a communication hook returned
 
 
 def assign_buckets(params, cap_bytes, first_bytes=FIRST_BUCKET_BYTES):
@@ -73,6 +74,9 @@ class Reducer:
         self.ready = set()
         self.next_bucket = 0
         self.locally_used = None
+        self.comm_hook = None  # (state, hook) from DistributedDataParallel.register_comm_hook
+        self.join_work = None  # join(): the forward's all-reduce counting the ranks still training
+        self.divide_by_initial_world_size = True
 
     # ---- per-iteration state ----------------------------------------------------------------
     def prepare(self):
@@ -89,14 +93,56 @@ class Reducer:
         self.ready = set()
         self.next_bucket = 0
         self.locally_used = None
+        self.join_work = None
         for b in self.buckets:
             b.pending = len(b.params)
             b.work = None
+            b.fut = None
 
     def disarm(self):
         """The next backward accumulates locally (``no_sync``, or forward without grad)."""
         self.armed = False
         self.ready = set()
+
+    def _set_forward_pass_work_handle(self, work, divide_by_initial_world_size):
+        """join(): the all-reduce of this forward that counts the ranks still training."""
+        self.join_work = work
+        self.divide_by_initial_world_size = divide_by_initial_world_size
+
+    def _divisor(self):
+        if self.join_work is not None and not self.divide_by_initial_world_size:
+            self.join_work.wait()
+            return max(1, int(self.join_work.result()[0].item()))
+        return self.world_size
+
+    def _run_comm_hook(self, bi, flat):
+        from lanterna.distributed import GradBucket
+
+        b = self.buckets[bi]
+        state, hook = self.comm_hook
+        fut = hook(state, GradBucket(bi, flat, b.params, b.offsets, bi == len(self.buckets) - 1))
+        if not hasattr(fut, "wait") or not hasattr(fut, "then"):
+            raise RuntimeError("The communication hook must return a torch.futures.Future, got "
+                               f"{type(fut).__name__}")
+        return fut
+
+    def _match_all_reduce_for_bwd_pass(self):
+        """join(): a rank out of inputs contributes zeros to every bucket's reduction."""
+        from lanterna.distributed import ReduceOp
+
+        pending = []
+        for bi, b in enumerate(self.buckets):
+            p0 = b.params[0]
+            zeros = lanterna.zeros(b.numel, dtype=p0.dtype, device=p0.device)
+            if self.comm_hook is not None:
+                pending.append(self._run_comm_hook(bi, zeros))
+            else:
+                pending.append(self._backend(zeros).all_reduce(zeros, ReduceOp.SUM))
+        for w in pending:
+            w.wait()
+        if self.find_unused:
+            mask = lanterna.zeros(len(self.params), dtype=lanterna.int32)
+            self._backend(mask).all_reduce(mask, ReduceOp.MAX).wait()
 
     def mark_unused(self, outputs):
         """``find_unused_parameters``: parameters the outputs do not depend on are ready now."""
@@ -139,9 +185,14 @@ class Reducer:
             else:
                 flat = lanterna.cat([(g if g is not None else lanterna.zeros_like(p)).reshape(-1)
                                      for g, p in zip(grads, b.params)])
-            flat.div_(self.world_size)
+            if self.comm_hook is None:
+                flat.div_(self._divisor())
         b.flat = flat
-        b.work = self._backend(flat).all_reduce(flat, ReduceOp.SUM)
+        if self.comm_hook is not None:  # the hook divides, as in PyTorch
+            b.fut = self._run_comm_hook(self.buckets.index(b), flat)
+            b.work = None
+        else:
+            b.work = self._backend(flat).all_reduce(flat, ReduceOp.SUM)
 
     def _backend(self, t):
         from lanterna.distributed.process_group import _group
@@ -154,7 +205,10 @@ class Reducer:
         if self.find_unused:
             used_everywhere = self._globally_used()
         for b in self.buckets:
-            b.work.wait()
+            if getattr(b, "fut", None) is not None:
+                self._collect_hook_result(b)
+            else:
+                b.work.wait()
             views = {}
             with lanterna.no_grad():
                 for i, (p, off) in enumerate(zip(b.params, b.offsets)):
@@ -170,9 +224,24 @@ class Reducer:
                         p.grad.copy_(avg)
             b.views = views
             b.work = None
+            b.fut = None
             if not self.as_view:
                 b.flat = None  # the gradients own their storage: do not keep a second copy
         self.ready = set()
+
+    def _collect_hook_result(self, b):
+        out = b.fut.wait()
+        if isinstance(out, (list, tuple)) and len(out) == 1:
+            out = out[0]
+        if not isinstance(out, lanterna.Tensor):
+            raise RuntimeError("The communication hook's future must hold the reduced bucket tensor, got "
+                               f"{type(out).__name__}")
+        if out.numel() != b.numel:
+            raise RuntimeError(f"The communication hook returned a tensor of {out.numel()} elements for a "
+                               f"bucket of {b.numel}")
+        if out is not b.flat:
+            with lanterna.no_grad():
+                b.flat.copy_(out.reshape(-1))
 
     @property
     def params_index(self):

@@ -81,6 +81,19 @@ class DistributedDataParallel(Module):
             self._sync_module_states()
         self.reducer = Reducer(params, process_group, self.bucket_bytes_cap / (1024 * 1024),
                                find_unused_parameters, gradient_as_bucket_view)
+        from lanterna.distributed.algorithms.join import _JoinConfig
+
+        self._join_config = _JoinConfig.construct_disabled_join_config()
+        self._divide_by_initial_world_size = True
+        self._comm_hooks = []
+        self._static_graph = False
+        self._training_started = False
+        if static_graph:
+            self._set_static_graph()
+
+    @property
+    def _distributed_rank(self):
+        return _dist().get_rank(self.process_group)
 
     # ---- construction -------------------------------------------------------------------------
     def _backend_for(self, t):
@@ -113,13 +126,12 @@ class DistributedDataParallel(Module):
                     break
             raise RuntimeError(f"DDP expects the same model on every rank, but the parameters differ: {detail}")
 
-    def _broadcast_states(self, tensors):
+    def _broadcast_states(self, tensors, root=0):
         from lanterna.distributed.process_group import _group
 
         pg = _group(self.process_group)
         if pg.size() == 1:
             return
-        root = 0
         works = [self._backend_for(t).broadcast(t, root) for t in tensors]
         for w in works:
             w.wait()
@@ -132,18 +144,136 @@ class DistributedDataParallel(Module):
     def forward(self, *inputs, **kwargs):
         sync = lanterna.is_grad_enabled() and self.require_backward_grad_sync
         if sync:
+            self._training_started = True
             self.reducer.prepare()
         else:
             self.reducer.disarm()
-        if self.broadcast_buffers and self.require_forward_param_sync:
-            buffers = list(self.module.buffers())
-            if buffers:
-                with lanterna.no_grad():
-                    self._broadcast_states(buffers)
+        join = self._join_config.enable
+        if join:
+            from lanterna.distributed.algorithms.join import Join
+
+            work = Join.notify_join_context(self)
+            if work is not None and sync:
+                self.reducer._set_forward_pass_work_handle(work, self._divide_by_initial_world_size)
+        if self._will_sync_module_buffers():
+            with lanterna.no_grad():
+                root = self._find_common_rank(self._distributed_rank, True) if join else 0
+                self._broadcast_states(list(self.module.buffers()), root)
+        if join:
+            self._check_global_requires_backward_grad_sync(is_joined_rank=False)
         out = self.module(*inputs, **kwargs)
         if sync and self.find_unused_parameters:
             self.reducer.mark_unused(out)
         return out
+
+    # ---- uneven inputs: join() ---------------------------------------------------------------
+    def _will_sync_module_buffers(self):
+        return self.broadcast_buffers and self.require_forward_param_sync and any(True for _ in self.module.buffers())
+
+    def _find_common_rank(self, input_rank, rank_cond):
+        """The largest group rank among the ranks where ``rank_cond`` holds (one all-reduce)."""
+        dist = _dist()
+        rank_to_use = lanterna.tensor([input_rank if rank_cond else -1], device=self.join_device)
+        self._backend_for(rank_to_use).all_reduce(rank_to_use, dist.ReduceOp.MAX).wait()
+        rank = int(rank_to_use.item())
+        if rank == -1:
+            raise ValueError("BUG! Expected rank_cond to be true for at least one process.")
+        return rank
+
+    def _check_global_requires_backward_grad_sync(self, is_joined_rank):
+        """Tell the joined ranks whether this iteration's backward synchronises (one all-reduce)."""
+        dist = _dist()
+        flag = lanterna.tensor([0 if is_joined_rank or not self.require_backward_grad_sync
+                                or not lanterna.is_grad_enabled() else 1], device=self.join_device)
+        self._backend_for(flag).all_reduce(flag, dist.ReduceOp.SUM).wait()
+        return int(flag.item()) != 0
+
+    def join(self, divide_by_initial_world_size=True, enable=True, throw_on_early_termination=False):
+        """A context manager for training with uneven inputs (``torch.distributed.algorithms.Join``).
+
+        A rank that runs out of batches leaves the ``with`` body and shadows the communication of
+        the ranks still training (forward checks, buffer broadcasts, one all-reduce of zeros per
+        gradient bucket) until every rank has left it; then every rank takes the model of the
+        last rank to finish.
+
+        >>> with ddp.join():                           # doctest: +SKIP
+        ...     for x, y in my_batches:                # fewer batches on some ranks
+        ...         loss_fn(ddp(x), y).backward(); opt.step()
+
+        :param divide_by_initial_world_size: divide the summed gradients by the world size (True),
+            or by the number of ranks still training (False)
+        :param enable: False: no uneven-input detection (a no-op context)
+        :param throw_on_early_termination: raise on every rank as soon as one runs out of inputs
+        """
+        from lanterna.distributed.algorithms.join import Join
+
+        return Join([self], enable, throw_on_early_termination,
+                    divide_by_initial_world_size=divide_by_initial_world_size)
+
+    def join_hook(self, **kwargs):
+        """The :class:`~lanterna.distributed.algorithms.JoinHook` of DDP (used by ``Join``)."""
+        divide_by_initial_world_size = kwargs.get("divide_by_initial_world_size", True)
+        return _DDPJoinHook(self, divide_by_initial_world_size=divide_by_initial_world_size)
+
+    @property
+    def join_device(self):
+        return next(iter(self.module.parameters())).device
+
+    @property
+    def join_process_group(self):
+        return self.process_group
+
+    # ---- communication hooks -------------------------------------------------------------
+    def register_comm_hook(self, state, hook):
+        """Replace the all-reduce of each gradient bucket by ``hook(state, bucket)``.
+
+        ``bucket`` is a :class:`lanterna.distributed.GradBucket` (the flat gradients, not divided
+        by the world size); the hook returns a :class:`lanterna.futures.Future` of the reduced
+        flat tensor, which DDP writes into the ``.grad`` of the bucket's parameters. Register it
+        once, before the first forward.
+
+        >>> from lanterna.distributed.algorithms.ddp_comm_hooks import default_hooks
+        >>> ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)  # doctest: +SKIP
+        """
+        self._check_comm_hook(hook)
+        if self.reducer.comm_hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be called once.")
+        if self._training_started:
+            raise RuntimeError("register_comm_hook must be called before the first forward/backward of "
+                               "DistributedDataParallel: a communication hook can only be registered before "
+                               "training starts.")
+        self._comm_hooks.append((hook, state))
+        self.reducer.comm_hook = (state, hook)
+
+    def _check_comm_hook(self, hook):
+        import inspect
+
+        if not callable(hook):
+            raise TypeError("Communication hook must be callable.")
+        try:
+            sig = inspect.signature(hook)
+        except (TypeError, ValueError):
+            return
+        from lanterna.distributed import GradBucket
+        from lanterna.futures import Future
+
+        bucket = sig.parameters.get("bucket")
+        if bucket is not None and bucket.annotation not in (inspect.Parameter.empty, GradBucket, "dist.GradBucket",
+                                                               "GradBucket"):
+            raise ValueError("Communication hook: bucket annotation should be dist.GradBucket.")
+        if sig.return_annotation not in (inspect.Signature.empty, Future, "Future", "torch.futures.Future[torch.Tensor]",
+                                         "Future[torch.Tensor]", "Future[Tensor]"):
+            raise ValueError("Communication hook: return annotation should be torch.futures.Future[torch.Tensor].")
+
+    def _set_static_graph(self):
+        """Tell DDP the graph (used parameters, their order) is the same at every iteration."""
+        if self._static_graph:
+            import warnings
+
+            warnings.warn("You've set static_graph to be True, no need to set it again.", stacklevel=2)
+            return
+        self._static_graph = True
+        self.static_graph = True
 
     @contextmanager
     def no_sync(self):
@@ -170,6 +300,36 @@ class DistributedDataParallel(Module):
 
     def __getstate__(self):
         raise TypeError("DistributedDataParallel cannot be pickled: save ddp.module or ddp.state_dict() instead")
+
+
+class _DDPJoinHook:
+    """What a rank that has joined does for DDP while the others still train."""
+
+    def __init__(self, ddp, divide_by_initial_world_size):
+        self.ddp = ddp
+        ddp._divide_by_initial_world_size = divide_by_initial_world_size
+
+    def main_hook(self):
+        """Shadow one iteration of the ranks still training: their forward's collectives, then
+        one all-reduce of zeros per gradient bucket (through the comm hook, if any)."""
+        ddp = self.ddp
+        if ddp._will_sync_module_buffers():
+            with lanterna.no_grad():
+                root = ddp._find_common_rank(ddp._distributed_rank, False)
+                ddp._broadcast_states(list(ddp.module.buffers()), root)
+        if not ddp._check_global_requires_backward_grad_sync(is_joined_rank=True):
+            return
+        ddp.reducer._match_all_reduce_for_bwd_pass()
+
+    def post_hook(self, is_last_joiner):
+        """Every rank takes the model of the last rank to join (the largest such rank)."""
+        ddp = self.ddp
+        ddp._authoritative_rank = ddp._find_common_rank(ddp._distributed_rank, is_last_joiner)
+        with lanterna.no_grad():
+            states = list(ddp.module.parameters())
+            if ddp.broadcast_buffers:
+                states += list(ddp.module.buffers())
+            ddp._broadcast_states(states, ddp._authoritative_rank)
 
 
 __all__ = ["DistributedDataParallel"]
