@@ -41,17 +41,20 @@ def run_worker(lib, name, reps):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def import_time(module, runs):
+def import_times(modules, runs):
+    """Median whole-process ``import X`` time of each module. The modules take turns run by run,
+    so that load from other work on the machine falls on each alike."""
     # Time imports as users get them: from compiled bytecode (pip compiles on install), even
     # where PYTHONDONTWRITEBYTECODE keeps Python from caching it by itself.
     subprocess.run([sys.executable, "-m", "compileall", "-q", *map(str, (HERE.parent / "packages").glob("*/src"))],
                    capture_output=True)
-    times = []
+    times = {m: [] for m in modules}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for module in modules:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+            times[module].append(time.perf_counter() - t0)
+    return {m: statistics.median(t) for m, t in times.items()}
 
 
 def main(argv=None):
@@ -89,7 +92,7 @@ def main(argv=None):
             peak[lib] = statistics.median(x["peak_mb"] for x in ok)
         rows.append((name, med, peak, err))
 
-    imp = {m: import_time(m, max(args.rounds, 3)) for m in ["numpy", "lanterna"] + (["torch"] if "torch" in libs else [])}
+    imp = import_times(["numpy", "lanterna"] + (["torch"] if "torch" in libs else []), max(args.rounds, 5))
 
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -51,13 +51,14 @@ FAMILIES = {
                  "var_mean",
     # nn primitives also reachable as torch.<name> (their nn.functional forms live in lanterna.nn)
     "ops.nn_activation": "celu log_softmax selu softmax threshold",
-    "ops.nn_conv": "conv1d conv2d conv_transpose1d conv_transpose2d",
+    "ops.nn_conv": "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d",
     "ops.nn_ctc": "ctc_loss",
     "ops.nn_distance": "cdist cosine_similarity pairwise_distance pdist",
     "ops.nn_dropout": "alpha_dropout dropout feature_dropout",
+    "ops.nn_grid": "affine_grid_generator grid_sampler",
     "ops.nn_linear": "bilinear",
     "ops.nn_norm": "group_norm layer_norm",
-    "ops.nn_pool": "adaptive_avg_pool1d adaptive_max_pool1d avg_pool1d max_pool1d max_pool2d",
+    "ops.nn_pool": "adaptive_avg_pool1d adaptive_max_pool1d avg_pool1d max_pool1d max_pool2d max_pool3d",
     "ops.nn_top": "batch_norm embedding",
     # torch._foreach_* list ops (used by the optimizers)
     "ops.foreach": "_foreach_abs _foreach_abs_ _foreach_add _foreach_add_ _foreach_addcdiv _foreach_addcdiv_ "

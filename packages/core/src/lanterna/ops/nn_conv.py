@@ -10,7 +10,8 @@ Three bilinear maps close the family under differentiation (each one's gradients
 A plain backward runs straight on arrays and reuses the im2col matrix saved by the forward (streamed
 layers build their blocks again); under ``create_graph`` the backward is built from the three ops
 above, so double backward works.
-1-D convolutions run as 2-D ones over a height of 1.
+1-D convolutions run as 2-D ones over a height of 1; 3-D ones as 2-D ones over depth windows (see
+``_Geometry3``).
 """
 
 from __future__ import annotations
@@ -130,18 +131,21 @@ def _batch_last(backend, x, geo):
     return out
 
 
-def _windows(backend, x, geo):
+def _windows(backend, x, geo, out_hw=None):
     """(N, C, H, W) -> (C, kh, kw, OH, OW, N): every output pixel's window, a view of the padded
-    batch-last input."""
+    batch-last input. ``out_hw`` keeps the first (OH, OW) windows only: a transposed convolution
+    with an output padding of at least its stride makes images with room for more."""
     xp = backend.xp
     xt = xp.permute_dims(_batch_last(backend, x, geo), (3, 0, 1, 2))  # NCHW view, batch-last memory
     v = kernel(backend, "im2col")(xt, geo.kh, geo.kw, geo.stride, (0, 0), geo.dilation)
+    if out_hw is not None and tuple(v.shape[4:]) != tuple(out_hw):
+        v = v[:, :, :, :, :out_hw[0], :out_hw[1]]
     return xp.permute_dims(v, (1, 2, 3, 4, 5, 0))
 
 
-def _im2col_matrix(backend, x, geo):
+def _im2col_matrix(backend, x, geo, out_hw=None):
     """(N, C, H, W) -> (G, C/G*kh*kw, OH*OW*N): the windows of every output pixel as columns."""
-    v = _windows(backend, x, geo)
+    v = _windows(backend, x, geo, out_hw)
     c, kh, kw, oh, ow, n = v.shape
     g = geo.groups
     return _into(backend.xp, (g, (c // g) * kh * kw, oh * ow * n), v.dtype, v)
@@ -172,11 +176,11 @@ def _streamed(geo, w_shape, x):
     return oh > 1 and n * c * geo.kh * geo.kw * oh * ow * _itemsize(x) > 2 * BLOCK_BYTES
 
 
-def _col_blocks(backend, x, geo):
+def _col_blocks(backend, x, geo, out_hw=None):
     """The im2col matrix of ``_im2col_matrix`` a few output rows at a time: yields
     ``(columns, block)``, the (G, C/G*kh*kw, columns) block of those columns, always in one buffer."""
     xp = backend.xp
-    v = _windows(backend, x, geo)
+    v = _windows(backend, x, geo, out_hw)
     c, kh, kw, oh, ow, n = v.shape
     g = geo.groups
     row = c * kh * kw * ow * n  # numbers per output row
@@ -218,6 +222,8 @@ def _matmul_into(xp, a, b, out):
 def conv_forward_array(backend, x, w, geo, b=None):
     """The convolution itself, plus bias ``b``; returns ``(output, im2col matrix)``, the matrix
     ``None`` where it was built block by block."""
+    if type(geo) is _Geometry3:
+        return _conv3d_forward_array(backend, x, w, geo, b)
     xp = backend.xp
     n = x.shape[0]
     oh, ow = geo.out_hw(x.shape[2], x.shape[3])
@@ -242,9 +248,13 @@ def conv_forward_array(backend, x, w, geo, b=None):
 
 
 def _grad_rows(xp, g, groups):
-    """(N, O, OH, OW) -> (G, O/G, OH*OW*N), ordered like the im2col columns."""
-    n, o, oh, ow = g.shape
-    return _into(xp, (groups, o // groups, oh * ow * n), g.dtype, xp.permute_dims(g, (1, 2, 3, 0)))
+    """(N, O, OH, OW) -> (G, O/G, OH*OW*N), ordered like the im2col columns; a 3-D convolution's
+    (N, O, OD, OH, OW) -> (G, O/G, OH*OW*N*OD), the columns of its 2-D form (see ``_Geometry3``)."""
+    if g.ndim == 4:
+        n, o, oh, ow = g.shape
+        return _into(xp, (groups, o // groups, oh * ow * n), g.dtype, xp.permute_dims(g, (1, 2, 3, 0)))
+    n, o, od, oh, ow = g.shape
+    return _into(xp, (groups, o // groups, oh * ow * n * od), g.dtype, xp.permute_dims(g, (1, 3, 4, 0, 2)))
 
 
 def _col2im(backend, cols, x_shape, oh, ow, geo):
@@ -266,8 +276,10 @@ def _col2im(backend, cols, x_shape, oh, ow, geo):
 
 def input_grad_array(backend, g, w, x_shape, geo, gr=None):
     """A_w^T g: scatter the columns ``W^T g`` back into an image of ``x_shape`` (col2im)."""
+    if type(geo) is _Geometry3:
+        return _conv3d_input_grad_array(backend, g, w, x_shape, geo, gr)
     xp = backend.xp
-    oh, ow = g.shape[2], g.shape[3]
+    oh, ow = g.shape[-2], g.shape[-1]
     own = gr is None
     if own:
         gr = _grad_rows(xp, g, geo.groups)
@@ -293,6 +305,8 @@ def weight_grad_array(backend, x, g, w_shape, geo, gr=None, cols=None):
     """B_x^T g: ``g @ cols^T`` per group with ``cols`` the im2col matrix of x (one GEMM: rows and
     columns share the (OH, OW, N) order, so the batch sum is part of the product). ``cols`` is
     built here when not given, block by block where the forward streamed it."""
+    if type(geo) is _Geometry3:
+        return _conv3d_weight_grad_array(backend, x, g, w_shape, geo, gr, cols)
     xp = backend.xp
     own = gr is None
     if own:
@@ -301,16 +315,114 @@ def weight_grad_array(backend, x, g, w_shape, geo, gr=None, cols=None):
         gw = _cols_times_rows(xp, cols, gr)
     elif _streamed(geo, w_shape, x):
         gw = None
-        for part, block in _col_blocks(backend, x, geo):
+        for part, block in _col_blocks(backend, x, geo, g.shape[-2:]):
             p = _cols_times_rows(xp, block, gr[:, :, part])
             gw = p if gw is None else gw + p
     else:
-        cols = _im2col_matrix(backend, x, geo)
+        cols = _im2col_matrix(backend, x, geo, g.shape[-2:])
         gw = _cols_times_rows(xp, cols, gr)
         POOL.give(cols)
     if own:
         POOL.give(gr)
     return xp.reshape(xp.permute_dims(gw, (0, 2, 1)), w_shape)
+
+
+# ---- 3-D convolutions -----------------------------------------------------------------------
+# A 3-D convolution is a 2-D one over depth windows. The kd input slices that each output depth
+# reads are stacked as channels, (N, C, D, H, W) -> (N*OD, C*kd, H, W), and the weight
+# (O, C/G, kd, kh, kw), read as (O, C/G*kd, kh, kw) (the same memory), convolves that over (H, W).
+# Everything 2-D (im2col, streaming, the buffer pool, the nodes) then runs as it is; the adjoints add
+# the slices back. The batch of the 2-D form is ordered (N, OD), so its gradient rows are one
+# transposition of the (N, O, OD, OH, OW) gradient (``_grad_rows``) and its output rows one of the
+# result.
+class _Geometry3:
+    """Shapes of one 3-D convolution: the depth axis, and the 2-D convolution (``plane``) over
+    (H, W) of its depth windows."""
+
+    __slots__ = ("kd", "sd", "pd", "dd", "groups", "plane")
+
+    def __init__(self, stride, padding, dilation, groups, kd, kh, kw):
+        self.kd, self.sd, self.pd, self.dd = kd, stride[0], padding[0], dilation[0]
+        self.groups = groups
+        self.plane = _Geometry(stride[1:], padding[1:], dilation[1:], groups, kh, kw)
+
+    def out_d(self, d):
+        return (d + 2 * self.pd - self.dd * (self.kd - 1) - 1) // self.sd + 1
+
+    def taps(self, d, od):
+        """For each depth offset i of the kernel: ``(i, outputs, inputs)``, the output depths whose
+        window reads a real (not padding) input slice at i, and those input slices."""
+        for i in range(self.kd):
+            first = i * self.dd - self.pd  # the input depth that output depth 0 reads at offset i
+            lo = max(0, -(first // self.sd))
+            hi = min(od, (d - 1 - first) // self.sd + 1)
+            if lo < hi:
+                start = first + lo * self.sd
+                yield i, slice(lo, hi), slice(start, start + (hi - lo - 1) * self.sd + 1, self.sd)
+
+
+def _depth_windows(xp, x, geo, od=None):
+    """(N, C, D, H, W) -> (N*OD, C*kd, H, W), each output depth's input slices as channels (of the
+    first ``od`` output depths, where given)."""
+    n, c, d, h, w = x.shape
+    od = geo.out_d(d) if od is None else od
+    out = (xp.zeros if geo.pd else xp.empty)((n, od, c, geo.kd, h, w), dtype=x.dtype)
+    for i, outs, ins in geo.taps(d, od):
+        out[:, outs, :, i] = xp.permute_dims(x[:, :, ins], (0, 2, 1, 3, 4))
+    return xp.reshape(out, (n * od, c * geo.kd, h, w))
+
+
+def _depth_sum(xp, cols, x_shape, geo):
+    """Adjoint of ``_depth_windows``: (N*OD, C*kd, H, W) summed back into (N, C, D, H, W)."""
+    n, c, d, h, w = x_shape
+    od = cols.shape[0] // n if n else geo.out_d(d)
+    six = xp.reshape(cols, (n, od, c, geo.kd, h, w))
+    out = xp.zeros(x_shape, dtype=cols.dtype)
+    for i, outs, ins in geo.taps(d, od):
+        out[:, :, ins] += xp.permute_dims(six[:, outs, :, i], (0, 2, 1, 3, 4))
+    return out
+
+
+def _plane_weight(xp, w, geo):
+    """(O, C/G, kd, kh, kw) -> (O, C/G*kd, kh, kw): the weight of the 2-D form."""
+    return xp.reshape(w, (w.shape[0], -1) + tuple(w.shape[3:]))
+
+
+def _conv3d_forward_array(backend, x, w, geo, b):
+    xp = backend.xp
+    n = x.shape[0]
+    x2, w2 = _depth_windows(xp, x, geo), _plane_weight(xp, w, geo)
+    out, cols = conv_forward_array(backend, x2, w2, geo.plane, b)
+    nod, o, oh, ow = out.shape
+    od = nod // n if n else geo.out_d(x.shape[2])
+    out = xp.permute_dims(xp.reshape(out, (n, od, o, oh, ow)), (0, 2, 1, 3, 4))
+    return _contiguous(xp, out), cols
+
+
+def _conv3d_input_grad_array(backend, g, w, x_shape, geo, gr):
+    xp = backend.xp
+    n, c, d, h, wd = x_shape
+    own = gr is None
+    if own:
+        gr = _grad_rows(xp, g, geo.groups)
+    plane_shape = (n * g.shape[2], c * geo.kd, h, wd)
+    cols = input_grad_array(backend, g, _plane_weight(xp, w, geo), plane_shape, geo.plane, gr)
+    if own:
+        POOL.give(gr)
+    return _depth_sum(xp, cols, tuple(x_shape), geo)
+
+
+def _conv3d_weight_grad_array(backend, x, g, w_shape, geo, gr, cols):
+    xp = backend.xp
+    own = gr is None
+    if own:
+        gr = _grad_rows(xp, g, geo.groups)
+    o, cg, kd, kh, kw = w_shape
+    x2 = _depth_windows(xp, x, geo, g.shape[2]) if cols is None else x  # x is not read with ``cols``
+    gw = weight_grad_array(backend, x2, g, (o, cg * kd, kh, kw), geo.plane, gr, cols)
+    if own:
+        POOL.give(gr)
+    return xp.reshape(gw, tuple(w_shape))
 
 
 # ---- nodes ----------------------------------------------------------------------------------
@@ -326,7 +438,7 @@ class ConvolutionBackward0(Node):
         if self.transposed:
             out = input_grad_array(backend, x._data, w._data, self.out_shape, self.geo)
             if b is not None:
-                out += backend.xp.reshape(b._data, (1, -1, 1, 1))  # ``out`` is a fresh array
+                out += backend.xp.reshape(b._data, (1, -1) + (1,) * (out.ndim - 2))  # a fresh array
         else:
             bias = None if b is None else b._data
             out, cols = conv_forward_array(backend, x._data, w._data, self.geo, bias)
@@ -340,10 +452,12 @@ class ConvolutionBackward0(Node):
 
     def backward(self, grad):
         x, w = self.saved
-        gb = grad.sum((0, 2, 3)) if len(self.next_functions) == 3 else None
+        gb = None
+        if len(self.next_functions) == 3:
+            gb = grad.sum((0, 2, 3) if grad._data.ndim == 4 else (0, 2, 3, 4))
         if self.transposed:
             # u = A_w^T x: d/dx = A_w h (a convolution), d/dw = B_h^T x
-            gx = conv_op(grad, w, self.geo) if _needs(x) else None
+            gx = _conv_to(grad, w, self.geo, x.shape) if _needs(x) else None
             gw = weight_grad_op(grad, x, w.shape, self.geo) if _needs(w) else None
         elif GRAD_ENABLED[0]:
             gx = input_grad_op(grad, w, x.shape, self.geo) if _needs(x) else None
@@ -380,7 +494,7 @@ class ConvolutionBackwardBackward0(Node):
     def backward(self, h):
         x, g = self.saved
         gx = input_grad_op(g, h, x.shape, self.geo) if _needs(x) else None
-        gg = conv_op(x, h, self.geo) if _needs(g) else None
+        gg = _conv_to(x, h, self.geo, g.shape) if _needs(g) else None
         return gx, gg
 
 
@@ -397,6 +511,15 @@ def _run(cls, inputs, **params):
 def conv_op(x, w, geo, bias=None):
     inputs = (x, w) if bias is None else (x, w, bias)
     return _run(ConvolutionBackward0, inputs, geo=geo, transposed=False)
+
+
+def _conv_to(x, w, geo, shape):
+    """``conv_op(x, w, geo)`` cut to ``shape``: the adjoint of a transposed convolution whose output
+    padding (of at least its stride) left room for more outputs than its input had."""
+    out = conv_op(x, w, geo)
+    if tuple(out.shape[2:]) != tuple(shape[2:]):
+        out = out[(slice(None), slice(None)) + tuple(slice(0, n) for n in shape[2:])]
+    return out
 
 
 def input_grad_op(g, w, x_shape, geo, bias=None):
@@ -461,8 +584,8 @@ def _check(input, weight, bias, nd, name, groups, transposed=False):
             )
         if weight.shape[0] % groups:
             raise RuntimeError(
-                "Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
-                f"got weight of size {list(weight.shape)} instead"
+                f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                f"got weight of size [{list(weight.shape)}] instead"
             )
         out_c = weight.shape[0]
     if bias is not None:
@@ -518,21 +641,25 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     if nd == 1:  # run as 2-D over a height of 1
         x, w = x.unsqueeze(2), w.unsqueeze(2)
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
-    kh, kw = w.shape[2], w.shape[3]
-    geo = _Geometry(stride, padding, dilation, groups, kh, kw)
-    h, wd = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
-    eff = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
-    if h < eff[0] or wd < eff[1]:
-        sizes = (h, wd) if nd == 2 else (wd,)
-        ks = (eff[0], eff[1]) if nd == 2 else (eff[1],)
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, sizes))}). Kernel size: "
-            f"({' x '.join(map(str, ks))}). Kernel size can't be greater than actual input size"
-        )
-    out = conv_op(x, w, geo, bias)
+    ks = tuple(w.shape)[2:]
+    for i, k, p, d in zip(tuple(x.shape)[2:], ks, padding, dilation):
+        if i + 2 * p < d * (k - 1) + 1:
+            padded = [i + 2 * p for i, p in zip(x.shape[2:], padding)][-nd:]
+            eff = [d * (k - 1) + 1 for d, k in zip(dilation, ks)][-nd:]
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
+                f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size"
+            )
+    out = conv_op(x, w, _geometry(stride, padding, dilation, groups, ks), bias)
     if nd == 1:
         out = out.squeeze(2)
     return out if batched else out.squeeze(0)
+
+
+def _geometry(stride, padding, dilation, groups, kernel):
+    if len(kernel) == 2:
+        return _Geometry(stride, padding, dilation, groups, kernel[0], kernel[1])
+    return _Geometry3(stride, padding, dilation, groups, *kernel)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -556,13 +683,13 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     padding = _tuple(padding, nd, "padding", nd)
     output_padding = _tuple(output_padding, nd, "output_padding", nd)
     dilation = _tuple(dilation, nd, "dilation", nd)
-    for op, s, d in zip(output_padding, stride, dilation):
-        if op >= s and op >= d:
-            raise RuntimeError(
-                "output padding must be smaller than either stride or dilation, but got "
-                f"output_padding={list(output_padding)}, stride={list(stride)}, "
-                f"dilation={list(dilation)}"
-            )
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        lead = (1,) * (nd == 1)  # 1-D runs as 2-D over a height of 1, in PyTorch too
+        values = (("output_padding", (0,) * (nd == 1) + output_padding), ("stride", lead + stride),
+                  ("dilation", lead + dilation))
+        axes = ("depth", "height", "width")[-max(nd, 2):]
+        got = " ".join(f"{what}_{axis}: {v}" for what, vals in values for axis, v in zip(axes, vals))
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got {got}")
     x = input if batched else input.unsqueeze(0)
     # weight (C_in, C_out/G, k...) is the weight of the forward conv mapping C_out -> C_in
     w = weight
@@ -574,19 +701,17 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
             (1,) + dilation,
             (0,) + output_padding,
         )
-    kh, kw = w.shape[2], w.shape[3]
-    geo = _Geometry(stride, padding, dilation, groups, kh, kw)
     size = [
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
-        for i, s, p, d, k, op in zip(x.shape[2:], stride, padding, dilation, (kh, kw), output_padding)
+        for i, s, p, d, k, op in zip(x.shape[2:], stride, padding, dilation, w.shape[2:], output_padding)
     ]
-    if any(s <= 0 for s in size):
+    if any(s <= 0 for s in size):  # (1-D sizes as 2-D ones, as in PyTorch)
         raise RuntimeError(
-            f"Given input size per channel: {list(x.shape[2:])}. Calculated output size per channel: "
-            f"{size}. Output size is too small"
+            f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). Calculated output size "
+            f"per channel: ({' x '.join(map(str, size))}). Output size is too small"
         )
-    out_shape = (x.shape[0], w.shape[1] * groups, size[0], size[1])
-    out = input_grad_op(x, w, out_shape, geo, bias)
+    out_shape = (x.shape[0], w.shape[1] * groups, *size)
+    out = input_grad_op(x, w, out_shape, _geometry(stride, padding, dilation, groups, w.shape[2:]), bias)
     if nd == 1:
         out = out.squeeze(2)
     return out if batched else out.squeeze(0)
@@ -606,4 +731,28 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """Transposed 1-D convolution."""
     return _conv_transposend(
         input, weight, bias, stride, padding, output_padding, groups, dilation, 1, "conv_transpose1d"
+    )
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over (N, C, D, H, W) or (C, D, H, W) input.
+
+    >>> import lanterna as torch
+    >>> torch.conv3d(torch.ones(1, 1, 3, 4, 4), torch.ones(2, 1, 3, 3, 3)).shape
+    torch.Size([1, 2, 1, 2, 2])
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-D convolution (the gradient of conv3d w.r.t. its input).
+
+    ``weight`` has shape (C_in, C_out/G, kd, kh, kw).
+
+    >>> import lanterna as torch
+    >>> torch.conv_transpose3d(torch.ones(1, 2, 2, 2, 2), torch.ones(2, 3, 2, 2, 2), stride=2).shape
+    torch.Size([1, 3, 4, 4, 4])
+    """
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3, "conv_transpose3d"
     )

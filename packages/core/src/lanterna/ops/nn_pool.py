@@ -1,11 +1,12 @@
-"""Pooling: max and average over sliding windows, and the adaptive variants.
+"""Pooling: max and average over sliding windows, and the adaptive variants, in 1-D, 2-D and 3-D.
 
-Windows are visited by a loop over the kernel offsets only (kh*kw strided slices of the padded
-input, each a whole-array op), never over pixels. The gradients are the adjoint loops.
+Windows are visited by a loop over the kernel offsets only (kh*kw, or kd*kh*kw, strided slices of the
+padded input, each a whole-array op), never over pixels. The gradients are the adjoint loops.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from .. import _dtype as D
@@ -15,17 +16,7 @@ from ._apply import Node, apply, attach
 from .kernels import kernel
 
 _make = Tensor._make
-
-
-def _pair(v, name):
-    if isinstance(v, int):
-        return (v, v)
-    v = tuple(int(i) for i in v)
-    if len(v) == 1:
-        return v * 2
-    if len(v) != 2:
-        raise RuntimeError(f"max_pool2d: {name} must either be a single int, or a tuple of two ints")
-    return v
+_ALL = slice(None)
 
 
 def _out_size(n, k, s, p, d, ceil_mode):
@@ -37,45 +28,48 @@ def _out_size(n, k, s, p, d, ceil_mode):
 
 
 class _Pool:
-    """Geometry of one 2-D pooling: windows (kh, kw) at stride, padding and dilation."""
+    """Geometry of one pooling over the last 2 (or 3) dims: windows ``k`` at stride ``s``, padding
+    ``p`` and dilation ``d``; ``out`` and ``in_size`` are the output and input sizes of those dims."""
 
-    __slots__ = ("k", "s", "p", "d", "out", "in_hw")
+    __slots__ = ("k", "s", "p", "d", "out", "in_size")
 
-    def __init__(self, k, s, p, d, out, in_hw):
-        self.k, self.s, self.p, self.d, self.out, self.in_hw = k, s, p, d, out, in_hw
+    def __init__(self, k, s, p, d, out, in_size):
+        self.k, self.s, self.p, self.d, self.out, self.in_size = k, s, p, d, out, in_size
 
     def padded(self, xp, x, fill):
         """``x`` padded on every side by ``p`` (plus on the right what ceil_mode windows need)."""
-        (h, w), (ph, pw) = self.in_hw, self.p
-        need_h = (self.out[0] - 1) * self.s[0] + self.d[0] * (self.k[0] - 1) + 1
-        need_w = (self.out[1] - 1) * self.s[1] + self.d[1] * (self.k[1] - 1) + 1
-        hh, ww = max(need_h, h + 2 * ph), max(need_w, w + 2 * pw)
-        if hh == h and ww == w:
+        size = tuple(
+            max((o - 1) * s + d * (k - 1) + 1, n + 2 * p)
+            for o, s, d, k, n, p in zip(self.out, self.s, self.d, self.k, self.in_size, self.p)
+        )
+        if size == tuple(self.in_size):
             return x
-        out = xp.full(x.shape[:2] + (hh, ww), fill, dtype=x.dtype)
-        out[:, :, ph : ph + h, pw : pw + w] = x
+        out = xp.full(x.shape[:2] + size, fill, dtype=x.dtype)
+        out[self._inner()] = x
         return out
 
-    def window(self, i, j):
-        """The strided slice picking, for every output pixel, the (i, j) offset of its window."""
-        (sh, sw), (dh, dw), (oh, ow) = self.s, self.d, self.out
-        hi, wj = i * dh, j * dw
-        return (
-            slice(None),
-            slice(None),
-            slice(hi, hi + sh * (oh - 1) + 1, sh),
-            slice(wj, wj + sw * (ow - 1) + 1, sw),
+    def _inner(self):
+        return (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(self.p, self.in_size))
+
+    def window(self, offset):
+        """The strided slice picking, for every output pixel, the ``offset`` (i, j) or (i, j, l) of
+        its window."""
+        if len(offset) == 2:  # (spelt out: this runs kh*kw times per pooling)
+            (i, j), (sh, sw), (dh, dw), (oh, ow) = offset, self.s, self.d, self.out
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            return _ALL, _ALL, rows, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+        return (_ALL, _ALL) + tuple(
+            slice(i * d, i * d + s * (o - 1) + 1, s) for i, s, d, o in zip(offset, self.s, self.d, self.out)
         )
 
     def crop(self, g):
-        (h, w), (ph, pw) = self.in_hw, self.p
-        return g[:, :, ph : ph + h, pw : pw + w]
+        return g[self._inner()]
 
     def offsets(self):
-        return [(i, j) for i in range(self.k[0]) for j in range(self.k[1])]
+        return list(itertools.product(*(range(k) for k in self.k)))
 
     def disjoint(self):
-        """Whether no two windows overlap (stride at least the dilated kernel, on both axes)."""
+        """Whether no two windows overlap (stride at least the dilated kernel, on every axis)."""
         return all(s >= d * (k - 1) + 1 for s, d, k in zip(self.s, self.d, self.k))
 
 
@@ -91,7 +85,7 @@ class MaxPool2DWithIndicesBackward0(Node):
             return best
         fill = -xp.inf if floating else xp.iinfo(x.dtype).min
         xpad = geo.padded(xp, x, fill)
-        windows = [xpad[geo.window(i, j)] for i, j in geo.offsets()]
+        windows = [xpad[geo.window(off)] for off in geo.offsets()]
         best = windows[0]
         for v in windows[1:]:
             best = xp.maximum(best, v)  # branch free, and NaN propagates as in PyTorch
@@ -136,16 +130,20 @@ class MaxPool2DWithIndicesBackward0(Node):
         return self.arg
 
     def flat_indices(self, xp):
-        """PyTorch's ``return_indices``: argmax positions as flat indices into each (H, W) plane."""
+        """PyTorch's ``return_indices``: argmax positions as flat indices into each (H, W) plane,
+        or (D, H, W) volume."""
         geo = self.geo
-        kw = geo.k[1]
         arg = xp.astype(self.argmax(xp), xp.int64)
-        ki = arg // kw
-        kj = arg % kw
-        oh, ow = geo.out
-        rows = xp.reshape(xp.arange(oh) * geo.s[0] - geo.p[0], (oh, 1)) + ki * geo.d[0]
-        cols = xp.reshape(xp.arange(ow) * geo.s[1] - geo.p[1], (1, ow)) + kj * geo.d[1]
-        return rows * geo.in_hw[1] + cols
+        flat = 0
+        nd = len(geo.k)
+        for axis in reversed(range(nd)):  # the offset along each axis, last axis first
+            k = geo.k[axis]
+            off = arg % k
+            arg = arg // k
+            o = geo.out[axis]
+            start = xp.reshape(xp.arange(o) * geo.s[axis] - geo.p[axis], (o,) + (1,) * (nd - 1 - axis))
+            flat = flat + (start + off * geo.d[axis]) * math.prod(geo.in_size[axis + 1:])
+        return flat
 
 
 class MaxPool2DScatter(Node):
@@ -163,12 +161,12 @@ class MaxPool2DScatter(Node):
             tiled = all(d == 1 and s == k and o * s == n
                         for o, s, k, d, n in zip(geo.out, geo.s, geo.k, geo.d, shape[2:]))
             out = xp.empty(shape, dtype=gd.dtype) if tiled else xp.zeros(shape, dtype=gd.dtype)
-            for k, (i, j) in enumerate(geo.offsets()):
-                out[geo.window(i, j)] = select(self.arg == k, gd)
+            for k, off in enumerate(geo.offsets()):
+                out[geo.window(off)] = select(self.arg == k, gd)
             return geo.crop(out)
         out = xp.zeros(shape, dtype=gd.dtype)
-        for k, (i, j) in enumerate(geo.offsets()):
-            out[geo.window(i, j)] += select(self.arg == k, gd)
+        for k, off in enumerate(geo.offsets()):
+            out[geo.window(off)] += select(self.arg == k, gd)
         return geo.crop(out)
 
     def backward(self, h):
@@ -185,7 +183,7 @@ class MaxPool2DScatter(Node):
 # offset's share once, like the general one for windows that do not overlap.
 def _is_2x2(geo):
     return (geo.k == (2, 2) and geo.s == (2, 2) and geo.p == (0, 0) and geo.d == (1, 1)
-            and 2 * geo.out[0] <= geo.in_hw[0] and 2 * geo.out[1] <= geo.in_hw[1])
+            and 2 * geo.out[0] <= geo.in_size[0] and 2 * geo.out[1] <= geo.in_size[1])
 
 
 def _offset(i, j, out):
@@ -224,7 +222,7 @@ class MaxPool2x2Scatter(Node):
         select = kernel(g._backend, "select_or_zero")
         right_top, right_bottom, lower = self.wins
         gd = g._data
-        h, w = self.geo.in_hw
+        h, w = self.geo.in_size
         out = self.geo.out
         tiled = (2 * out[0], 2 * out[1]) == (h, w)  # else the rows and columns past the windows stay 0
         gx = (xp.empty if tiled else xp.zeros)(gd.shape[:2] + (h, w), dtype=gd.dtype)
@@ -246,8 +244,8 @@ class MaxPool2DGather(Node):
         geo = self.geo
         hpad = geo.padded(xp, h._data, 0)
         out = xp.zeros(self.arg.shape, dtype=h._data.dtype)
-        for k, (i, j) in enumerate(geo.offsets()):
-            out = xp.where(self.arg == k, hpad[geo.window(i, j)], out)
+        for k, off in enumerate(geo.offsets()):
+            out = xp.where(self.arg == k, hpad[geo.window(off)], out)
         self.pshape = hpad.shape
         return out
 
@@ -255,50 +253,107 @@ class MaxPool2DGather(Node):
         return apply(MaxPool2DScatter, g, geo=self.geo, arg=self.arg, pshape=self.pshape)
 
 
+_WORDS = {2: "two", 3: "three"}
+_AXES = {2: "HW", 3: "THW"}
+
+
+def _ints(v, nd, name, what):
+    """``kernel_size``, ``stride``, ``padding`` or ``dilation`` as ``nd`` ints (PyTorch's messages)."""
+    if isinstance(v, int):
+        return (v,) * nd
+    v = tuple(int(i) for i in v)
+    if len(v) == 1:
+        return v * nd
+    if len(v) != nd:
+        either = "" if name == "avg_pool3d" else "either "
+        rule = {"kernel_size": f"{either}be a single int", "stride": f"{either}be omitted, a single int",
+                "padding": f"{either}be a single int", "dilation": "be either a single int"}[what]
+        raise RuntimeError(f"{name}: {what} must {rule}, or a tuple of {_WORDS[nd]} ints")
+    return v
+
+
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, name, nd=2):
-    if (
-        input.dim() not in (nd + 1, nd + 2)
-        or input.numel() == 0
-        and input.dim() == nd + 2
-        and input.shape[0] == 0
-    ):
+    """The windows of ``name`` (max_pool2d, avg_pool2d, max_pool3d or avg_pool3d), with PyTorch's
+    checks, in its order."""
+    k = _ints(kernel_size, nd, name, "kernel_size")
+    empty = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    s = k if empty else _ints(stride, nd, name, "stride")
+    p = _ints(padding, nd, name, "padding")
+    d = _ints(dilation, nd, name, "dilation")
+    if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
-    k = _pair(kernel_size, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride")
-    p = _pair(padding, "padding")
-    d = _pair(dilation, "dilation")
-    for pi, ki, di in zip(p, k, d):
+    shape = tuple(input.shape)
+    size = shape[-nd:]
+    out = []
+    bad = False  # anything for _shape_error to name
+    for n, ki, si, pi, di in zip(size, k, s, p, d):
+        if si == 0:
+            raise RuntimeError("stride should not be zero")
+        if pi < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
         if pi > ((ki - 1) * di + 1) // 2:
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={pi}, "
                 f"kernel_size={ki} and dilation={di}"
             )
-    h, w = input.shape[-2], input.shape[-1]
-    out = (_out_size(h, k[0], s[0], p[0], d[0], ceil_mode), _out_size(w, k[1], s[1], p[1], d[1], ceil_mode))
-    if out[0] <= 0 or out[1] <= 0:
-        c = input.shape[-3]
+        o = _out_size(n, ki, si, pi, di, ceil_mode)
+        out.append(o)
+        bad = bad or ki <= 0 or si < 0 or di <= 0 or ki // 2 < pi or o <= 0 or n < ki
+    if bad or 0 in shape[-nd - 1:]:
+        _shape_error(shape, k, s, p, d, out, name, nd)
+    return _Pool(k, s, p, d, tuple(out), size)
+
+
+def _shape_error(shape, k, s, p, d, out, name, nd):
+    """PyTorch's pool2d/pool3d_shape_check, in its order: raises what is wrong, if anything."""
+    axes = _AXES[nd]
+    size = shape[-nd:]
+    for values, rule, label in ((k, "kernel size", "k"), (s, "stride", "d"), (d, "dilation", "dilation")):
+        if min(values) <= 0:
+            got = " ".join(f"{label}{a}: {v}" for a, v in zip(axes, values))
+            raise RuntimeError(f"{rule} should be greater than zero, but got {got}")
+    if nd == 2:
+        if 0 in shape[-3:]:
+            raise RuntimeError(
+                "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+                f"got:{list(shape)}"
+            )
+    else:
+        for n in shape[-4:]:
+            if n == 0:
+                fn = "max_pool3d_with_indices_out_cpu_template" if name == "max_pool3d" else name
+                raise RuntimeError(
+                    f"{fn}(): Expected input's non-batch dimensions to have positive length, but input has a "
+                    f"shape of {list(shape)} and non-batch dimension {n} has length zero!"
+                )
+        if name == "avg_pool3d" and any(n < ki for n, ki in zip(size, k)):
+            raise RuntimeError(
+                f"input image (T: {size[0]} H: {size[1]} W: {size[2]}) smaller than kernel size "
+                f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})"
+            )
+    if any(ki // 2 < pi for ki, pi in zip(k, p)):
+        if nd == 2:
+            got = f"padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}"
+        else:
+            got = f"kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {p[0]} padW: {p[2]} padH: {p[1]}"
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got {got}")
+    if min(out) <= 0:
+        c = shape[-nd - 1]
         raise RuntimeError(
-            f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
-            "Output size is too small"
+            f"Given input size: ({'x'.join(map(str, (c,) + size))}). Calculated output size: "
+            f"({'x'.join(map(str, [c] + out))}). Output size is too small"
         )
-    return _Pool(k, s, p, d, out, (h, w))
 
 
 def _batched(input, nd=2):
     return (input, True) if input.dim() == nd + 2 else (input.unsqueeze(0), False)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max over (kh, kw) windows of (N, C, H, W) or (C, H, W) input; NaN propagates.
-
-    >>> import lanterna as torch
-    >>> torch.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2)
-    tensor([[[[ 5.,  7.],
-              [13., 15.]]]])
-    """
-    geo = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    x, batched = _batched(input)
-    node = MaxPool2DWithIndicesBackward0.__new__(MaxPool2DWithIndicesBackward0)
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, node_cls):
+    name = f"max_pool{nd}d"
+    geo = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, name, nd)
+    x, batched = _batched(input, nd)
+    node = node_cls.__new__(node_cls)
     node.geo = geo
     out = _make(node.forward(x), x._backend, x._device)
     if GRAD_ENABLED[0] and x._requires_grad:
@@ -310,6 +365,33 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     xp = x._backend.xp
     idx = _make(xp.astype(node.flat_indices(xp), x._backend.dtype(D.int64)), x._backend, x._device)
     return out, (idx if batched else idx.squeeze(0))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over (kh, kw) windows of (N, C, H, W) or (C, H, W) input; NaN propagates.
+
+    >>> import lanterna as torch
+    >>> torch.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
+                     MaxPool2DWithIndicesBackward0)
+
+
+class MaxPool3DWithIndicesBackward0(MaxPool2DWithIndicesBackward0):
+    """3-D max pooling: the same loops over kd*kh*kw window offsets."""
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over (kd, kh, kw) windows of (N, C, D, H, W) or (C, D, H, W) input; NaN propagates.
+
+    >>> import lanterna as torch
+    >>> torch.max_pool3d(torch.arange(8.).reshape(1, 1, 2, 2, 2), 2)
+    tensor([[[[[7.]]]]])
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3,
+                     MaxPool3DWithIndicesBackward0)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -335,17 +417,19 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _avg_divisor(xp, geo, count_include_pad, divisor_override, dtype):
     if divisor_override:
         return divisor_override
-    factors = []
-    for axis in (0, 1):
+    nd = len(geo.k)
+    div = None
+    for axis in range(nd):
         o = xp.arange(geo.out[axis])
         start = o * geo.s[axis] - geo.p[axis]
-        n = geo.in_hw[axis]
+        n = geo.in_size[axis]
         end = xp.minimum(start + geo.k[axis], n + geo.p[axis])
         size = end - start
         if not count_include_pad:
             size = xp.minimum(end, n) - xp.maximum(start, 0)
-        factors.append(size)
-    return xp.astype(xp.reshape(factors[0], (-1, 1)) * xp.reshape(factors[1], (1, -1)), dtype)
+        size = xp.reshape(size, (-1,) + (1,) * (nd - 1 - axis))  # broadcast along ``axis``
+        div = size if div is None else div * size
+    return xp.astype(div, dtype)
 
 
 class AvgPool2DBackward0(Node):
@@ -354,8 +438,8 @@ class AvgPool2DBackward0(Node):
         geo = self.geo
         xpad = geo.padded(xp, a._data, 0)
         out = None
-        for i, j in geo.offsets():
-            v = xpad[geo.window(i, j)]
+        for off in geo.offsets():
+            v = xpad[geo.window(off)]
             out = xp.asarray(v, copy=True) if out is None else out + v
         self.pshape = xpad.shape
         self.div = _avg_divisor(xp, geo, self.count_include_pad, self.divisor_override, a._data.dtype)
@@ -371,8 +455,8 @@ class AvgPool2DScatter(Node):
         geo = self.geo
         gd = g._data / self.div
         out = xp.zeros(gd.shape[:2] + self.pshape[2:], dtype=gd.dtype)
-        for i, j in geo.offsets():
-            out[geo.window(i, j)] += gd
+        for off in geo.offsets():
+            out[geo.window(off)] += gd
         return geo.crop(out)
 
     def backward(self, h):
@@ -385,8 +469,8 @@ class AvgPool2DGather(Node):
         geo = self.geo
         hpad = geo.padded(xp, h._data, 0)
         out = None
-        for i, j in geo.offsets():
-            v = hpad[geo.window(i, j)]
+        for off in geo.offsets():
+            v = hpad[geo.window(off)]
             out = xp.asarray(v, copy=True) if out is None else out + v
         self.pshape = hpad.shape
         return out / self.div
@@ -395,18 +479,39 @@ class AvgPool2DGather(Node):
         return apply(AvgPool2DScatter, g, geo=self.geo, div=self.div, pshape=self.pshape)
 
 
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd,
+              node_cls):
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, f"avg_pool{nd}d", nd)
+    x, batched = _batched(input, nd)
+    out = apply(node_cls, x, geo=geo, count_include_pad=count_include_pad, divisor_override=divisor_override)
+    return out if batched else out.squeeze(0)
+
+
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
     """Mean over (kh, kw) windows of (N, C, H, W) or (C, H, W) input."""
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
-    geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
-    x, batched = _batched(input)
-    out = apply(
-        AvgPool2DBackward0, x, geo=geo, count_include_pad=count_include_pad, divisor_override=divisor_override
-    )
-    return out if batched else out.squeeze(0)
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2,
+                     AvgPool2DBackward0)
+
+
+class AvgPool3DBackward0(AvgPool2DBackward0):
+    """3-D average pooling: the same loops over kd*kh*kw window offsets."""
+
+
+def avg_pool3d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Mean over (kd, kh, kw) windows of (N, C, D, H, W) or (C, D, H, W) input.
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.avg_pool3d(torch.arange(8.).reshape(1, 1, 2, 2, 2), 2)
+    tensor([[[[[3.5000]]]]])
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3,
+                     AvgPool3DBackward0)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -470,19 +575,28 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
-def _adaptive_max_indices(x, oh, ow):
-    """Flat (H*W) argmax indices of every adaptive window, computed on arrays (no gradient)."""
+def _adaptive_max_indices(x, sizes):
+    """Flat (H*W, or D*H*W) argmax indices of every adaptive window, computed on arrays (no
+    gradient). The loop runs over the output cells."""
     xp = x._backend.xp
     a = x._data
-    n, c, h, w = a.shape
-    idx = xp.zeros((n, c, oh, ow), dtype=x._backend.dtype(D.int64))
-    for i, (h0, h1) in enumerate(_ranges(h, oh)):
-        for j, (w0, w1) in enumerate(_ranges(w, ow)):
-            region = xp.reshape(a[:, :, h0:h1, w0:w1], (n, c, -1))
-            if x.dtype.is_floating_point:  # NaN wins, as in PyTorch
-                region = xp.where(region != region, xp.inf, region)
-            k = xp.argmax(region, axis=-1)
-            idx[:, :, i, j] = (h0 + k // (w1 - w0)) * w + (w0 + k % (w1 - w0))
+    n, c = a.shape[:2]
+    spatial = a.shape[2:]
+    idx = xp.zeros((n, c) + tuple(sizes), dtype=x._backend.dtype(D.int64))
+    ranges = [_ranges(size, o) for size, o in zip(spatial, sizes)]
+    for cell in itertools.product(*(range(o) for o in sizes)):
+        bounds = [r[i] for r, i in zip(ranges, cell)]
+        window = (slice(None), slice(None)) + tuple(slice(lo, hi) for lo, hi in bounds)
+        region = xp.reshape(a[window], (n, c, -1))
+        if x.dtype.is_floating_point:  # NaN wins, as in PyTorch
+            region = xp.where(region != region, xp.inf, region)
+        k = xp.argmax(region, axis=-1)
+        flat = 0
+        for axis in reversed(range(len(bounds))):  # unravel k over the window, ravel over the input
+            lo, hi = bounds[axis]
+            flat = flat + (lo + k % (hi - lo)) * math.prod(spatial[axis + 1:])
+            k = k // (hi - lo)
+        idx[(slice(None), slice(None)) + cell] = flat
     return _make(idx, x._backend, x._device)
 
 
@@ -492,7 +606,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     x, batched = _batched(input)
     oh, ow = _adaptive_sizes(x, output_size, 2)
-    idx = _adaptive_max_indices(x, oh, ow)
+    idx = _adaptive_max_indices(x, (oh, ow))
     n, c = x.shape[0], x.shape[1]
     out = x.reshape(n, c, -1).gather(2, idx.reshape(n, c, -1)).reshape(n, c, oh, ow)
     if not batched:
@@ -514,3 +628,111 @@ def max_unpool2d(input, indices, output_size):
     flat = input.reshape(*lead, -1)
     zeros = input.new_zeros(lead + (h * w,))
     return zeros.scatter(-1 + flat.dim(), indices.reshape(*lead, -1), flat).reshape(*lead, h, w)
+
+
+def _adaptive_sizes3(input, output_size, name):
+    """The (OD, OH, OW) of a 3-D adaptive pooling (None: the input's size), with PyTorch's checks."""
+    if isinstance(output_size, int):
+        sizes = (output_size,) * 3
+    else:
+        output_size = tuple(output_size)
+        if input.dim() <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        spatial = input.shape[-len(output_size):]
+        sizes = tuple(n if o is None else int(o) for o, n in zip(output_size, spatial))
+    if input.dim() not in (4, 5):
+        sep = ": " if name == "adaptive_max_pool3d" else " "
+        raise RuntimeError(f"{name}(): Expected 4D or 5D tensor, but got{sep}{list(input.shape)}")
+    if len(sizes) != 3:
+        raise RuntimeError(
+            "adaptive_avg_pool3d: output_size must be 3" if name == "adaptive_avg_pool3d"
+            else "adaptive_max_pool3d(): internal error: output_size.size() must be 3"
+        )
+    for dim in range(input.dim() - 4, input.dim()):
+        if input.shape[dim] == 0:
+            raise RuntimeError(
+                f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                f"sizes {list(input.shape)} with dimension {dim} being empty"
+            )
+    if min(sizes) < 0 and name == "adaptive_avg_pool3d":
+        raise RuntimeError(
+            "adaptive_avg_pool3d: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{sizes[0]}, {sizes[1]},{sizes[2]}}}"
+        )
+    return sizes
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) input to a fixed (OD, OH, OW): windows as in
+    PyTorch (floor/ceil bounds), as a mean over blocks where the sizes divide, else one averaging
+    matrix per axis.
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.adaptive_avg_pool3d(torch.ones(1, 2, 4, 5, 6), (2, 1, 3)).shape
+    torch.Size([1, 2, 2, 1, 3])
+    """
+    sizes = _adaptive_sizes3(input, output_size, "adaptive_avg_pool3d")
+    spatial = tuple(input.shape[-3:])
+    lead = tuple(input.shape[:-3])
+    if 0 in sizes:
+        return input.new_zeros(lead + sizes)
+    if all(n % o == 0 for n, o in zip(spatial, sizes)):
+        blocks = [v for n, o in zip(spatial, sizes) for v in (o, n // o)]
+        return input.reshape(*lead, *blocks).mean((-5, -3, -1))
+    out = input
+    for axis, (n, o) in enumerate(zip(spatial, sizes)):
+        if n != o:
+            dim = axis - 3
+            out = out.movedim(dim, -1).matmul(_avg_matrix(input, n, o).t()).movedim(-1, dim)
+    return out
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) input to a fixed (OD, OH, OW); the gradient goes
+    to each window's argmax."""
+    sizes = _adaptive_sizes3(input, output_size, "adaptive_max_pool3d")
+    x, batched = _batched(input, 3)
+    n, c = x.shape[0], x.shape[1]
+    if 0 in sizes or n == 0:
+        out = x.new_zeros((n, c) + sizes)
+        xp = x._backend.xp
+        idx = _make(xp.zeros((n, c) + sizes, dtype=x._backend.dtype(D.int64)), x._backend, x._device)
+    else:
+        idx = _adaptive_max_indices(x, sizes)
+        out = x.reshape(n, c, -1).gather(2, idx.reshape(n, c, -1)).reshape(n, c, *sizes)
+    if not batched:
+        out, idx = out.squeeze(0), idx.squeeze(0)
+    return (out, idx) if return_indices else out
+
+
+def max_unpool(input, indices, size, name):
+    """Place each value at its flat index in a zero (N, C, *size) output (inverse of max pooling);
+    ``name`` (max_unpooling2d or max_unpooling3d) for the messages."""
+    nd = len(size)
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Input to {name} should be a {nd + 1}d or {nd + 2}d Tensor, but got a tensor with {input.dim()} "
+            "dimensions."
+        )
+    if indices.dtype is not D.int64:
+        raise RuntimeError("elements in indices should be type int64")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
+            f"indices tensor with shape: {list(indices.shape)}"
+        )
+    total = math.prod(size)
+    lead = tuple(input.shape[:-nd])
+    flat_idx = indices.reshape(*lead, -1)
+    if indices.numel():
+        xp = indices._backend.xp
+        data = flat_idx._data
+        bad = xp.reshape((data < 0) | (data >= total), (-1,))
+        if bool(xp.any(bad)):
+            first = int(xp.reshape(data, (-1,))[int(xp.argmax(xp.astype(bad, xp.int8)))])
+            raise RuntimeError(
+                f"Found an invalid max index: {first} (output volumes are of size {'x'.join(map(str, size))})"
+            )
+    flat = input.reshape(*lead, -1)
+    zeros = input.new_zeros(lead + (total,))
+    return zeros.scatter(flat.dim() - 1, flat_idx, flat).reshape(*lead, *size)

@@ -12,10 +12,12 @@ from ._activation import (  # noqa: F401
     sigmoid, silu, softmax, softmin, softplus, softshrink, softsign, tanh, tanhshrink, threshold, threshold_,
 )
 from ._conv import (  # noqa: F401
-    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
-    adaptive_max_pool2d_with_indices, avg_pool1d, avg_pool2d, channel_shuffle, conv1d, conv2d,
-    conv_transpose1d, conv_transpose2d, fold, lp_pool1d, lp_pool2d, max_pool1d, max_pool1d_with_indices,
-    max_pool2d, max_pool2d_with_indices, max_unpool1d, max_unpool2d, pixel_shuffle, pixel_unshuffle, unfold,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices, adaptive_max_pool3d, adaptive_max_pool3d_with_indices, avg_pool1d,
+    avg_pool2d, avg_pool3d, channel_shuffle, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+    conv_transpose3d, fold, lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d, max_pool1d_with_indices, max_pool2d,
+    max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d,
+    pixel_shuffle, pixel_unshuffle, unfold,
 )
 from ._loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy, ctc_loss,
@@ -24,8 +26,9 @@ from ._loss import (  # noqa: F401
     smooth_l1_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from ._misc import (  # noqa: F401
-    alpha_dropout, batch_norm, bilinear, cosine_similarity, dropout, dropout1d, dropout2d, dropout3d,
-    embedding, embedding_bag, feature_alpha_dropout, group_norm, instance_norm, interpolate, layer_norm,
+    affine_grid, alpha_dropout, batch_norm, bilinear, cosine_similarity, dropout, dropout1d, dropout2d,
+    dropout3d, embedding, embedding_bag, feature_alpha_dropout, grid_sample, group_norm, instance_norm,
+    interpolate, layer_norm,
     linear, local_response_norm, normalize, one_hot, pad, pairwise_distance, pdist, rms_norm, upsample,
     upsample_bilinear, upsample_nearest,
 )

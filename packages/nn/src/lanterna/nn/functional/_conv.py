@@ -9,10 +9,14 @@ conv1d = nn_conv.conv1d
 conv2d = nn_conv.conv2d
 conv_transpose1d = nn_conv.conv_transpose1d
 conv_transpose2d = nn_conv.conv_transpose2d
+conv3d = nn_conv.conv3d
+conv_transpose3d = nn_conv.conv_transpose3d
 avg_pool1d = nn_pool.avg_pool1d
 avg_pool2d = nn_pool.avg_pool2d
+avg_pool3d = nn_pool.avg_pool3d
 adaptive_avg_pool1d = nn_pool.adaptive_avg_pool1d
 adaptive_avg_pool2d = nn_pool.adaptive_avg_pool2d
+adaptive_avg_pool3d = nn_pool.adaptive_avg_pool3d
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -28,6 +32,22 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     tensor([[[[3.]]]])
     """
     return nn_pool.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over (N, C, D, H, W) input.
+
+    >>> import lanterna as torch
+    >>> torch.nn.functional.max_pool3d(torch.arange(8.).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
+    (tensor([[[[[7.]]]]]), tensor([[[[[7]]]]]))
+    """
+    return nn_pool.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=True
+):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool1d_with_indices(
@@ -54,6 +74,50 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
     return nn_pool.adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, D, H, W) input to ``output_size``."""
+    return nn_pool.adaptive_max_pool3d(input, output_size, return_indices)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return nn_pool.adaptive_max_pool3d(input, output_size, True)
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """The spatial size of a max unpooling: the default one, or ``output_size`` checked against it."""
+    nd = len(kernel_size)
+    default = [(input.shape[-nd + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(nd)]
+    if output_size is None:
+        return default
+    if len(output_size) == nd + 2:
+        output_size = output_size[2:]
+    if len(output_size) != nd:
+        raise ValueError(
+            f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has a length of "
+            f"'{len(output_size)}'"
+        )
+    for d in range(nd):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < output_size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})')
+    return list(output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Inverse of ``max_pool3d``: values placed back at their argmax positions, zeros elsewhere.
+
+    >>> import lanterna as torch
+    >>> import lanterna.nn.functional as F
+    >>> y, i = F.max_pool3d(torch.arange(8.).reshape(1, 1, 2, 2, 2), 2, return_indices=True)
+    >>> F.max_unpool3d(y, i, 2).flatten()
+    tensor([0., 0., 0., 0., 0., 0., 0., 7.])
+    """
+    k = _triple(kernel_size)
+    s = k if stride is None else _triple(stride)
+    size = _unpool_output_size(input, k, s, _triple(padding), output_size)
+    return nn_pool.max_unpool(input, indices, tuple(size), "max_unpooling3d")
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -84,6 +148,17 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """``(sum over window of x^p)^(1/p)`` over (kd, kh, kw) windows."""
+    kd, kh, kw = _triple(kernel_size)
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)
+
+
+def _triple(v):
+    return (v, v, v) if isinstance(v, int) else tuple(v)
 
 
 def _pair(v):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import lanterna
-from lanterna.ops import nn_distance, nn_dropout, nn_linear, nn_norm, nn_pad, nn_sparse, nn_upsample
+from lanterna.ops import nn_distance, nn_dropout, nn_grid, nn_linear, nn_norm, nn_pad, nn_sparse, nn_upsample
 
 linear = nn_linear.linear
 bilinear = nn_linear.bilinear
@@ -16,6 +16,8 @@ pairwise_distance = nn_distance.pairwise_distance
 pdist = nn_distance.pdist
 normalize = nn_distance.normalize
 interpolate = nn_upsample.interpolate
+affine_grid = nn_grid.affine_grid
+grid_sample = nn_grid.grid_sample
 layer_norm = nn_norm.layer_norm
 group_norm = nn_norm.group_norm
 

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d and their lazy forms."""
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d and their lazy forms."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def _ntuple(n):
 
 _single = _ntuple(1)
 _pair = _ntuple(2)
+_triple = _ntuple(3)
 
 
 def _reverse_repeat_tuple(t, n):
@@ -248,6 +249,61 @@ class Conv2d(_ConvNd):
         return self._conv_forward(input, self.weight, self.bias)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C_in, D, H, W) input: a 2-D convolution over depth windows.
+
+    >>> import lanterna as torch
+    >>> torch.nn.Conv3d(16, 33, (3, 5, 2), stride=(2, 1, 1), padding=(4, 2, 0))
+    Conv3d(16, 33, kernel_size=(3, 5, 2), stride=(2, 1, 1), padding=(4, 2, 0))
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            _triple(kernel_size),
+            _triple(stride),
+            padding if isinstance(padding, str) else _triple(padding),
+            _triple(dilation),
+            False,
+            _triple(0),
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+
+    def _conv_forward(self, input, weight, bias):
+        if self.padding_mode != "zeros":
+            return F.conv3d(
+                F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
+                weight,
+                bias,
+                self.stride,
+                _triple(0),
+                self.dilation,
+                self.groups,
+            )
+        return F.conv3d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
+
+
 class _ConvTransposeNd(_ConvNd):
     def __init__(
         self,
@@ -288,30 +344,27 @@ class _ConvTransposeNd(_ConvNd):
     ):
         if output_size is None:
             return _single(self.output_padding) if num_spatial_dims == 1 else self.output_padding
-        has_batch = input.dim() == num_spatial_dims + 2
-        output_size = list(output_size)
-        if len(output_size) == num_spatial_dims + 2:
-            output_size = output_size[2:]
-        elif len(output_size) == num_spatial_dims + 1 and not has_batch:
-            output_size = output_size[1:]
+        non_spatial = 2 if input.dim() == num_spatial_dims + 2 else 1
+        if len(output_size) == non_spatial + num_spatial_dims:
+            output_size = output_size[non_spatial:]
         if len(output_size) != num_spatial_dims:
             raise ValueError(
                 f"ConvTranspose{num_spatial_dims}D: for {input.dim()}D input, output_size must have "
-                f"{num_spatial_dims} or {num_spatial_dims + 2} elements (got {len(output_size)})"
+                f"{num_spatial_dims} or {non_spatial + num_spatial_dims} elements (got {len(output_size)})"
             )
-        spatial = input.shape[-num_spatial_dims:]
-        result = []
-        for d in range(num_spatial_dims):
-            dil = 1 if dilation is None else dilation[d]
-            min_size = (spatial[d] - 1) * stride[d] - 2 * padding[d] + dil * (kernel_size[d] - 1) + 1
-            max_size = min_size + stride[d] - 1
-            if not min_size <= output_size[d] <= max_size:
+        min_sizes = [
+            (input.size(d + non_spatial) - 1) * stride[d] - 2 * padding[d]
+            + (1 if dilation is None else dilation[d]) * (kernel_size[d] - 1) + 1
+            for d in range(num_spatial_dims)
+        ]
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, stride)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
                 raise ValueError(
-                    f"requested an output size of {output_size}, but valid sizes range from "
-                    f"{min_size} to {max_size} (for an input of {list(spatial)})"
+                    f"requested an output size of {output_size}, but valid sizes range from {min_sizes} to "
+                    f"{max_sizes} (for an input of {input.size()[2:]})"
                 )
-            result.append(output_size[d] - min_size)
-        return tuple(result)
+        return tuple(size - lo for size, lo in zip(output_size, min_sizes))
 
 
 class ConvTranspose1d(_ConvTransposeNd):
@@ -396,6 +449,54 @@ class ConvTranspose2d(_ConvTransposeNd):
             input, output_size, self.stride, self.padding, self.kernel_size, 2, self.dilation
         )
         return F.conv_transpose2d(
+            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
+        )
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution (the gradient of Conv3d w.r.t. its input).
+
+    >>> import lanterna as torch
+    >>> torch.nn.ConvTranspose3d(16, 33, 3, stride=2)
+    ConvTranspose3d(16, 33, kernel_size=(3, 3, 3), stride=(2, 2, 2))
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            _triple(kernel_size),
+            _triple(stride),
+            _triple(padding),
+            _triple(dilation),
+            True,
+            _triple(output_padding),
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
+
+    def forward(self, input, output_size=None):
+        op = self._output_padding(
+            input, output_size, self.stride, self.padding, self.kernel_size, 3, self.dilation
+        )
+        return F.conv_transpose3d(
             input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
         )
 
@@ -607,3 +708,90 @@ class LazyConvTranspose2d(_LazyConvXdMixin, ConvTranspose2d):
 
     def _get_num_spatial_dims(self):
         return 2
+
+
+class LazyConv3d(_LazyConvXdMixin, Conv3d):
+    """A ``Conv3d`` whose ``in_channels`` comes from the first input; it then becomes a ``Conv3d``.
+
+    >>> import lanterna as torch
+    >>> torch.nn.LazyConv3d(8, 3)
+    LazyConv3d(0, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1))
+    """
+
+    cls_to_become = Conv3d
+
+    def __init__(
+        self,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            0,
+            0,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            False,  # bias: no tensor is created only to be replaced just below
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def _get_num_spatial_dims(self):
+        return 3
+
+
+class LazyConvTranspose3d(_LazyConvXdMixin, ConvTranspose3d):
+    """A ``ConvTranspose3d`` whose ``in_channels`` comes from the first input."""
+
+    cls_to_become = ConvTranspose3d
+
+    def __init__(
+        self,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            0,
+            0,
+            kernel_size,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            False,
+            dilation,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def _get_num_spatial_dims(self):
+        return 3

@@ -14,7 +14,7 @@ from collections import OrderedDict
 import lanterna
 from lanterna import Tensor
 
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, UninitializedTensorMixin
 from . import _hooks as H
 from ._hooks import (  # noqa: F401  (PyTorch's public home of the global hook registration)
     HookMixin,
@@ -500,7 +500,11 @@ class Module(HookMixin, StateDictMixin, metaclass=TorchNamedType):
                 with lanterna.no_grad():
                     grad.data = fn(grad)
         for key, buf in self._buffers.items():
-            if buf is not None:
+            if buf is None:
+                continue
+            if isinstance(buf, UninitializedTensorMixin):  # a lazy module's: stays a placeholder,
+                buf.data = fn(buf)                          # materialised later in the new dtype/device
+            else:
                 self._buffers[key] = fn(buf)
         return self
 
