@@ -226,6 +226,12 @@ def mul_operator(self, other):
     return _run_binary(MulBackward0, self, other, "mul")
 
 
+def sub_operator(self, other):
+    if self.dtype is D.bool_ or (isinstance(other, Tensor) and other.dtype is D.bool_):
+        _check_bool_sub(self, other)
+    return _run_binary(SubBackward0, self, other, "sub")
+
+
 def _tensor_first(input, other):
     """``f(number, tensor)`` as ``f(tensor, tensor)`` (the number as a 0-dim tensor)."""
     if isinstance(input, Tensor):

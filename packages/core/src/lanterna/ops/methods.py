@@ -222,7 +222,7 @@ METHODS = {
     "divide": "elementwise.div", "true_divide": "elementwise.div", "pow": "elementwise.pow",
     "floor_divide": "elementwise.floor_divide", "remainder": "elementwise.remainder",
     "fmod": "elementwise.fmod", "float_power": "pointwise.float_power", "__add__": "elementwise.add_operator",
-    "__radd__": "elementwise.add_operator", "__sub__": "elementwise.sub", "__rsub__": "elementwise.rsub",
+    "__radd__": "elementwise.add_operator", "__sub__": "elementwise.sub_operator", "__rsub__": "elementwise.rsub",
     "__mul__": "elementwise.mul_operator", "__rmul__": "elementwise.mul_operator",
     "__truediv__": "elementwise.div", "__rtruediv__": ("elementwise.rdiv", _rtruediv),
     "__div__": "elementwise.div", "__floordiv__": "elementwise.floor_divide",
