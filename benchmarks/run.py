@@ -142,18 +142,25 @@ def main(argv=None):
 
 
 NOTES = """Notes:
-- The machine is a shared 2-core VM: ratios move by 10-20% from run to run; quote them, not the
-  absolute times. PyTorch uses its default 2 threads; NumPy's OpenBLAS its default.
-- `import` is a whole `python -c "import X"` process from compiled bytecode; `+N ms` is the
-  difference to `import numpy` alone.
-- DataLoader workers pay off: `dataloader_epoch` (2 workers) against
-  `dataloader_epoch_0_workers` (same CPU-heavy dataset in the main process), 55.8 ms vs 97.0 ms:
-  1.74x faster (`--only dataloader_epoch dataloader_epoch_0_workers`, 3 rounds).
-- Related figures measured with their own scripts, under load from other processes:
-  `benchmarks/optim_step.py` (Adam over 100 parameters): 2.5 ms vs PyTorch's 7.4 ms default
-  (2.2 ms with `foreach=True`); `benchmarks/distributed_bench.py`: 2 ranks over 1 on an MLP,
-  1.76x, all-reduce within 1.13x of raw mpi4py from 2 MB up (1.5x at 1 MB).
-- GPU: no CUDA figures yet. The CUDA backend has not yet been run on a GPU;
+- The machine is a shared 2-core VM and the noisiest thing in these tables: the same worker swings
+  by up to 1.5x from one minute to the next (its two cores are not equally fast, and neighbours
+  come and go), so ratios move by 10-30% between whole runs. Quote ratios, not absolute times, and
+  compare runs made back to back. PyTorch uses its default 2 threads; NumPy's OpenBLAS its default.
+  When another process keeps a core busy, every 2-thread BLAS call (NumPy's and PyTorch's alike)
+  slows down several-fold: run the table on an idle machine.
+- Spread over three back-to-back runs (5, 7 and 7 rounds, idle machine, 2026-12-07), ratio to
+  PyTorch: elementwise_16 0.80-1.52x, elementwise_16_backward 0.45-0.73x, matmul_1024 0.80-0.83x
+  (0.93-1.03x of NumPy), mlp_step 0.94-1.16x (1.09-1.56x of NumPy), lenet_step 1.01-1.66x,
+  lstm_step 1.06-1.33x, import 0.07-0.08x (+10 to +16 ms over NumPy).
+- `import` is a whole `python -c "import X"` process from compiled bytecode, the modules taking
+  turns; `+N ms` is the difference to `import numpy` alone.
+- DataLoader workers pay off: `dataloader_epoch` (2 workers) against `dataloader_epoch_0_workers`
+  (the same CPU-heavy dataset in the main process).
+- Related figures measured with their own scripts: `benchmarks/optim_step.py` (Adam over 100
+  parameters, earlier run): 2.5 ms vs PyTorch's 7.4 ms default (2.2 ms with `foreach=True`);
+  `benchmarks/distributed_bench.py`: 2 ranks over 1 on an MLP, 1.71x; all-reduce on one shared
+  buffer within 0.96x-1.19x of raw mpi4py from 1 MB to 64 MB (two runs; see docs/distributed.md).
+- GPU: no CUDA figures yet. No GPU has been available to the project so far;
   `hatch run torch:bench` on a GPU machine with `lanterna-cuda` installed is the way to add them.
 """
 
