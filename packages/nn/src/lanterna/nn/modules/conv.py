@@ -537,12 +537,20 @@ class _LazyConvXdMixin(LazyModuleMixin):
             )
         return input.shape[1] if input.dim() == num_dims_batch else input.shape[0]
 
+    def _uninitialized(self, out_channels, bias, device, dtype):
+        """Placeholders for the weight and bias (the base class was built with no bias and zero
+        channels, so that no tensor is created only to be replaced here)."""
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
     def _get_num_spatial_dims(self):
         raise NotImplementedError
 
 
 class LazyConv1d(_LazyConvXdMixin, Conv1d):
-    """A ``Conv1d`` whose ``in_channels`` comes from the first input; it then becomes a ``Conv1d``.
+    """A ``Conv1d`` whose ``in_channels`` comes from the first input (it then becomes one).
 
     >>> import lanterna as torch
     >>> torch.nn.LazyConv1d(33, 3, stride=2)
@@ -551,247 +559,86 @@ class LazyConv1d(_LazyConvXdMixin, Conv1d):
 
     cls_to_become = Conv1d
 
-    def __init__(
-        self,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            0,
-            0,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            False,  # bias: no tensor is created only to be replaced just below
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+                         device=device, dtype=dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
 
     def _get_num_spatial_dims(self):
         return 1
 
 
 class LazyConv2d(_LazyConvXdMixin, Conv2d):
-    """A ``Conv2d`` whose ``in_channels`` comes from the first input; it then becomes a ``Conv2d``."""
+    """A ``Conv2d`` whose ``in_channels`` comes from the first input (it then becomes one)."""
 
     cls_to_become = Conv2d
 
-    def __init__(
-        self,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            0,
-            0,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            False,  # bias: no tensor is created only to be replaced just below
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+                         device=device, dtype=dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
 
     def _get_num_spatial_dims(self):
         return 2
 
 
 class LazyConvTranspose1d(_LazyConvXdMixin, ConvTranspose1d):
-    """A ``ConvTranspose1d`` whose ``in_channels`` comes from the first input."""
+    """A ``ConvTranspose1d`` whose ``in_channels`` comes from the first input (it then becomes one)."""
 
     cls_to_become = ConvTranspose1d
 
-    def __init__(
-        self,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            0,
-            0,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            False,
-            dilation,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                         padding_mode, device=device, dtype=dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
 
     def _get_num_spatial_dims(self):
         return 1
 
 
 class LazyConvTranspose2d(_LazyConvXdMixin, ConvTranspose2d):
-    """A ``ConvTranspose2d`` whose ``in_channels`` comes from the first input."""
+    """A ``ConvTranspose2d`` whose ``in_channels`` comes from the first input (it then becomes one)."""
 
     cls_to_become = ConvTranspose2d
 
-    def __init__(
-        self,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            0,
-            0,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            False,
-            dilation,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                         padding_mode, device=device, dtype=dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
 
     def _get_num_spatial_dims(self):
         return 2
 
 
 class LazyConv3d(_LazyConvXdMixin, Conv3d):
-    """A ``Conv3d`` whose ``in_channels`` comes from the first input; it then becomes a ``Conv3d``.
-
-    >>> import lanterna as torch
-    >>> torch.nn.LazyConv3d(8, 3)
-    LazyConv3d(0, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1))
-    """
+    """A ``Conv3d`` whose ``in_channels`` comes from the first input (it then becomes one)."""
 
     cls_to_become = Conv3d
 
-    def __init__(
-        self,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            0,
-            0,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            False,  # bias: no tensor is created only to be replaced just below
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+                         device=device, dtype=dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
 
     def _get_num_spatial_dims(self):
         return 3
 
 
 class LazyConvTranspose3d(_LazyConvXdMixin, ConvTranspose3d):
-    """A ``ConvTranspose3d`` whose ``in_channels`` comes from the first input."""
+    """A ``ConvTranspose3d`` whose ``in_channels`` comes from the first input (it then becomes one)."""
 
     cls_to_become = ConvTranspose3d
 
-    def __init__(
-        self,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        padding_mode="zeros",
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            0,
-            0,
-            kernel_size,
-            stride,
-            padding,
-            output_padding,
-            groups,
-            False,
-            dilation,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-        self.weight = UninitializedParameter(device=device, dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                         padding_mode, device=device, dtype=dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
 
     def _get_num_spatial_dims(self):
         return 3
