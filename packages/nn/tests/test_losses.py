@@ -225,3 +225,20 @@ def test_other_losses():
     assert close(nn.GaussianNLLLoss()(x, rate, var), g.mean())
     assert gradcheck(lambda p: F.multi_margin_loss(p, cls), (x,))
     assert gradcheck(lambda p: F.gaussian_nll_loss(p, rate, var), (x,))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_fast_path_equals_general_path(reduction):
+    """Without class weights and ignored rows, nll_loss keeps one coefficient instead of one per
+    row: losses and gradients (first and second order) must be the same bits as the general path,
+    which unit class weights force."""
+    torch.manual_seed(0)
+    x = torch.randn(7, 5, dtype=torch.float32, requires_grad=True)
+    y = torch.tensor([0, 4, 2, 2, 1, 3, 0])
+    results = []
+    for weight in (None, torch.ones(5)):
+        loss = torch.nn.functional.cross_entropy(x, y, weight=weight, reduction=reduction)
+        (g,) = torch.autograd.grad(loss.sum(), x, create_graph=True)
+        (gg,) = torch.autograd.grad((g * g).sum(), x)
+        results.append([t.detach().numpy().tobytes() for t in (loss, g, gg)])
+    assert results[0] == results[1]

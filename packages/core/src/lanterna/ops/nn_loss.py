@@ -31,6 +31,18 @@ class NllLossBackward0(Node):
             a = xp.moveaxis(a, 1, -1)
         rows = xp.reshape(a, (-1, a.shape[-1]))
         t = self.target
+        n = rows.shape[0]
+        if self.all_counted and self.weight is None and n:
+            # The common case (no class weights, no row ignored): every row's coefficient is the
+            # same number, -1 (or -1/n for the mean), so it stays one 0-d array.
+            coef = xp.asarray(-1.0, dtype=rows.dtype)
+            if self.reduction == "mean":
+                coef = coef / n
+            self.coef, self.safe = coef, t
+            losses = coef * rows[xp.arange(n), t]
+            if self.reduction == "none":
+                return xp.reshape(losses, self.target_shape)
+            return xp.sum(losses)
         keep = t != self.ignore_index
         safe = xp.where(keep, t, 0)
         if self.weight is not None:
@@ -148,10 +160,16 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         else input._backend.from_numpy(target._host(), input._device.index or 0)
     )
     t = xp.reshape(xp.astype(t, input._backend.dtype(D.int64), copy=False), (-1,))
-    if t.size and (int(xp.min(t)) < 0 or int(xp.max(t)) >= c):  # cheap test first, details if it fails
-        bad = (t != ignore_index) & ((t < 0) | (t >= c))
-        if bool(xp.any(bad)):
-            raise IndexError(f"Target {int(t[xp.argmax(bad)])} is out of bounds.")
+    all_counted = True  # every row is a class index in range, none equal to ignore_index
+    if t.size:
+        lo, hi = int(xp.min(t)), int(xp.max(t))
+        if lo < 0 or hi >= c:  # cheap test first, details if it fails
+            bad = (t != ignore_index) & ((t < 0) | (t >= c))
+            if bool(xp.any(bad)):
+                raise IndexError(f"Target {int(t[xp.argmax(bad)])} is out of bounds.")
+            all_counted = False
+        elif lo <= ignore_index <= hi:
+            all_counted = False
     w = None
     if weight is not None:
         if weight.dim() != 1 or weight.shape[0] != c:
@@ -166,6 +184,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         input,
         target=t,
         ignore_index=ignore_index,
+        all_counted=all_counted,
         weight=w,
         reduction=reduction,
         in_shape=tuple(input.shape),
