@@ -893,3 +893,21 @@ def test_import_stays_lazy():
             "assert not loaded and 'lanterna._runtime' not in sys.modules and 'lanterna.special' not in sys.modules,"
             " loaded")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_geqrf_and_householder_product_rebuild_the_matrix():
+    """Q (from the compact Householder form) has orthonormal columns and Q R = A; the product is
+    differentiable in the reflectors and their scales."""
+    import numpy as np
+
+    import lanterna as torch
+
+    A = torch.tensor(np.random.default_rng(0).standard_normal((2, 5, 3)))
+    a, tau = torch.geqrf(A)
+    Q = torch.linalg.householder_product(a, tau)
+    R = a[..., :3, :].triu()
+    np.testing.assert_allclose((Q.mT @ Q).numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)), atol=1e-12)
+    np.testing.assert_allclose((Q @ R).numpy(), A.numpy(), atol=1e-12)
+    assert torch.orgqr(a, tau).equal(Q)
+    assert torch.autograd.gradcheck(torch.linalg.householder_product,
+                                     (a.clone().requires_grad_(), tau.clone().requires_grad_()))

@@ -225,3 +225,16 @@ def test_default_device_roundtrip_matches_torch():
         assert str(mod.get_default_device()) == "cpu"
         mod.set_default_device(None)
     assert math.isclose(lanterna.scalar_tensor(2).item(), torch.scalar_tensor(2).item())
+
+
+
+@pytest.mark.oracle
+def test_geqrf_householder_product_match_torch():
+    A = np.random.default_rng(1).standard_normal((3, 6, 4))
+    ta, la = torch.geqrf(torch.tensor(A)), lanterna.geqrf(lanterna.tensor(A))
+    np.testing.assert_allclose(la.a.numpy(), ta.a.numpy(), atol=1e-12)
+    np.testing.assert_allclose(la.tau.numpy(), ta.tau.numpy(), atol=1e-12)
+    tq = torch.linalg.householder_product(ta.a, ta.tau)
+    lq = lanterna.linalg.householder_product(la.a, la.tau)
+    np.testing.assert_allclose(lq.numpy(), tq.numpy(), atol=1e-12)
+    assert type(la).__name__ == type(ta).__name__ == "geqrf" and la._fields == ("a", "tau")

@@ -88,14 +88,15 @@ FAMILIES = {
     "ops.layout": "diagflat dsplit empty_strided frombuffer hsplit index_reduce put select_scatter "
                   "slice_scatter split_with_sizes vsplit",
     "ops.windows": "bartlett_window blackman_window hamming_window hann_window kaiser_window",
-    "ops.linalg_more": "chain_matmul cholesky_inverse cholesky_solve lu lu_solve lu_unpack matrix_exp qr svd "
-                       "triangular_solve",
+    "ops.linalg_more": "chain_matmul cholesky_inverse cholesky_solve geqrf lu lu_solve lu_unpack matrix_exp orgqr "
+                       "qr svd triangular_solve",
     "random_api": "default_generator get_rng_state initial_seed manual_seed seed set_rng_state",
     "serialization": "load save",
 }
 
 #: torch name -> its name in the defining module, where they differ
-RENAMED = {"pinverse": "pinv", "multiply": "mul", "subtract": "sub", "divide": "div", "true_divide": "div",
+RENAMED = {"orgqr": "householder_product", "pinverse": "pinv", "multiply": "mul", "subtract": "sub",
+           "divide": "div", "true_divide": "div",
            "lu": "lu_legacy", "lu_solve": "lu_solve_legacy"}
 
 #: submodules that are attributes of ``lanterna`` (``torch.linalg``, ``torch.return_types`` ...)

@@ -686,6 +686,50 @@ class LinalgMatrixExpBackward0(Node):
         return big[..., :n, n:]
 
 
+# ---- Householder QR in compact form -------------------------------------------------------------
+def geqrf(input):
+    """``torch.geqrf``: LAPACK's compact QR of (a batch of) matrices. ``a`` holds R on and above
+    the diagonal and the Householder vectors (unit first entry left out) below it; ``tau`` their
+    scales. Computed on the host, without a gradient (PyTorch has none either)."""
+    a = _host(input)
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    out = np.array(a, copy=True).reshape((-1, m, n))
+    taus = np.zeros((out.shape[0], min(m, n)), dtype=a.dtype)
+    for b, R in enumerate(out):
+        for j in range(min(m, n)):
+            x = R[j:, j].copy()
+            alpha, xnorm = x[0], np.linalg.norm(x[1:])
+            if xnorm == 0.0:
+                continue  # tau 0: the reflection is the identity
+            beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
+            taus[b, j] = (beta - alpha) / beta
+            v = x / (alpha - beta)
+            v[0] = 1.0
+            R[j:, j + 1:] -= taus[b, j] * np.outer(v, v @ R[j:, j + 1:])
+            R[j, j] = beta
+            R[j + 1:, j] = v[1:]
+    return return_types.geqrf(_on(out.reshape(batch + (m, n)), input),
+                              _on(taus.reshape(batch + (min(m, n),)), input))
+
+
+def householder_product(A, tau):
+    """``torch.linalg.householder_product`` (``torch.orgqr``): the first k columns of
+    ``prod_i (I - tau_i v_i v_i^T)``, ``v_i`` column i of ``A`` below the diagonal with a unit
+    diagonal entry. In Tensor ops, so it is differentiable in ``A`` and ``tau``."""
+    from .creation import arange, eye, ones_like, zeros_like
+    from .pointwise import where
+
+    m, k = A.shape[-2], A.shape[-1]
+    rows = arange(m, device=A.device).unsqueeze(-1)
+    Q = eye(m, dtype=A.dtype, device=A.device).expand(*A.shape[:-2], m, m)
+    for i in range(tau.shape[-1]):
+        col = A[..., :, i:i + 1]
+        v = where(rows > i, col, where(rows == i, ones_like(col), zeros_like(col)))
+        t = tau[..., i].unsqueeze(-1).unsqueeze(-1)
+        Q = Q - (Q @ v) @ (t * v.transpose(-2, -1))
+    return Q[..., :, :k]
+
+
 def matrix_exp(A):
     """The matrix exponential ``sum_k A^k / k!`` of (a batch of) square matrices."""
     if A.dim() < 2:

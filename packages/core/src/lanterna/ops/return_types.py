@@ -28,6 +28,7 @@ _FIELDS.update({
     "linalg_svd": ("U", "S", "Vh"),
     "linalg_eigh": ("eigenvalues", "eigenvectors"),
     "frexp": ("mantissa", "exponent"),
+    "geqrf": ("a", "tau"),
     "histogram": ("hist", "bin_edges"),
     "linalg_lstsq": ("solution", "residuals", "rank", "singular_values"),
     "linalg_lu": ("P", "L", "U"),

@@ -23,78 +23,6 @@ __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 # ---- orthogonal ---------------------------------------------------------------------------------
-def _eye_like(n, X):
-    return lanterna.eye(n, dtype=X.dtype, device=X.device)
-
-
-def _matrix_exp(A):
-    """``torch.matrix_exp`` of (a batch of) square matrices, in Tensor ops: scaling and squaring of a
-    degree-18 Taylor polynomial (exact to rounding for the scaled norm <= 1/2)."""
-    n = A.size(-1)
-    norm = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
-    s = 0
-    while norm > 0.5:
-        norm /= 2
-        s += 1
-    X = A / (2.0**s)
-    eye = _eye_like(n, A).expand(A.shape)
-    result = eye
-    term = eye
-    for k in range(1, 19):
-        term = (term @ X) / k
-        result = result + term
-    for _ in range(s):
-        result = result @ result
-    return result
-
-
-def _householder_product(A, tau):
-    """``torch.linalg.householder_product``: the first k columns of ``prod_i (I - tau_i v_i v_i^H)``,
-    ``v_i`` the i-th column of ``A`` below the diagonal with a unit diagonal entry."""
-    m, k = A.size(-2), A.size(-1)
-    eye = _eye_like(m, A)
-    rows = lanterna.arange(m, device=A.device).unsqueeze(-1)
-    Q = eye.expand(*A.shape[:-2], m, m)
-    for i in range(tau.size(-1)):
-        col = A[..., :, i : i + 1]
-        v = lanterna.where(
-            rows > i, col, lanterna.where(rows == i, lanterna.ones_like(col), lanterna.zeros_like(col))
-        )
-        t = tau[..., i].unsqueeze(-1).unsqueeze(-1)
-        Q = Q - (Q @ v) @ (t * v.transpose(-2, -1))
-    return Q[..., :, :k]
-
-
-def _geqrf(A):
-    """``torch.geqrf`` (LAPACK's compact QR) of (a batch of) matrices, computed on the host."""
-    import numpy as np
-
-    a = A.detach().cpu().numpy()
-    batch = a.shape[:-2]
-    m, n = a.shape[-2:]
-    out = np.array(a, dtype=a.dtype, copy=True).reshape((-1, m, n))
-    taus = np.zeros((out.shape[0], min(m, n)), dtype=a.dtype)
-    for b in range(out.shape[0]):
-        R = out[b]
-        for j in range(min(m, n)):
-            x = R[j:, j].copy()
-            alpha = x[0]
-            xnorm = np.linalg.norm(x[1:])
-            if xnorm == 0.0:
-                taus[b, j] = 0.0
-                continue
-            beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
-            taus[b, j] = (beta - alpha) / beta
-            v = x / (alpha - beta)
-            v[0] = 1.0
-            R[j:, j + 1 :] -= taus[b, j] * np.outer(v, v @ R[j:, j + 1 :])
-            R[j, j] = beta
-            R[j + 1 :, j] = v[1:]
-    out = out.reshape(batch + (m, n))
-    taus = taus.reshape(batch + (min(m, n),))
-    return lanterna.tensor(out, device=A.device), lanterna.tensor(taus, device=A.device)
-
-
 def _is_orthogonal(Q, eps=None):
     n, k = Q.size(-2), Q.size(-1)
     Id = lanterna.eye(k, dtype=Q.dtype, device=Q.device)
@@ -104,8 +32,8 @@ def _is_orthogonal(Q, eps=None):
 
 def _make_orthogonal(A):
     """The Q of A's QR decomposition, with the signs that make R's diagonal positive."""
-    X, tau = _geqrf(A)
-    Q = _householder_product(X, tau)
+    X, tau = lanterna.geqrf(A)
+    Q = lanterna.linalg.householder_product(X, tau)
     return Q * X.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
 
 
@@ -135,7 +63,7 @@ class _Orthogonal(Module):
                 X = lanterna.cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
             A = X - X.mT
             if self.orthogonal_map == _OrthMaps.matrix_exp:
-                Q = _matrix_exp(A)
+                Q = lanterna.linalg.matrix_exp(A)
             else:
                 Id = lanterna.eye(n, dtype=A.dtype, device=A.device)
                 Q = lanterna.linalg.solve(Id - 0.5 * A, Id + 0.5 * A)
@@ -144,7 +72,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = lanterna.linalg.householder_product(A, tau)
             Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
         if hasattr(self, "base"):
             Q = self.base @ Q
@@ -171,7 +99,7 @@ class _Orthogonal(Module):
                         "It is not possible to assign to the matrix exponential "
                         "or the Cayley parametrizations when use_trivialization=False."
                     )
-                A, tau = _geqrf(Q)
+                A, tau = lanterna.geqrf(Q)
                 # the diagonal of A becomes its sign (negated where tau == 0)
                 diag = A.diagonal(dim1=-2, dim2=-1).sign()
                 diag = lanterna.where(tau == 0.0, -diag, diag)
