@@ -12,7 +12,7 @@ SUBPACKAGES = {
     "utils": "lanterna-core",
     "func": "lanterna-core",
     "distributed": "lanterna-distributed",
-    "futures": "lanterna-distributed",
+    "futures": "lanterna-core",
 }
 
 
@@ -22,7 +22,6 @@ DISTRIBUTIONS = {
     "lanterna.optim": "lanterna-optim",
     "lanterna.utils.data": "lanterna-data",
     "lanterna.distributed": "lanterna-distributed",
-    "lanterna.futures": "lanterna-distributed",
 }
 
 

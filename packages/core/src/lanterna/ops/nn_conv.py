@@ -195,7 +195,7 @@ def _col_blocks(backend, x, geo, out_hw=None):
 
 def _batch_first(xp, a):
     """(O, L, N) -> (N, O, L), C-contiguous. A transposing copy reads with a stride of N numbers;
-    on NumPy, blocks of 16 positions keep what it reads in the L1 cache (twice as fast for big L)."""
+    on NumPy, blocks of 16 positions keep what it reads in the L1 cache (15-20% faster for big L)."""
     o, length, n = a.shape
     if xp is not np or length <= 128:
         return _contiguous(xp, xp.permute_dims(a, (2, 0, 1)))
