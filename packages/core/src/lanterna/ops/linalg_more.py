@@ -26,21 +26,10 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import return_types
 from ._apply import Node, apply, attach, output_of
-from .kernels import from_host, to_host
 from .linalg_extra import LinAlgError, _linalg_error, _square
+from .misc import _back as _on, _host
 
 _make = Tensor._make
-
-
-def _host(t):
-    return np.asarray(to_host(t._data))
-
-
-def _on(arr, like):
-    """A host array as a tensor on ``like``'s device."""
-    arr = np.asarray(arr, order="C")
-    data = arr if isinstance(like._data, np.ndarray) else from_host(arr, like._data)
-    return _make(data, like._backend, like._device)
 
 
 def _scalar_name(d):

@@ -14,13 +14,16 @@ from .kernels import from_host, kernel, to_host
 _make = Tensor._make
 
 
+# The two ends of an op computed on the host (shared by the families that have such ops).
 def _host(t):
+    """Tensor ``t``'s data as a NumPy array (copied off the device if it is elsewhere)."""
     return np.asarray(to_host(t._data))
 
 
 def _back(arr, like):
-    """A host result as a tensor on ``like``'s device."""
-    data = arr if isinstance(like._data, np.ndarray) else from_host(np.ascontiguousarray(arr), like._data)
+    """A host result as a C-contiguous tensor on ``like``'s device."""
+    arr = np.asarray(arr, order="C")
+    data = arr if isinstance(like._data, np.ndarray) else from_host(arr, like._data)
     return _make(data, like._backend, like._device)
 
 

@@ -17,20 +17,9 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from . import return_types
 from ._apply import Node, apply
-from .kernels import from_host, to_host
+from .misc import _back, _host
 
 _make = Tensor._make
-
-
-def _host(t):
-    return np.asarray(to_host(t._data))
-
-
-def _back(arr, like):
-    """A host array as a tensor on ``like``'s device."""
-    arr = np.asarray(arr, order="C")
-    data = arr if isinstance(like._data, np.ndarray) else from_host(arr, like._data)
-    return _make(data, like._backend, like._device)
 
 
 def _scalar_name(d):

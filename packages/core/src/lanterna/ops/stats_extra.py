@@ -24,6 +24,7 @@ from .._tensor import Tensor, _wrap_dim
 from . import return_types
 from ._apply import apply
 from .kernels import from_host, to_host
+from .misc import _back as _on
 from .reduce import legacy_scalar_name
 from .stats import MedianBackward0, MedianBackward1
 
@@ -361,13 +362,6 @@ def _hist_counts(x, edges, w):
     pos = np.searchsorted(edges, xs, side="right") - 1
     pos = np.minimum(pos, n - 1)
     return np.bincount(pos, weights=None if w is None else w[keep], minlength=n)[:n].astype(np.float64)
-
-
-def _on(arr, like):
-    arr = np.asarray(arr, order="C")
-    data = arr if isinstance(like._data, np.ndarray) else from_host(arr, like._data)
-    return _make(data, like._backend, like._device)
-
 
 # ---- Vandermonde ---------------------------------------------------------------------------------
 def vander(x, N=None, increasing=False):
