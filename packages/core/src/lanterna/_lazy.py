@@ -10,9 +10,7 @@ SUBPACKAGES = {
     "nn": "lanterna-nn",
     "optim": "lanterna-optim",
     "utils": "lanterna-core",
-    "func": "lanterna-core",
     "distributed": "lanterna-distributed",
-    "futures": "lanterna-core",
 }
 
 

@@ -101,7 +101,7 @@ RENAMED = {"orgqr": "householder_product", "pinverse": "pinv", "multiply": "mul"
 
 #: submodules that are attributes of ``lanterna`` (``torch.linalg``, ``torch.return_types`` ...)
 SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_api": "random_api",
-              "serialization": "serialization", "special": "special"}
+              "serialization": "serialization", "special": "special", "func": "func", "futures": "futures"}
 
 #: name -> the module (relative to ``lanterna``) that defines it
 WHERE = {name: module for module, names in FAMILIES.items() for name in names.split()}
