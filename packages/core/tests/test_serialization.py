@@ -432,7 +432,7 @@ def test_map_location_errors():
     with pytest.raises(TypeError, match="storage or None"):
         torch.load(_cuda_checkpoint(), map_location=lambda s, loc: "nope")
     with pytest.raises(RuntimeError, match="Can not safely load weights when explicit pickle_module"):
-        torch.load(_cuda_checkpoint(), pickle_module=pickle)
+        torch.load(_cuda_checkpoint(), pickle_module=pickle, weights_only=True)
 
 
 def test_not_a_checkpoint(tmp_path):

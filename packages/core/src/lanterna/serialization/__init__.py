@@ -95,12 +95,12 @@ def save(
     )
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved with :func:`save` or ``torch.save`` (zip or legacy format).
 
-    ``weights_only=True`` (the default) only rebuilds tensors, containers, primitives and types
-    allowlisted with :func:`add_safe_globals`; it never runs code from the file. Use
-    ``weights_only=False`` for whole pickled models, and only on files you trust.
+    ``weights_only=True`` (the default, unless a ``pickle_module`` is given) only rebuilds tensors,
+    containers, primitives and types allowlisted with :func:`add_safe_globals`; it never runs code
+    from the file. Use ``weights_only=False`` for whole pickled models, and only on files you trust.
     ``map_location`` (a device, a string, a dict ``{'cuda:0': 'cpu'}``, or a callable
     ``(storage, location) -> storage or None``) says where storages go; by default, where they
     were saved. ``mmap=True`` maps the file instead of reading it (copy-on-write).

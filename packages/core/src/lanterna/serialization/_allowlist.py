@@ -8,6 +8,7 @@ same way and everything else by import: it can run any code a file asks for.
 from __future__ import annotations
 
 import pickle
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 
 from . import _names
 
@@ -99,11 +100,19 @@ def unsupported_global_message(full: str) -> str:
     )
 
 
+def py3_name(module: str, name: str) -> tuple[str, str]:
+    """The Python 3 name of a global a protocol 0-2 pickle spells the Python 2 way (``int`` is
+    ``__builtin__.long`` there), mapped as Python's unpickler and torch.load map it."""
+    if (module, name) in NAME_MAPPING:
+        return NAME_MAPPING[(module, name)]
+    return IMPORT_MAPPING.get(module, module), name
+
+
 def resolve_weights_only_global(module: str, name: str):
     """The object a weights-only load may use for ``module.name``; raises if not allowed."""
     if type(module) is not str or type(name) is not str:
         raise UnpicklingError("GLOBAL module and name must be strings")
-    module = {"__builtin__": "builtins", "copy_reg": "copyreg"}.get(module, module)
+    module, name = py3_name(module, name)
     full = f"{module}.{name}"
     root = module.split(".")[0]
     if root in BLOCKED_MODULES or (module == "builtins" and name in BLOCKED_BUILTINS):

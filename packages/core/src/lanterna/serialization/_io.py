@@ -14,11 +14,11 @@ import pickletools
 import tempfile
 
 from . import DEFAULT_PROTOCOL, _legacy
-from ._allowlist import full_unpickler, resolve_weights_only_global
+from ._allowlist import full_unpickler, py3_name, resolve_weights_only_global
 from ._pickler import StorageTable, pickle_checkpoint
 from ._storage import LoadedStorage, check_storage_id, decode_file_array, make_restore_location
-from ._unpickler import WeightsUnpickler
-from ._zip import CheckpointError, ZipReader, ZipWriter
+from ._unpickler import PickleTruncated, WeightsUnpickler
+from ._zip import CheckpointEOFError, CheckpointError, ZipReader, ZipWriter
 
 FILE_FORMAT_VERSION = b"3\n"  # the "version" record torch.save writes
 UNSAFE_MESSAGE = (
@@ -157,10 +157,11 @@ def _atomic_write(path: str, write) -> None:
 
 
 # ---- load ------------------------------------------------------------------------------------
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """See :func:`lanterna.serialization.load`."""
     if weights_only is None:
-        weights_only = True
+        # as torch.load: passing a pickle_module asks for a full (trusting) load
+        weights_only = pickle_module is None
     if weights_only:
         if pickle_module is not None:
             raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
@@ -190,6 +191,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                     "`torch.save(_use_new_zipfile_serialization=True)`, please torch.save your "
                     "checkpoint with this option in order to use mmap."
                 )
+            if not head:  # torch.load raises EOFError here; CheckpointEOFError is both
+                raise CheckpointEOFError(f"{what} is empty: there is no data to load")
             start = stream.tell()
             result, consumed = _legacy.load_legacy(
                 stream.read(), restore, weights_only, pickle_module, encoding, what, **pickle_load_args
@@ -199,7 +202,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     except pickle.UnpicklingError as exc:
         if not weights_only:
             raise
-        raise pickle.UnpicklingError(_weights_only_message(str(exc))) from None
+        # a pickle cut short stays an EOFError (what torch.load raises for it)
+        error = PickleTruncated if isinstance(exc, PickleTruncated) else pickle.UnpicklingError
+        raise error(_weights_only_message(str(exc))) from None
 
 
 def _weights_only_message(message: str) -> str:
@@ -311,7 +316,7 @@ def get_unsafe_globals_in_checkpoint(f) -> list:
     unsafe = set()
     for op, arg, _ in pickletools.genops(data):
         if op.name == "GLOBAL":
-            module, name = arg.split(" ", 1)
+            module, name = py3_name(*arg.split(" ", 1))
             try:
                 resolve_weights_only_global(module, name)
             except (pickle.UnpicklingError, RuntimeError):

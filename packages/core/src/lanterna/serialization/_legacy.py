@@ -22,7 +22,7 @@ import numpy as np
 from ._allowlist import full_unpickler
 from ._storage import LoadedStorage, as_str, check_storage_id, decode_file_array
 from ._unpickler import PickleTruncated, WeightsUnpickler
-from ._zip import CheckpointError, write_all
+from ._zip import CheckpointEOFError, CheckpointError, write_all
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 PROTOCOL_VERSION = 1001
@@ -48,7 +48,7 @@ def load_legacy(
         )
         return unpickler.load(), end
     except PickleTruncated:
-        raise CheckpointError(f"{description} is truncated: a pickle ends early") from None
+        raise CheckpointEOFError(f"{description} is truncated: a pickle ends early") from None
 
 
 class _LegacyReader:
@@ -70,6 +70,8 @@ class _LegacyReader:
             )
         try:
             magic, pos = self.small_pickle(0)
+        except PickleTruncated:
+            raise  # cut short, not corrupt: load_legacy reports it as an EOFError, as torch does
         except pickle.UnpicklingError:
             if weights_only:  # e.g. a bare malicious pickle: the caller reports the refused global
                 raise

@@ -115,6 +115,9 @@ def _static_globals() -> dict:
     for name, st in S.STORAGE_TYPES.items():
         rc[f"torch.{name}"] = st
         rc[f"torch.cuda.{name}"] = st  # storages of pre-1.0 CUDA checkpoints
+    # PyTorch names the untyped storage by its defining module: tensors of dtypes without a typed
+    # storage (uint16, float8 ...) and bare `tensor.untyped_storage()` are saved with it.
+    rc["torch.storage.UntypedStorage"] = S.UntypedStorage
     rc.update({f"torch.{d.name}": d for d in D.ALL_DTYPES})
     rc.update({f"torch.{name}": d for name, d in _TORCH_DTYPE_ALIASES.items()})
     return rc

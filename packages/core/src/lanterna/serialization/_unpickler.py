@@ -34,8 +34,8 @@ from ._rebuild import _make_parameter, _set_state
 UnpicklingError = pickle.UnpicklingError
 
 
-class PickleTruncated(UnpicklingError):
-    """The pickle ends before its STOP opcode."""
+class PickleTruncated(UnpicklingError, EOFError):
+    """The pickle ends before its STOP opcode (an EOFError too, as Python's and torch's unpicklers raise)."""
 
 
 def _op(code: bytes) -> int:
@@ -72,6 +72,7 @@ class WeightsUnpickler:
         self._persistent_load = persistent_load
         self._encoding = encoding
         self._handed_out: dict[int, object] = {}  # id -> object, for REDUCE/NEWOBJ checks
+        self._refused = None  # scan pass: the first global it refused, reported if a storage needs it
 
     # -- reading, bounds-checked
     def _read(self, n: int) -> bytes:
@@ -152,7 +153,8 @@ class WeightsUnpickler:
         if self._scan:
             try:
                 obj = resolve_weights_only_global(module, name)
-            except (UnpicklingError, RuntimeError):
+            except (UnpicklingError, RuntimeError) as exc:
+                self._refused = self._refused or exc
                 obj = OPAQUE
         else:
             obj = resolve_weights_only_global(module, name)
@@ -268,6 +270,9 @@ def _binpersid(u):
         return
     if type(pid) is not tuple or not pid or pid[0] not in ("storage", b"storage"):
         raise UnpicklingError(f"Only persistent_load of storage is allowed, but got {pid!r:.200}")
+    if u._scan and u._refused is not None and any(part is OPAQUE for part in pid):
+        # a storage described by a refused global (a dtype lanterna lacks, or worse): say which
+        raise u._refused
     try:
         result = u._persistent_load(pid)
     except UnpicklingError:

@@ -35,6 +35,11 @@ class CheckpointError(RuntimeError):
     """The file is not a readable checkpoint: truncated, corrupted, or not a checkpoint at all."""
 
 
+class CheckpointEOFError(CheckpointError, EOFError):
+    """The data ends before the checkpoint does (an empty file, a pickle cut short). Also an
+    EOFError, which is what ``torch.load`` raises there, so code catching either works."""
+
+
 def write_all(stream, data) -> int:
     """Write every byte of ``data`` (unbuffered raw files may take fewer per call); return the count."""
     view = memoryview(data).cast("B")

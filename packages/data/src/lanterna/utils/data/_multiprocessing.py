@@ -243,6 +243,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     f"It was worker {wid} of {self._num_workers}{where}. Details are lost due to "
                     "multiprocessing. Rerunning with num_workers=0 may give better error trace."
                 )
+        # PyTorch's own summary line last, so code that matches torch's message matches this one
+        pids = ", ".join(str(w.pid) for _, w in dead)
+        messages.append(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
         self._shutdown_workers(join_timeout=0.1)  # the iterator is broken: do not wait for the others
         raise RuntimeError("\n".join(messages))
 

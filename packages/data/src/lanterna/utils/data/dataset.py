@@ -61,10 +61,10 @@ class IterableDataset(Dataset[T_co], Iterable):
     ...         return iter(range(3))
     >>> list(Count())
     [0, 1, 2]
-    """
 
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    ``__iter__`` stays abstract (``collections.abc.Iterable``'s), as in PyTorch: instantiating
+    ``IterableDataset`` itself, or a subclass without ``__iter__``, is a TypeError.
+    """
 
     def __add__(self, other):
         return ChainDataset([self, other])
