@@ -74,7 +74,9 @@ def _infer_array(data, dtype=None):
     if np_leaf and kind in "iufb":
         return arr.astype(_leaf_dtype(data).np)
     if kind == "f":
-        return arr.astype(D.get_default_dtype().np)
+        # Python floats are doubles: with a dtype given they are rounded once, straight into it
+        # (through the default float32 first, 0.3 would be 0.30000001192092896 as a float64)
+        return arr if dtype is not None else arr.astype(D.get_default_dtype().np)
     if kind in "iu":
         return arr.astype(np.int64)
     return arr

@@ -193,14 +193,18 @@ class PowBackward1(_Binary):
 class PowBackward2(_Binary):
     """``number ** tensor``."""
 
-    compute = staticmethod(lambda x, y: y**x)
+    # an integer exponent tensor may hold negative values: 2 ** -1 is 0 there (NumPy refuses)
+    compute = staticmethod(lambda x, y: _int_pow(y, x) if _kind(x) in "iu" else y**x)
     saves_out = True
 
     def backward(self, grad):
         import math
 
         if self.scalar == 0:
-            return grad * 0
+            # 0 ** x is 0 or 1 (zero gradient) for x >= 0, and +-inf below: there PyTorch's
+            # gradient is 0 ** x * log(0) (infinite), and NaN for a NaN exponent
+            out = output_of(self, self.out, grad)
+            return grad * (out * -math.inf).masked_fill(out.isfinite(), 0)
         log_base = math.log(self.scalar) if self.scalar > 0 else float("nan")
         return grad * output_of(self, self.out, grad) * log_base
 
@@ -292,7 +296,10 @@ def mul(input, other, *, out=None):
 def div(input, other, *, rounding_mode=None, out=None):
     """``input / other``: true division (integers give floats), or rounded with
     ``rounding_mode='trunc'`` or ``'floor'`` (keeping integer dtypes)."""
-    input = _tensor_first(input, other)
+    if rounding_mode is None:
+        input, other = _true_div_first(input, other)
+    else:
+        input = _tensor_first(input, other)
     if rounding_mode is not None:
         if rounding_mode not in ("trunc", "floor"):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
@@ -302,6 +309,15 @@ def div(input, other, *, rounding_mode=None, out=None):
     if not input.dtype.is_floating_point and not (isinstance(other, Tensor) and other.dtype.is_floating_point):
         input = cast(input, D.get_default_dtype())
     return _write_out(_run_binary(DivBackward0, input, other, "div"), out)
+
+
+def _true_div_first(input, other):
+    """The number of ``div(number, tensor)`` as a tensor. True division runs in floating point, so
+    an integer ``other`` goes there first: taken into ``other``'s dtype, -3 would wrap to 253 in a
+    uint8."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor) and not other.dtype.is_floating_point:
+        other = cast(other, D.get_default_dtype())
+    return _tensor_first(input, other), other
 
 
 def rdiv(x, number):
@@ -422,7 +438,12 @@ class _DivTrunc(DivBackward2):
 
 def _remainder(x, y):
     _check_int_divisor(x, y)
-    return x % y
+    r = x % y
+    if _kind(r) == "f":
+        # PyTorch adjusts C's fmod, so a zero remainder keeps the dividend's sign (-0.0 % 2 is -0.0);
+        # Python's % gives it the divisor's. x * 0 is a zero of x's sign wherever r is 0.
+        r = kernels.namespace(r).where(r == 0, x * 0, r)
+    return r
 
 
 class RemainderBackward0(_Binary):

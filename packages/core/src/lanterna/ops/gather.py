@@ -70,6 +70,12 @@ def gather(input, dim, index, *, sparse_grad=False):
         if i != d and index._data.shape[i] > input._data.shape[i]:
             raise RuntimeError(f"Size does not match at dimension {i} expected index {list(index.shape)} to be no "
                                f"larger than self {list(input.shape)} apart from dimension {d}")
+    if index._data.size:
+        # take_along_axis reads a negative index from the end; PyTorch's gather refuses it
+        low = int(index._backend.xp.min(index._data))
+        if low < 0:
+            n = input._data.shape[d] if input._data.ndim else 1
+            raise RuntimeError(f"index {low} is out of bounds for dimension {d} with size {n}")
     return apply(GatherBackward0, input, dim=d, index=index)
 
 
@@ -240,10 +246,15 @@ class ScatterReduceBackward0(Node):
         if r in ("amax", "amin"):
             out = _make(self.out, a._backend, a._device)
             hit_src = (_narrow_like(src, idx) == out.gather(d, idx)).to(grad.dtype)
-            hit_self = (a == out).to(grad.dtype) * (1.0 if self.include_self else touched.logical_not().to(grad.dtype))
+            hit_self = (a == out).to(grad.dtype)
+            # as PyTorch: an input element equal to the result shares the gradient even when
+            # include_self=False (the count includes it), and then gets none of it itself
             count = hit_self.scatter_add(d, idx, hit_src)
             g = grad / count
-            return g * hit_self, g.gather(d, idx) * hit_src
+            g_self = g * hit_self
+            if not self.include_self:
+                g_self = g_self.masked_fill(touched, 0)
+            return g_self, g.gather(d, idx) * hit_src
         raise NotImplementedError(f"scatter_reduce backward with reduce='{r}' is not implemented")
 
 
@@ -295,7 +306,7 @@ def index_select(input, dim, index):
     _check_index_vector(index, "index_select")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
-    if index.numel() and (int(index.max()) >= n or int(index.min()) < -n):
+    if index.numel() and (int(index.max()) >= n or int(index.min()) < 0):  # no negative indices either
         raise IndexError("index out of range in self")
     return apply(IndexSelectBackward0, input, dim=d, index=index.reshape(-1))
 

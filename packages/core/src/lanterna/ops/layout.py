@@ -223,12 +223,16 @@ class IndexReduceBackward0(Node):
             return gs, g.index_select(d, idx)
         if r in ("amax", "amin"):
             out = index_reduce(a.detach(), d, idx, src.detach(), r, include_self=self.include_self)
-            own = (a == out) if self.include_self else touched.logical_not().expand(a.shape)
-            hit_self = own.to(grad.dtype)
+            hit_self = (a == out).to(grad.dtype)
             hit_src = (src == out.index_select(d, idx)).to(grad.dtype)
+            # as PyTorch: an input element equal to the result shares the gradient even when
+            # include_self=False (the count includes it), and then gets none of it itself
             count = hit_self.index_add(d, idx, hit_src)
             g = grad / count
-            return g * hit_self, g.index_select(d, idx) * hit_src
+            g_self = g * hit_self
+            if not self.include_self:
+                g_self = g_self.masked_fill(touched, 0)
+            return g_self, g.index_select(d, idx) * hit_src
         # prod: d out_i / d x = the product of the group's other elements. Written with the
         # product of the non-zero elements (p1), the number of zeros (z) and the zeros themselves
         # (zsum: value 0, but carrying their gradient), so that it is exact with zeros and its

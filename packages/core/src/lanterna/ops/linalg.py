@@ -233,6 +233,14 @@ def outer(input, vec2):
 ger = outer
 
 
+def _plus_beta_input(prod, c, beta):
+    """``prod + beta * input``. With ``beta == 0`` the input is ignored, as PyTorch documents: its
+    NaN and inf do not propagate (0 * nan would be NaN)."""
+    if beta == 0:
+        return prod
+    return prod + (c._data * beta if beta != 1 else c._data)
+
+
 class AddmmBackward0(Node):
     """``beta * input + alpha * (mat1 @ mat2)`` (bias plus matmul, as ``nn.Linear``)."""
 
@@ -242,7 +250,7 @@ class AddmmBackward0(Node):
         prod = xp.matmul(_blas(a._data, xp), _blas(b._data, xp))
         if self.alpha != 1:
             prod = prod * self.alpha
-        return prod + (c._data * self.beta if self.beta != 1 else c._data)
+        return _plus_beta_input(prod, c, self.beta)
 
     def backward(self, grad):
         a, b = self.saved
@@ -267,7 +275,7 @@ class AddbmmBackward0(AddmmBackward0):
     def forward(self, c, a, b):
         self.save(a, b)
         prod = a._backend.xp.sum(a._backend.xp.matmul(a._data, b._data), axis=0)
-        return prod * self.alpha + c._data * self.beta
+        return _plus_beta_input(prod * self.alpha, c, self.beta)
 
     def backward(self, grad):
         a, b = self.saved
@@ -279,7 +287,8 @@ class AddrBackward0(AddmmBackward0):
     def forward(self, c, a, b):
         self.save(a, b)
         xp = a._backend.xp
-        return c._data * self.beta + self.alpha * (xp.reshape(a._data, (-1, 1)) * xp.reshape(b._data, (1, -1)))
+        return _plus_beta_input(self.alpha * (xp.reshape(a._data, (-1, 1)) * xp.reshape(b._data, (1, -1))), c,
+                                self.beta)
 
     def backward(self, grad):
         a, b = self.saved

@@ -280,7 +280,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct elements (sorted), optionally with the inverse indices and the counts."""
     x = _host(input)
     if dim is None:
-        u, inv, counts = np.unique(x.reshape(-1), return_inverse=True, return_counts=True)
+        # every NaN is distinct (NaN != NaN), as in PyTorch; NumPy would merge them
+        u, inv, counts = np.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inv = inv.reshape(x.shape)
     else:
         d = _wrap_dim(dim, x.ndim)

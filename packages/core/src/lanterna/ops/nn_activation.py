@@ -218,8 +218,9 @@ class HardswishBackward0(Node):
 
     def backward(self, grad):
         (x,) = self.saved
-        mid = ((x >= -3) & (x <= 3)).to(grad.dtype)
-        hi = (x > 3).to(grad.dtype)
+        # the kinks belong to the flat sides, as in PyTorch: slope 0 at -3 and 1 at 3
+        mid = ((x > -3) & (x < 3)).to(grad.dtype)
+        hi = (x >= 3).to(grad.dtype)
         return grad * (mid * (x / 3 + 0.5) + hi)
 
 
@@ -274,6 +275,9 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
     """``clamp(x, min_val, max_val)`` with zero gradient outside the interval."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point and input.dtype.name != "bool":
+        # integer input stays integer (PyTorch clamps it, the bounds truncated toward zero)
+        return apply(HardtanhBackward0, input, min_val=int(min_val), max_val=int(max_val))
     return apply(HardtanhBackward0, _float_input(input, "hardtanh"), min_val=min_val, max_val=max_val)
 
 

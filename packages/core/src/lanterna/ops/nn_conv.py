@@ -624,6 +624,16 @@ def _same_padding(input, weight, dilation, stride, nd):
     return input, tuple(left)
 
 
+def _check_params(stride, padding, dilation):
+    """PyTorch's argument checks (otherwise a bad value surfaces as an obscure array error)."""
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+
+
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     batched = _check(input, weight, bias, nd, name, groups)
     stride = _tuple(stride, nd, "stride", nd)
@@ -636,6 +646,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     padding = _tuple(padding, nd, "padding", nd)
+    _check_params(stride, padding, dilation)
     x = input if batched else input.unsqueeze(0)
     w = weight
     if nd == 1:  # run as 2-D over a height of 1
@@ -683,6 +694,9 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     padding = _tuple(padding, nd, "padding", nd)
     output_padding = _tuple(output_padding, nd, "output_padding", nd)
     dilation = _tuple(dilation, nd, "dilation", nd)
+    _check_params(stride, padding, dilation)
+    if any(op < 0 for op in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         lead = (1,) * (nd == 1)  # 1-D runs as 2-D over a height of 1, in PyTorch too
         values = (("output_padding", (0,) * (nd == 1) + output_padding), ("stride", lead + stride),

@@ -19,9 +19,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         x1, x2 = x1.to(dt), x2.to(dt)
     n1 = _norm(x1, 2, dim, True)
     n2 = _norm(x2, 2, dim, True)
-    # clamp the norms without letting the clamp change the gradient (PyTorch clamps under no_grad)
-    n1 = n1 + (n1.clamp_min(eps) - n1).detach()
-    n2 = n2 + (n2.clamp_min(eps) - n2).detach()
+    # clamp the norms without letting the clamp change the gradient (PyTorch clamps under no_grad);
+    # the detached shift is (eps - n)+ so that an overflowed norm (inf) stays inf, not inf - inf = nan
+    n1 = n1 + (eps - n1).clamp_min(0).detach()
+    n2 = n2 + (eps - n2).clamp_min(0).detach()
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 

@@ -210,6 +210,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             f"Expected number of channels in input to be divisible by num_groups, but got input of "
             f"shape {list(input.shape)} and num_groups={num_groups}"
         )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.dim() != 1 or t.numel() != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
+                f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
+            )
     y = layer_norm(input.reshape(n, num_groups, -1), (_prod(input.shape[1:]) // num_groups,), eps=eps)
     y = y.reshape(input.shape)
     shape = (1, c) + (1,) * (input.dim() - 2)

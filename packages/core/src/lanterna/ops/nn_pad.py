@@ -60,14 +60,18 @@ def _index_pad(input, pairs, n_padded, mode):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if mode == "replicate" and n == 0:
             raise RuntimeError("input tensor must be non-empty for replicate padding")
-        i = xp.arange(-lo, n + hi)
+        if mode == "circular":
+            # PyTorch crops the negative sides first, then wraps around what is left
+            start = max(-lo, 0)
+            m = n - start - max(-hi, 0)
+            i = start + xp.arange(-max(lo, 0), m + max(hi, 0)) % m
+        else:
+            i = xp.arange(-lo, n + hi)
         if mode == "reflect":
             i = xp.abs(i)
             i = xp.where(i >= n, 2 * (n - 1) - i, i)
         elif mode == "replicate":
             i = xp.clip(i, 0, n - 1)
-        else:
-            i = i % n
         idx = Tensor._make(xp.astype(i, input._backend.dtype(D.int64)), input._backend, input._device)
         out = out.index_select(d, idx)
     return out
@@ -85,8 +89,14 @@ def pad(input, pad, mode="constant", value=None):
     pairs, n_padded = _pairs(pad, input.dim())
     if mode == "constant":
         v = 0 if value is None else value
-        if not input.dtype.is_floating_point and isinstance(v, float) and v != int(v):
-            raise RuntimeError("value cannot be converted to type without overflow")
+        if input.dtype is D.bool_:
+            v = bool(v)
+        elif not input.dtype.is_floating_point and not input.dtype.is_complex:
+            # PyTorch truncates a fractional fill value toward zero; only overflow is an error
+            v = int(v)
+            info = D.iinfo(input.dtype)
+            if not info.min <= v <= info.max:
+                raise RuntimeError(f"value cannot be converted to type {input.dtype} without overflow")
         for d, (b, e) in enumerate(pairs):
             if input.shape[d] + b + e < 0:
                 raise RuntimeError(
@@ -98,4 +108,13 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    # the other modes pad the last 1, 2 or 3 dims of a batched or unbatched input, nothing else
+    if not 1 <= n_padded <= 3 or input.dim() not in (n_padded + 1, n_padded + 2):
+        raise NotImplementedError(
+            f"Padding size {2 * n_padded} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
     return _index_pad(input, pairs, n_padded, mode)

@@ -102,9 +102,26 @@ class MaxPool2DWithIndicesBackward0(Node):
             for v in windows[1:-1]:
                 miss &= v != best
                 arg += xp.astype(miss, itype)
+        if xpad is not x and math.prod(best.shape):
+            arg = self._unpadded_ties(xp, x, geo, windows, best, arg, fill)
         self.arg = arg
         self.pshape = xpad.shape
         return best
+
+    @staticmethod
+    def _unpadded_ties(xp, x, geo, windows, best, arg, fill):
+        """A window whose max equals the padding's fill (all -inf, say) must still point at an input
+        element: PyTorch takes the first in-bounds one, never the padding (whose grad is lost)."""
+        tie = best == fill
+        if not bool(xp.any(tie)):
+            return arg
+        valid = geo.padded(xp, xp.ones((1, 1) + tuple(x.shape[2:]), dtype=bool), False)
+        first = arg
+        offsets = geo.offsets()
+        for k in reversed(range(len(windows))):
+            hit = valid[geo.window(offsets[k])] & (windows[k] == best)
+            first = xp.where(hit, xp.asarray(k, dtype=arg.dtype), first)
+        return xp.where(tie, first, arg)
 
     @staticmethod
     def _nan_argmax(xp, windows, itype):

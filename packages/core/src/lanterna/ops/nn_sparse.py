@@ -117,7 +117,8 @@ def embedding(
         else weight._backend.from_numpy(input._host(), weight._device.index or 0)
     )
     n = weight.shape[0]
-    if idx.size and (bool(xp.any(idx >= n)) or bool(xp.any(idx < -n))):
+    # no Python-style wrap-around: PyTorch rejects every negative index, -1 included
+    if idx.size and (int(xp.max(idx)) >= n or int(xp.min(idx)) < 0):
         raise IndexError("index out of range in self")
     if padding_idx is not None:
         if padding_idx < 0:
@@ -126,14 +127,14 @@ def embedding(
         _renorm_(weight, idx, max_norm, norm_type)
     scale = None
     if scale_grad_by_freq:
-        flat = xp.reshape(idx, (-1,)) % n
+        flat = xp.reshape(idx, (-1,))
         counts = xp.zeros(n, dtype=weight._data.dtype)
         kernel(weight._backend, "index_add")(counts, flat, xp.ones(flat.shape, dtype=counts.dtype))
         scale = xp.reshape(xp.take(counts, flat), idx.shape)
     return apply(
         EmbeddingBackward0,
         weight,
-        idx=idx % n if idx.size else idx,
+        idx=idx,
         num_weights=n,
         padding_idx=padding_idx,
         scale=scale,

@@ -64,6 +64,45 @@ def _linear_matrix(xp, in_size, out_size, align_corners, scale_factor, cubic, dt
     return np.asarray(m, dtype=dtype)
 
 
+def _uint8_matrix(in_size, out_size, align_corners, scale_factor):
+    """PyTorch's bilinear weights for uint8 along one axis, as int16 fixed point: (out, in) integer
+    matrix and its precision (bits). Each row is normalised over the in-bounds taps."""
+    scale = _scale(in_size, out_size, align_corners, scale_factor)
+    delta = 0.5 if align_corners else 0.0
+    m = np.zeros((out_size, in_size))
+    for o in range(out_size):
+        center = scale * (o + 0.5 - delta)
+        lo = max(int(center - 0.5 + delta), 0)
+        n = min(max(min(int(center + 1.5 + delta), in_size) - lo, 0), 2)
+        w = [max(1.0 - abs(j + lo - center + 0.5 - delta), 0.0) for j in range(n)]
+        total = sum(w)
+        m[o, lo:lo + n] = [v / total for v in w] if total else w
+    w_max = m.max() if m.size else 0.0
+    bits = 0
+    while bits < 22 and int(0.5 + w_max * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    v = m * (1 << bits)
+    return np.trunc(np.where(v < 0, v - 0.5, v + 0.5)).astype(np.int64), bits
+
+
+def _bilinear_uint8(input, sizes, factors, align_corners):
+    """uint8 bilinear as PyTorch computes it: separable fixed-point passes, the last axis first, each
+    rounded back to uint8 (so it is bit-exact, not a rounded float result)."""
+    backend = input._backend
+    x = np.asarray(input._host(), dtype=np.int64)
+    for k in reversed(range(len(sizes))):
+        axis = 2 + k
+        if x.shape[axis] == sizes[k]:
+            continue
+        w, bits = _uint8_matrix(x.shape[axis], sizes[k], align_corners, factors[k])
+        y = np.moveaxis(x, axis, -1) @ w.T + (1 << (bits - 1))
+        x = np.moveaxis(np.clip(y >> bits, 0, 255), -1, axis)
+    out = np.ascontiguousarray(x, dtype=np.uint8)
+    if input._device.type != "cpu":
+        out = backend.from_numpy(out, input._device.index or 0)
+    return _make(out, backend, input._device)
+
+
 def _resolve_sizes(input, size, scale_factor, n_spatial):
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
@@ -137,7 +176,17 @@ def interpolate(
             return adaptive_avg_pool1d(input, sizes[0])
         if n_spatial == 2:
             return adaptive_avg_pool2d(input, sizes)
-        raise NotImplementedError("interpolate: mode 'area' supports 3D and 4D input")
+        from .nn_pool import adaptive_avg_pool3d
+
+        return adaptive_avg_pool3d(input, sizes)
+    if mode not in ("nearest", "nearest-exact") and not input.dtype.is_floating_point:
+        if input.dtype is D.uint8 and mode == "bilinear":
+            return _bilinear_uint8(input, sizes, factors, bool(align_corners))
+        # (PyTorch also has a uint8 bicubic, with its own fixed-point rounding: not reproduced here)
+        raise NotImplementedError(
+            f'interpolate: mode "{mode}" is not implemented for {input.dtype} input in lanterna'
+            " (bilinear supports uint8; the linear modes otherwise need a floating point input)"
+        )
     xp = input._backend.xp
     out = input
     for k in range(n_spatial):

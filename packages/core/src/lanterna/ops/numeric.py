@@ -105,9 +105,14 @@ def frexp(input):
 
 def ldexp(input, other):
     """``input * 2 ** other``."""
-    from .elementwise import pow
+    from .elementwise import cast, pow
 
     r = input * pow(2.0, other)
+    rt = D.result_type(input, other)
+    if rt.is_floating_point and r.dtype is not rt:
+        # the result has the operands' promoted dtype (a float16 input stays float16), though
+        # 2.0 ** an integer ``other`` alone is float32; the power is exact there, then rounded once
+        r = cast(r, rt)
     if r.grad_fn is not None:
         r.grad_fn.name = lambda: "LdexpBackward0"
     return r

@@ -233,10 +233,11 @@ class ClampBackward0(Node):
             out.append(grad.masked_fill(((a >= lo) & (a <= hi)).logical_not(), 0))
             out.append(grad.masked_fill(((a < lo) & (lo < hi)).logical_not(), 0))
             out.append(grad.masked_fill(((a > hi) | (hi < lo)).logical_not(), 0))
+        # written so that a NaN input sends its gradient to neither side (it compares False), as PyTorch
         elif lo is not None:
-            out += [grad.masked_fill(a < lo, 0), grad.masked_fill(a >= lo, 0)]
+            out += [grad.masked_fill((a >= lo).logical_not(), 0), grad.masked_fill((a < lo).logical_not(), 0)]
         else:
-            out += [grad.masked_fill(a > hi, 0), grad.masked_fill(a <= hi, 0)]
+            out += [grad.masked_fill((a <= hi).logical_not(), 0), grad.masked_fill((a > hi).logical_not(), 0)]
         return tuple(out)
 
 
@@ -284,6 +285,11 @@ class Atan2Backward0(Node):
 
 
 def _float_pair(input, other):
+    if not D.result_type(input, other).is_floating_point:
+        # integers go to floating point before they meet a number: promoted to a uint8 first, the
+        # -3 of copysign(x, -3) would wrap to 253
+        f = D.get_default_dtype()
+        input, other = (cast(t, f) if isinstance(t, Tensor) else t for t in (input, other))
     a, b = promote(input, other)
     if not a.dtype.is_floating_point:
         a, b = cast(a, D.get_default_dtype()), cast(b, D.get_default_dtype())
@@ -347,7 +353,13 @@ class LerpBackward0(Node):
 class LerpBackward1(Node):
     def forward(self, a, b, w):
         self.save(a, b, w)
-        return a._data + w._data * (b._data - a._data)
+        xp = a._backend.xp
+        x, e, wt = a._data, b._data, w._data
+        d = e - x
+        # PyTorch's two-sided formula (as lerp_arrays): from ``end`` where w >= 0.5, so w == 1 gives
+        # ``end`` exactly and lerp(-inf, 1, 0.6) is -inf rather than -inf + inf = NaN
+        with quiet(xp):  # the branch not taken may hold inf - inf
+            return xp.where(xp.abs(wt) < 0.5, x + wt * d, e - d * (1 - wt))
 
     def backward(self, grad):
         a, b, w = self.saved
@@ -409,7 +421,9 @@ class XlogyBackward0(Node):
 
     def backward(self, grad):
         a, b = self.saved
-        return grad * (a != 0).to(grad.dtype).xlogy(b), grad * a / b
+        # d/dx is log(y) even at x == 0 (xlogy is x * log(y) there too), except where y <= 0 makes
+        # it 0: PyTorch's xlogy(grad, y).masked_fill((x == 0) & (y <= 0), 0)
+        return grad.xlogy(b).masked_fill((a == 0) & (b <= 0), 0), grad * a / b
 
 
 def xlogy(input, other):
@@ -471,15 +485,12 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 class LogaddexpBackward0(Node):
     def forward(self, a, b):
         self.save(a, b)
-        self.out = a._backend.xp.logaddexp(a._data, b._data)
-        return self.out
+        return a._backend.xp.logaddexp(a._data, b._data)
 
     def backward(self, grad):
-        from ._apply import output_of
-
         a, b = self.saved
-        out = output_of(self, self.out, a)
-        return grad * (a - out).exp(), grad * (b - out).exp()
+        # PyTorch's 1 / (1 + exp(b - a)): also right where a is infinite, where exp(a - out) is NaN
+        return grad / ((b - a).exp() + 1), grad / ((a - b).exp() + 1)
 
 
 def logaddexp(input, other):
@@ -490,15 +501,11 @@ def logaddexp(input, other):
 class Logaddexp2Backward0(LogaddexpBackward0):
     def forward(self, a, b):
         self.save(a, b)
-        self.out = a._backend.xp.logaddexp(a._data * math.log(2.0), b._data * math.log(2.0)) / math.log(2.0)
-        return self.out
+        return a._backend.xp.logaddexp(a._data * math.log(2.0), b._data * math.log(2.0)) / math.log(2.0)
 
     def backward(self, grad):
-        from ._apply import output_of
-
         a, b = self.saved
-        out = output_of(self, self.out, a)
-        return grad * (a - out).exp2(), grad * (b - out).exp2()
+        return grad / ((b - a).exp2() + 1), grad / ((a - b).exp2() + 1)
 
 
 def logaddexp2(input, other):

@@ -220,6 +220,9 @@ class AmaxBackward0(Node):
     """amax/amin (and max()/min() without dim): the gradient is shared evenly among ties."""
 
     is_max = True
+    # max()/min() share a NaN result's gradient among the NaNs; amax/amin/aminmax count only
+    # elements equal to the result, so none for NaN, and the gradient there is NaN (0 / 0), as PyTorch
+    nan_ties = False
 
     def forward(self, a):
         self.save(a)
@@ -230,7 +233,9 @@ class AmaxBackward0(Node):
     def backward(self, grad):
         (a,) = self.saved
         out = expand_back(output_of(self, self.out, a).detach(), a.shape, self.axes, self.keepdim)
-        mask = (a == out) | (out.isnan() & a.isnan())
+        mask = a == out
+        if self.nan_ties:
+            mask = mask | (out.isnan() & a.isnan())
         mask = mask.to(grad.dtype)
         count = mask.sum(dim=self.axes, keepdim=True) if self.axes is not None else mask.sum()
         return expand_back(grad, a.shape, self.axes, self.keepdim) * mask / count
@@ -241,11 +246,12 @@ class AminBackward0(AmaxBackward0):
 
 
 class MaxBackward1(AmaxBackward0):
-    pass
+    nan_ties = True
 
 
 class MinBackward1(AmaxBackward0):
     is_max = False
+    nan_ties = True
 
 
 def _check_nonempty(input, name, axes=None):

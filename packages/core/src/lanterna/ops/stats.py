@@ -21,10 +21,15 @@ class VarBackward0(Node):
         self.save(a)
         xp = a._backend.xp
         self.n = _count(a._data.shape, self.axes)
+        x = a._data
+        half = a.dtype is D.float16
+        if half:  # PyTorch accumulates float16 in float32: the squares of large halves overflow
+            x = xp.astype(x, xp.float32)
         with quiet(xp):
-            self.out = xp.var(a._data, axis=self.axes, keepdims=self.keepdim, correction=self.correction)
+            out = xp.var(x, axis=self.axes, keepdims=self.keepdim, correction=self.correction)
             if self.is_std:
-                self.out = xp.sqrt(self.out)
+                out = xp.sqrt(out)
+        self.out = xp.astype(out, a._data.dtype) if half else out
         return self.out
 
     def backward(self, grad):
@@ -32,10 +37,12 @@ class VarBackward0(Node):
         centered = a - a.mean(dim=self.axes, keepdim=True)
         g = expand_back(grad, a.shape, self.axes, self.keepdim)
         denom = self.n - self.correction
-        scale = 1.0 / denom if denom > 0 else math.inf
+        # PyTorch divides by n - correction as it is, even negative (only 0 gives inf)
+        scale = 1.0 / denom if denom != 0 else math.inf
         if self.is_std:
             out = expand_back(output_of(self, self.out, a), a.shape, self.axes, self.keepdim)
-            return g * centered * scale / out
+            # a constant slice (std 0) gets gradient 0, not 0 / 0 (PyTorch masks it the same way)
+            return (g * centered * scale / out).masked_fill(out.detach() == 0, 0)
         return g * centered * (2.0 * scale)
 
 
@@ -106,6 +113,9 @@ class LinalgVectorNormBackward0(Node):
         self.save(a)
         xp = a._backend.xp
         x = xp.abs(a._data)
+        half = a.dtype is D.float16
+        if half:  # accumulated in float32, as PyTorch: x * x overflows a half above 256
+            x = xp.astype(x, xp.float32)
         p, axes, kd = self.ord, self.axes, self.keepdim
         if p == math.inf:
             out = xp.max(x, axis=axes, keepdims=kd) if x.size else xp.zeros(())
@@ -119,7 +129,8 @@ class LinalgVectorNormBackward0(Node):
             out = xp.sqrt(xp.sum(x * x, axis=axes, keepdims=kd))
         else:
             out = xp.sum(x ** p, axis=axes, keepdims=kd) ** (1.0 / p)
-        self.out = xp.asarray(out, dtype=x.dtype)
+        out = xp.asarray(out, dtype=x.dtype)
+        self.out = xp.astype(out, a._data.dtype) if half else out
         return self.out
 
     def backward(self, grad):
@@ -132,7 +143,8 @@ class LinalgVectorNormBackward0(Node):
             return g * a.sign()
         out = expand_back(output_of(self, self.out, a), a.shape, self.axes, self.keepdim)
         if p in (math.inf, -math.inf):
-            mask = (a.abs() == out.detach()).to(a.dtype)
+            # a NaN norm counts its NaNs as the extremes; their sign (0) then gives them no gradient
+            mask = ((a.abs() == out.detach()) | (a.isnan() & out.detach().isnan())).to(a.dtype)
             count = mask.sum(dim=self.axes, keepdim=True) if self.axes is not None else mask.sum()
             return g * a.sign() * mask / count
         if p == 2:
@@ -171,7 +183,8 @@ class LogsumexpBackward0(Node):
         self.save(a)
         xp = a._backend.xp
         x = a._data
-        m = xp.max(x, axis=self.axes, keepdims=True)
+        # an empty slice sums to 0, so its logsumexp is -inf (max has no identity to start from)
+        m = xp.max(x, axis=self.axes, keepdims=True) if x.size else xp.sum(x, axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, xp.zeros((), dtype=m.dtype))
         with quiet(xp):
             out = xp.log(xp.sum(xp.exp(x - m), axis=self.axes, keepdims=True)) + m
@@ -320,7 +333,7 @@ class LogcumsumexpBackward0(Node):
     def backward(self, grad):
         (a,) = self.saved
         d = self.axis
-        if a.dim() == 0:
+        if a.dim() == 0 or a.numel() == 0:  # (an empty input has no maximum to shift by)
             return grad
         out = output_of(self, self.out, a)
         c = out.detach().amax(d, keepdim=True).masked_fill(~out.detach().amax(d, keepdim=True).isfinite(), 0)
@@ -343,11 +356,14 @@ class MedianBackward0(Node):
         flat = xp.sort(xp.reshape(a._data, (-1,)))
         n = flat.shape[0]
         self.out = flat[(n - 1) // 2] if n else xp.asarray(float("nan"), dtype=a._data.dtype)
+        if n and a.dtype.is_floating_point and bool(xp.isnan(flat[n - 1])):
+            self.out = flat[n - 1]  # any NaN makes the median NaN (sorting puts NaNs last)
         return self.out
 
     def backward(self, grad):
         (a,) = self.saved
-        mask = (a == output_of(self, self.out, a).detach()).to(grad.dtype)
+        out = output_of(self, self.out, a).detach()
+        mask = ((a == out) | (a.isnan() & out.isnan())).to(grad.dtype)  # a NaN median: shared by the NaNs
         return grad * mask / mask.sum()
 
 
@@ -377,6 +393,11 @@ def median(input, dim=None, keepdim=False):
     order = input.argsort(axis, stable=True)
     k = (input.shape[axis] - 1) // 2
     indices = order.narrow(axis, k, 1)
+    if input.dtype.is_floating_point:
+        # a slice holding NaN has median NaN, found at its first NaN (argmax finds the first True)
+        nan = input.isnan()
+        if bool(nan.any()):
+            indices = nan.to(D.uint8).argmax(axis, keepdim=True).where(nan.any(axis, keepdim=True), indices)
     if not keepdim:
         indices = indices.squeeze(axis)
     values = apply(MedianBackward1, input, axis=axis, keepdim=keepdim, indices=indices, shape=input._data.shape)

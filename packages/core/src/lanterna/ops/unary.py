@@ -189,7 +189,13 @@ class AbsBackward0(Node):
 
 class SignBackward0(Node):
     def forward(self, a):
-        return a._backend.xp.sign(a._data)
+        xp = a._backend.xp
+        r = xp.sign(a._data)
+        if a.dtype.is_floating_point:
+            # PyTorch computes (0 < x) - (x < 0): a NaN has sign 0 (which also makes abs's
+            # gradient 0 there), where xp.sign propagates the NaN
+            r = xp.where(xp.isnan(r), xp.zeros((), dtype=r.dtype), r)
+        return r
 
     def backward(self, grad):
         return grad * 0
@@ -299,22 +305,35 @@ def sign(input):
     return apply(SignBackward0, input)
 
 
+def _no_bool(input, kernel_name):
+    """PyTorch's rounding kernels take integers (returned as they are) but not bools."""
+    if input.dtype is D.bool_:
+        raise NotImplementedError(f"\"{kernel_name}\" not implemented for 'Bool'")
+    return input.clone()
+
+
 def floor(input):
-    return input.clone() if not input.dtype.is_floating_point else apply(FloorBackward0, input)
+    if not input.dtype.is_floating_point:
+        return _no_bool(input, "floor_vml_cpu")
+    return apply(FloorBackward0, input)
 
 
 def ceil(input):
-    return input.clone() if not input.dtype.is_floating_point else apply(CeilBackward0, input)
+    if not input.dtype.is_floating_point:
+        return _no_bool(input, "ceil_vml_cpu")
+    return apply(CeilBackward0, input)
 
 
 def trunc(input):
-    return input.clone() if not input.dtype.is_floating_point else apply(TruncBackward0, input)
+    if not input.dtype.is_floating_point:
+        return _no_bool(input, "trunc_vml_cpu")
+    return apply(TruncBackward0, input)
 
 
 def round(input, *, decimals=0):
     """Round half to even (to ``decimals`` places)."""
     if not input.dtype.is_floating_point:
-        return input.clone()
+        return _no_bool(input, "round_vml_cpu")
     return apply(RoundBackward1 if decimals else RoundBackward0, input, decimals=decimals)
 
 
@@ -329,6 +348,10 @@ class FracBackward0(Node):
 
 def frac(input):
     """The fractional part, with the sign of ``input``."""
+    if not input.dtype.is_floating_point:  # PyTorch has no integer frac (it would be all zeros)
+        from .reduce import legacy_scalar_name
+
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{legacy_scalar_name(input.dtype)}'")
     return apply(FracBackward0, input)
 
 
@@ -418,8 +441,9 @@ class LogitBackward0(Node):
         x = self.saved[0]
         g = grad / (x * (1 - x))
         if self.eps is not None:
-            g = g.masked_fill((x < self.eps) | (x > 1 - self.eps), 0)
-        return g
+            return g.masked_fill((x < self.eps) | (x > 1 - self.eps), 0)
+        # outside [0, 1] logit is NaN, and so is PyTorch's gradient (the formula alone gives a number)
+        return g.masked_fill((x < 0) | (x > 1), math.nan)
 
 
 class SgnBackward0(SignBackward0):
@@ -458,6 +482,8 @@ def signbit(input):
 
 
 def positive(input):
+    if input.dtype is D.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 

@@ -75,14 +75,15 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def prelu(input, weight):
     """Leaky ReLU with a learned slope per channel (dim 1) or a single shared one."""
+    # the channels are dim 1; an input of fewer than 2 dims has one channel
     if weight.numel() != 1 and (input.dim() < 2 or input.shape[1] != weight.numel()):
-        if input.dim() >= 1 and weight.numel() != (input.shape[1] if input.dim() > 1 else input.shape[0]):
-            raise RuntimeError(
-                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                f"{weight.numel()} and channel size = {input.shape[1] if input.dim() > 1 else 1}."
-            )
-    w = weight
-    if weight.numel() != 1 and input.dim() > 1:
+        raise RuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.numel()} and channel size = {input.shape[1] if input.dim() > 1 else 1}."
+        )
+    if weight.numel() == 1:
+        w = weight.reshape(())  # keeps the output the input's shape (a 0-d input stays 0-d)
+    else:
         w = weight.reshape([weight.numel()] + [1] * (input.dim() - 2))
     return lanterna.where(input > 0, input, w * input)
 

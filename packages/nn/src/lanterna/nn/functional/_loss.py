@@ -154,16 +154,22 @@ def poisson_nll_loss(
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Negative log likelihood of a Gaussian with predicted mean ``input`` and variance ``var``."""
     if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
         var = lanterna.full_like(input, var)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
-        if input.shape[:-1] == var.shape:
+        if input.shape[:-1] == var.shape:  # homoscedastic: one variance per sample
             var = var.unsqueeze(-1)
-        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+        # otherwise var must broadcast to input with exactly one mismatched dim, of size 1
+        # (e.g. (N, 1) for (N, D), or (N, 1, H, W) for (N, C, H, W))
+        elif not (
+            var.dim() == input.dim() and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1
+        ):
             raise ValueError("var is of incorrect size")
     if reduction not in _REDUCTIONS:
         raise ValueError(reduction + " is not valid")
-    if bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
     var = var.clone()
     with lanterna.no_grad():
         var.clamp_(min=eps)

@@ -51,8 +51,11 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Alpha dropout of whole channels."""
+    nn_dropout._check_p(p)
     if not training or p == 0.0:
         return input
+    if p == 1.0:  # everything dropped: zeros, as alpha_dropout (the scale below would divide by 0)
+        return input.mul(0) if not inplace else input.mul_(0)
     shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
     alpha = 1.7580993408473766
     with lanterna.no_grad():
