@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import lanterna
 from lanterna import Tensor
 
@@ -122,14 +124,18 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
          differentiable=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize,
          decoupled_weight_decay=False):
     """Functional Adam: updates ``params`` and the state lists in place."""
-    fn = _multi_tensor_adam if _use_foreach(foreach, differentiable) else _single_tensor_adam
+    if _use_foreach(foreach, differentiable):
+        fn = _multi_tensor_adam
+    else:
+        fn = functools.partial(_single_tensor_adam, differentiable=differentiable)
     fn(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=amsgrad,
        beta1=_to_scalar(beta1), beta2=_to_scalar(beta2), lr=_to_scalar(lr), weight_decay=weight_decay,
        eps=eps, maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
 
 
 def _single_tensor_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
-                        beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay):
+                        beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay,
+                        differentiable=False):
     for i, param in enumerate(params):
         grad = grads[i] if not maximize else -grads[i]
         exp_avg, exp_avg_sq, step_t = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
@@ -151,7 +157,9 @@ def _single_tensor_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s
             denom = (max_exp_avg_sqs[i].sqrt() / bias_correction2_sqrt).add_(eps)
         else:
             denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-        param.addcdiv_(exp_avg, denom, value=-step_size)
+        # differentiable: addcdiv saves exp_avg for the backward, and the next step's lerp_ would
+        # modify it in place (the autograd version check fails), so it gets a copy, as in torch
+        param.addcdiv_(exp_avg.clone() if differentiable else exp_avg, denom, value=-step_size)
 
 
 def _multi_tensor_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,

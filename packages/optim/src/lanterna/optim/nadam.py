@@ -124,11 +124,21 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, foreac
             mu_product *= mu  # a float32 product, as torch keeps it
             exp_avg.lerp_(grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
+            denom = exp_avg_sq.div(bias_correction2).sqrt()
             mu_product_value = mu_product.item()
             mu_product_next = mu_product_value * mu_next
-            param.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product_value))
-            param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+            grad_size = -lr * (1.0 - mu) / (1.0 - mu_product_value)
+            avg_size = (-lr * mu_next) / (1.0 - mu_product_next)
+            if differentiable:
+                # out of place, as torch does: sqrt's backward needs its output unmodified, and
+                # the scaled copies keep exp_avg (changed in place next step) out of addcdiv's saved inputs
+                denom = denom.add(eps)
+                param.addcdiv_(grad * grad_size, denom)
+                param.addcdiv_(exp_avg * avg_size, denom)
+                continue
+            denom.add_(eps)
+            param.addcdiv_(grad, denom, value=grad_size)
+            param.addcdiv_(exp_avg, denom, value=avg_size)
         return
     if maximize:
         grads = lanterna._foreach_neg(grads)

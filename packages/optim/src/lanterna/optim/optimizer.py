@@ -180,7 +180,8 @@ class Optimizer:
     def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
         """Split parallel tensor lists by the device and dtype of the first list's tensors.
 
-        Returns ``{(device, dtype): (tensorlistlist, indices)}`` in first-seen order, as PyTorch does.
+        Returns ``{(device, dtype): (tensorlistlist, indices)}`` in first-seen order. (PyTorch's C++
+        grouping is a hash map: its order is unspecified, often the reverse; callers must not rely on it.)
         """
         grouped = {}
         for i, t in enumerate(tensorlistlist[0]):

@@ -65,8 +65,9 @@ class Rprop(Optimizer):
                 state_steps.append(state["step"])
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            rprop(params, grads, prevs, step_sizes, state_steps, step_size_min=step_size_min,
-                  step_size_max=step_size_max, etaminus=etaminus, etaplus=etaplus, maximize=group["maximize"])
+            rprop(params, grads, prevs, step_sizes, state_steps, differentiable=group["differentiable"],
+                  step_size_min=step_size_min, step_size_max=step_size_max, etaminus=etaminus, etaplus=etaplus,
+                  maximize=group["maximize"])
         return loss
 
 
@@ -76,10 +77,15 @@ def rprop(params, grads, prevs, step_sizes, state_steps, foreach=None, different
     for param, grad, prev, step_size, step in zip(params, grads, prevs, step_sizes, state_steps):
         grad = grad if not maximize else -grad
         step += 1
-        sign = grad.mul(prev).sign()
+        # differentiable: mul saves prev for the backward and prev.copy_ below changes it, so it
+        # gets a copy, as in torch
+        sign = grad.mul(prev.clone() if differentiable else prev).sign()
         flipped = sign.lt(0)
         factor = lanterna.ones_like(sign).masked_fill(sign.gt(0), etaplus).masked_fill(flipped, etaminus)
         step_size.mul_(factor).clamp_(step_size_min, step_size_max)
         grad = lanterna.where(flipped, lanterna.zeros_like(grad), grad)  # after a flip: no step, forget
-        param.addcmul_(grad.sign(), step_size, value=-1)
+        # differentiable: Lanterna's addcmul_ keeps both factors for its backward even when neither
+        # needs a gradient (torch keeps only what the backward uses), and step_size.mul_ changes
+        # it next step, so it gets a copy
+        param.addcmul_(grad.sign(), step_size.clone() if differentiable else step_size, value=-1)
         prev.copy_(grad)

@@ -13,6 +13,7 @@ from copy import deepcopy
 import lanterna
 
 from .lr_scheduler._base import LRScheduler, _format_param, _warn_get_lr_called_within_step
+from .optimizer import Optimizer
 
 __all__ = [  # noqa: F822  (AveragedModel is built on first access, see __getattr__)
     "SWALR", "AveragedModel", "get_ema_avg_fn", "get_ema_multi_avg_fn", "get_swa_avg_fn",
@@ -30,7 +31,7 @@ def get_ema_multi_avg_fn(decay=0.999):
         if ema_param_list[0].is_floating_point():
             lanterna._foreach_lerp_(ema_param_list, current_param_list, 1 - decay)
         else:
-            for p_ema, p_model in zip(ema_param_list, current_param_list):
+            for p_ema, p_model in zip(ema_param_list, current_param_list, strict=True):
                 p_ema.copy_(p_ema * decay + p_model * (1 - decay))
 
     return ema_update
@@ -107,7 +108,7 @@ class SWALR(LRScheduler):
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos", last_epoch=-1):
         swa_lrs = _format_param("swa_lr", optimizer, swa_lr)
-        for lr, group in zip(swa_lrs, optimizer.param_groups):
+        for lr, group in zip(swa_lrs, optimizer.param_groups, strict=True):
             group["swa_lr"] = lr
         if anneal_strategy not in ["cos", "linear"]:
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
@@ -142,7 +143,8 @@ class SWALR(LRScheduler):
         prev_lrs = [self._get_initial_lr(g["lr"], g["swa_lr"], prev_alpha) for g in self.optimizer.param_groups]
         t = max(0, min(1, step / max(1, self.anneal_epochs)))
         alpha = self.anneal_func(t)
-        return [g["swa_lr"] * alpha + lr * (1 - alpha) for g, lr in zip(self.optimizer.param_groups, prev_lrs)]
+        return [g["swa_lr"] * alpha + lr * (1 - alpha)
+                for g, lr in zip(self.optimizer.param_groups, prev_lrs, strict=True)]
 
     def _set_anneal_func(self, anneal_strategy):
         self._anneal_strategy = anneal_strategy
@@ -200,17 +202,31 @@ def _make_averaged_model():
                         p_averaged.detach().copy_(p_model_)
             n = self.n_averaged.item()
             if n > 0:
-                if self.avg_fn is None:
-                    fn = self.multi_avg_fn or get_swa_multi_avg_fn()
-                    fn(averaged, current, self.n_averaged if self.multi_avg_fn else n)
+                if self.multi_avg_fn is not None or self.avg_fn is None:
+                    # as in PyTorch, the list functions see one device and dtype at a time (a
+                    # float parameter never shares a list with an integer buffer), and the
+                    # default average is the foreach lerp only on devices with foreach kernels:
+                    # on the CPU it is avg + (p - avg) / (n + 1) tensor by tensor, which rounds
+                    # differently from lerp
+                    grouped = Optimizer._group_tensors_by_device_and_dtype([averaged, current])
+                    for (device, _), ([avg_list, cur_list], _) in grouped.items():
+                        if self.multi_avg_fn is not None:
+                            self.multi_avg_fn(avg_list, cur_list, self.n_averaged)
+                        elif device.type != "cpu":
+                            get_swa_multi_avg_fn()(avg_list, cur_list, n)
+                        else:
+                            avg_fn = get_swa_avg_fn()
+                            with lanterna.no_grad():
+                                for p_averaged, p_model in zip(avg_list, cur_list, strict=True):
+                                    p_averaged.copy_(avg_fn(p_averaged, p_model, self.n_averaged))
                 else:
                     with lanterna.no_grad():
-                        for p_averaged, p_model in zip(averaged, current):
+                        for p_averaged, p_model in zip(averaged, current, strict=True):
                             p_averaged.copy_(self.avg_fn(p_averaged, p_model, self.n_averaged))
             if not self.use_buffers:
                 # buffers (e.g. BatchNorm running stats) follow the model, they are not averaged
                 with lanterna.no_grad():
-                    for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
+                    for b_swa, b_model in zip(self.module.buffers(), model.buffers(), strict=True):
                         b_swa.detach().copy_(b_model.detach().to(b_swa.device))
             with lanterna.no_grad():
                 self.n_averaged += 1

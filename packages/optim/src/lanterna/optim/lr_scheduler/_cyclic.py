@@ -27,20 +27,28 @@ def _set_group_momentum(group, use_beta1, momentum):
 
 
 def _set_momentum(optimizer, use_beta1, values):
-    for group, momentum in zip(optimizer.param_groups, values):
+    for group, momentum in zip(optimizer.param_groups, values, strict=True):
         _set_group_momentum(group, use_beta1, momentum)
 
 
-def _init_momentum_cycle(scheduler, optimizer, base_momentum, max_momentum, last_epoch):
-    """Check the optimizer has momentum (or betas) and record the momentum range in each group."""
+def _init_momentum_cycle(scheduler, optimizer, base_momentum, max_momentum, last_epoch, base_first):
+    """Check the optimizer has momentum (or betas) and record the momentum range in each group.
+
+    ``base_first``: check ``base_momentum``'s length before ``max_momentum``'s (CyclicLR's order;
+    OneCycleLR checks ``max_momentum`` first), so that the error names the argument torch names.
+    """
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
         raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
     scheduler.use_beta1 = "betas" in optimizer.defaults
-    max_momentums = _format_param("max_momentum", optimizer, max_momentum)
-    base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+    if base_first:
+        base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+        max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+    else:
+        max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+        base_momentums = _format_param("base_momentum", optimizer, base_momentum)
     if last_epoch == -1:
         _set_momentum(optimizer, scheduler.use_beta1, max_momentums)
-        for m, b, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+        for m, b, group in zip(max_momentums, base_momentums, optimizer.param_groups, strict=True):
             group["max_momentum"] = m
             group["base_momentum"] = b
     return base_momentums, max_momentums
@@ -61,7 +69,7 @@ class CyclicLR(LRScheduler):
         self.optimizer = optimizer
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
                 _update_param_group_val(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
@@ -78,7 +86,7 @@ class CyclicLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.base_momentums, self.max_momentums = _init_momentum_cycle(
-                self, optimizer, base_momentum, max_momentum, last_epoch)
+                self, optimizer, base_momentum, max_momentum, last_epoch, base_first=True)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -120,10 +128,10 @@ class CyclicLR(LRScheduler):
         scale_factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle) if self.scale_mode == "cycle" else self.scale_fn(self.last_epoch)
         lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale
-               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)]
         if self.cycle_momentum:
             momentums = [max_m - (max_m - base_m) * scale_factor * scale
-                         for base_m, max_m in zip(self.base_momentums, self.max_momentums)]
+                         for base_m, max_m in zip(self.base_momentums, self.max_momentums, strict=True)]
             _set_momentum(self.optimizer, self.use_beta1, momentums)
         return lrs
 
@@ -196,7 +204,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
         with _enable_get_lr_call(self):
-            for param_group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            for param_group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
                 _update_param_group_val(param_group, "lr", lr)
         self._last_lr = _param_groups_val_list(self.optimizer, "lr")
 
@@ -261,7 +269,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if self.cycle_momentum:
-            _init_momentum_cycle(self, optimizer, base_momentum, max_momentum, last_epoch)
+            _init_momentum_cycle(self, optimizer, base_momentum, max_momentum, last_epoch, base_first=False)
         super().__init__(optimizer, last_epoch)
 
     def _anneal_func(self, *args):
