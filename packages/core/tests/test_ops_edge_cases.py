@@ -262,3 +262,233 @@ def test_amax_reduce_excluding_self_still_counts_equal_self_in_ties(how):
         out = base.index_reduce(1, lanterna.tensor([0, 1]), src, "amax", include_self=False)
     out.sum().backward()
     same(src.grad, [[0.5, 1.0]])
+
+
+# ---- numbers where PyTorch takes only tensors; bool and integer inputs it refuses ------------
+T3 = lambda: lanterna.tensor([1.0, -2.0, 3.0])  # noqa: E731
+B3 = lambda: lanterna.tensor([True, False, True])  # noqa: E731
+I3 = lambda: lanterna.tensor([1, 2, 3])  # noqa: E731
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot", "logaddexp",
+                                  "logaddexp2", "logical_and", "logical_or", "logical_xor", "isclose", "nextafter",
+                                  "ldexp", "dist"])
+def test_tensor_only_binary_ops_refuse_numbers(name):
+    fn = getattr(lanterna, name)
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'input' \(position 1\) must be Tensor, not int$"):
+        fn(2, T3())
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'other' \(position 2\) must be Tensor, not int$"):
+        fn(T3(), 2)
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'other' \(position 1\) must be Tensor, not float$"):
+        getattr(T3(), name)(2.0)
+
+
+def test_number_first_overloads_that_do_not_exist():
+    for name in ("fmod", "copysign", "eq", "lt"):
+        with pytest.raises(TypeError, match=rf"^{name}\(\) received an invalid combination of arguments - got "
+                                            r"\(int, Tensor\)"):
+            getattr(lanterna, name)(1, T3())
+    with pytest.raises(TypeError, match=r"lerp\(\) received an invalid combination .* got \(Tensor, int, float\)"):
+        lanterna.lerp(T3(), 2, 0.5)
+    # ... while these do take a number first
+    assert lanterna.bitwise_and(1, I3()).tolist() == [1, 0, 1]
+    assert lanterna.remainder(1, T3()).tolist() == [0.0, -1.0, 1.0]
+    assert lanterna.copysign(T3(), -1).tolist() == [-1.0, -2.0, -3.0]
+
+
+def test_heaviside_needs_tensors_of_one_dtype():
+    with pytest.raises(TypeError, match="argument 'values' \\(position 2\\) must be Tensor, not int"):
+        lanterna.heaviside(T3(), 1)
+    with pytest.raises(TypeError, match="argument 'values' \\(position 1\\) must be Tensor, not int"):
+        T3().heaviside(1)
+    for values in (lanterna.tensor(1), lanterna.tensor(1.0, dtype=lanterna.float64)):
+        with pytest.raises(RuntimeError, match="heaviside is not yet implemented for tensors with different dtypes."):
+            lanterna.heaviside(T3(), values)
+    same(lanterna.heaviside(lanterna.tensor([-1.0, 0.0, 2.0]), lanterna.tensor(0.5)), [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize("call", [lambda: T3() - True, lambda: True - T3(), lambda: I3() - False,
+                                  lambda: lanterna.sub(T3(), True), lambda: lanterna.sub(True, T3()),
+                                  lambda: lanterna.rsub(T3(), True), lambda: T3().sub(True)])
+def test_subtracting_a_python_bool_is_refused(call):
+    with pytest.raises(RuntimeError, match="^Subtraction, the `-` operator, with a bool tensor is not supported"):
+        call()
+
+
+def test_subtracting_a_python_bool_from_a_bool_tensor_names_two_bools():
+    for call in (lambda: B3() - True, lambda: True - B3()):
+        with pytest.raises(RuntimeError, match="with two bool tensors is not supported"):
+            call()
+    assert (T3() - 1).tolist() == [0.0, -3.0, 2.0]  # numbers still subtract
+
+
+@pytest.mark.parametrize("call, kernel", [
+    (lambda: B3() << B3(), "lshift_cpu"), (lambda: B3() >> True, "rshift_cpu"),
+    (lambda: B3() ** B3(), "pow"), (lambda: True ** B3(), "pow"), (lambda: lanterna.pow(True, B3()), "pow"),
+    (lambda: B3() % True, "remainder_cpu"), (lambda: lanterna.remainder(True, B3()), "remainder_cpu"),
+    (lambda: B3() // B3(), "div_floor_cpu"), (lambda: lanterna.div(B3(), True, rounding_mode="trunc"), "div_trunc_cpu"),
+    (lambda: lanterna.fmod(B3(), True), "fmod_cpu"),
+    (lambda: lanterna.hypot(I3(), I3()), "hypot_cpu"), (lambda: lanterna.logaddexp(B3(), B3()), "logaddexp_cpu"),
+    (lambda: lanterna.logaddexp2(I3(), I3()), "logaddexp2_cpu"),
+    (lambda: lanterna.logcumsumexp(I3(), 0), "logcumsumexp_out_cpu"), (lambda: lanterna.median(B3()), "median_cpu"),
+    (lambda: lanterna.median(B3(), 0), "median_out"), (lambda: lanterna.nanmedian(B3()), "median_cpu"),
+    (lambda: lanterna.kthvalue(B3(), 1), "kthvalue_cpu"), (lambda: lanterna.clamp(B3(), min=True), "clamp_min_scalar_cpu"),
+])
+def test_bool_and_integer_inputs_without_a_kernel(call, kernel):
+    with pytest.raises(NotImplementedError, match=f'^"{kernel}" not implemented for '):
+        call()
+
+
+def test_bool_and_integer_inputs_that_still_work():
+    assert (B3() << 1).tolist() == [2, 0, 2] and (B3() % 2).tolist() == [1, 0, 1]
+    assert lanterna.hypot(I3(), T3()).dtype is lanterna.float32
+    assert (B3() ** 2).dtype is lanterna.int64
+
+
+def test_reductions_refusing_bool_or_integer_input():
+    for name in ("argmax", "argmin"):
+        with pytest.raises(RuntimeError, match=f"^{name}\\(\\): does not support bool input$"):
+            getattr(lanterna, name)(B3())
+    with pytest.raises(RuntimeError, match="^topk does not support bool dtypes on CPU$"):
+        lanterna.topk(B3(), 1)
+    with pytest.raises(RuntimeError, match="nanmean\\(\\): expected input to have floating point or complex dtype "
+                                           "but got Long"):
+        lanterna.nanmean(I3())
+
+
+def test_bool_to_a_bool_power_stays_bool():
+    r = B3() ** True
+    assert r.dtype is lanterna.bool and r.tolist() == [True, False, True]
+    r = lanterna.pow(B3(), False)
+    assert r.dtype is lanterna.bool and r.tolist() == [True, True, True]
+
+
+def test_sinc_float16_is_computed_in_float32():
+    x = lanterna.tensor([2.0, 0.1, 3.3, 1.7], dtype=lanterna.float16)
+    expect = np.sinc(x.numpy().astype(np.float32)).astype(np.float16)  # one rounding, from float32
+    assert lanterna.sinc(x).numpy().tolist() == expect.tolist()
+    assert lanterna.sinc(x)[0].item() == 0.0  # sin(2 pi) in float32, not a float16 -3e-4
+
+
+# ---- signed-zero ties ----------------------------------------------------------------------
+def test_binary_max_min_keep_the_first_zero_on_ties():
+    a, b = lanterna.tensor([0.0, -0.0]), lanterna.tensor([-0.0, 0.0])
+    for fn in (lanterna.maximum, lanterna.minimum, lanterna.fmax, lanterna.fmin):
+        same(fn(a, b), [0.0, -0.0])
+        same(fn(b, a), [-0.0, 0.0])
+    same(lanterna.fmax(lanterna.tensor([NAN, -0.0]), lanterna.tensor([1.0, 0.0])), [1.0, -0.0])
+
+
+def test_clamp_keeps_the_input_zero_on_ties():
+    x = lanterna.tensor([0.0, -0.0])
+    for kw in ({"min": -0.0}, {"min": 0.0}, {"max": -0.0}, {"max": 0.0}, {"min": 0.0, "max": -0.0},
+               {"min": lanterna.tensor(-0.0)}, {"max": lanterna.tensor(0.0)}):
+        same(lanterna.clamp(x, **kw), [0.0, -0.0])
+    same(lanterna.clamp_min(x, -0.0), [0.0, -0.0])
+    same(lanterna.clamp(lanterna.tensor([NAN, 1.0]), min=0.0), [NAN, 1.0])
+    same(lanterna.clamp(lanterna.tensor([1.0]), min=NAN), [NAN])
+
+
+def test_amax_amin_keep_the_first_zero():
+    same(lanterna.tensor([0.0, -0.0]).amax(), 0.0)
+    same(lanterna.tensor([-0.0, 0.0]).amax(), -0.0)
+    same(lanterna.tensor([0.0, -0.0, -1.0]).amin(0), -1.0)
+    same(lanterna.tensor([1.0, -0.0, 0.0]).amin(), -0.0)
+    same(lanterna.tensor([[0.0, -0.0, 1.0], [-0.0, 0.0, -1.0]]).amax(0), [0.0, -0.0, 1.0])
+    same(lanterna.tensor([[[-0.0, -0.0], [0.0, 0.0]]]).amin((1, 0)), [-0.0, -0.0])
+    # max() without dim keeps the last (as PyTorch)
+    same(lanterna.tensor([0.0, -0.0]).max(), -0.0)
+
+
+def test_nextafter_float16_of_equal_values_is_other():
+    x = lanterna.tensor([0.0, -0.0, 1.0], dtype=lanterna.float16)
+    y = lanterna.tensor([-0.0, 0.0, 1.0], dtype=lanterna.float16)
+    same(lanterna.nextafter(x, y), [-0.0, 0.0, 1.0])
+
+
+# ---- scatter_reduce prod backward ---------------------------------------------------------
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_gradcheck(include_self):
+    from lanterna.autograd import gradcheck, gradgradcheck
+
+    base = lanterna.tensor([[1.5, 0.0, 0.7, 1.2], [0.9, 1.1, 1.3, 0.6], [1.4, 0.8, 1.6, 1.9]], dtype=lanterna.float64,
+                           requires_grad=True)
+    src = lanterna.tensor([[0.0, 1.2, 0.5, 1.7], [1.3, 0.6, 0.0, 0.9]], dtype=lanterna.float64, requires_grad=True)
+    index = lanterna.tensor([[0, 1, 2, 0], [2, 1, 2, 1]])
+    fn = lambda a, s: a.scatter_reduce(0, index, s, "prod", include_self=include_self)  # noqa: E731
+    assert gradcheck(fn, (base, src))
+    assert gradgradcheck(fn, (base, src))
+
+
+def test_scatter_reduce_prod_gradient_by_formula():
+    # out[0] = 2 * 3 * 0 (a lone zero in src): d/dsrc0 = 2 * 3, d/dsrc1 = 0, d/dself = 0
+    base = lanterna.tensor([2.0], dtype=lanterna.float64, requires_grad=True)
+    src = lanterna.tensor([3.0, 0.0], dtype=lanterna.float64, requires_grad=True)
+    base.scatter_reduce(0, lanterna.tensor([0, 0]), src, "prod").sum().backward()
+    same(base.grad, [0.0])
+    same(src.grad, [0.0, 6.0])
+
+
+# ---- kthvalue on NaN ties -----------------------------------------------------------------
+def test_kthvalue_among_nans_replays_quickselect():
+    x = lanterna.tensor([NAN, NAN, NAN])
+    assert lanterna.kthvalue(x, 1).indices.item() == 1
+    assert lanterna.kthvalue(x, 2).indices.item() == 0
+
+
+# ---- complex views of real tensors ----------------------------------------------------------
+def test_angle_of_real_numbers():
+    same(lanterna.angle(lanterna.tensor([1.0, -0.0, 0.0, -1.0, NAN, -INF])), [0.0, 0.0, 0.0, math.pi, NAN, math.pi])
+    r = lanterna.angle(lanterna.tensor([-1, 0, 1]))
+    assert r.dtype is lanterna.float32
+    same(r, [math.pi, 0.0, 0.0])
+    assert lanterna.angle(lanterna.tensor([-1.0], dtype=lanterna.float16)).dtype is lanterna.float16
+    assert lanterna.tensor([True]).angle().dtype is lanterna.float32
+    same(grad_of(lanterna.angle, [-1.0, 2.0]), [0.0, 0.0])
+
+
+def test_conj_real_and_friends_of_real_tensors():
+    t = T3()
+    for fn in (lanterna.conj, lanterna.conj_physical, lanterna.resolve_conj, lanterna.resolve_neg, lanterna.real):
+        assert fn(t) is t
+    assert t.conj() is t and t.real is t and t.resolve_conj() is t and t.conj_physical() is t
+    assert not t.is_conj() and not t.is_neg() and not lanterna.is_conj(t) and not lanterna.is_neg(t)
+    with pytest.raises(RuntimeError, match="^imag is not implemented for tensors with non-complex dtypes.$"):
+        t.imag
+    with pytest.raises(RuntimeError, match="imag is not implemented"):
+        lanterna.imag(t)
+
+
+# ---- lists of tensors ---------------------------------------------------------------------
+@pytest.mark.parametrize("fn", ["stack", "cat", "hstack", "vstack", "dstack", "column_stack"])
+def test_joining_names_the_element_that_is_not_a_tensor(fn):
+    with pytest.raises(TypeError, match="^expected Tensor as element 1 in argument 0, but got int$"):
+        getattr(lanterna, fn)([T3(), 2])
+    with pytest.raises(TypeError, match="^expected Tensor as element 2 in argument 0, but got NoneType$"):
+        getattr(lanterna, fn)((T3(), T3(), None))
+
+
+# ---- Python integers meeting narrower integer tensors ---------------------------------------
+def test_number_first_integers_wrap_into_the_tensor_dtype():
+    u = lanterna.tensor([1, 2, 200], dtype=lanterna.uint8)
+    assert lanterna.sub(-300, u).tolist() == [211, 210, 12]
+    assert lanterna.mul(300, u).tolist() == [44, 88, 96]
+    assert lanterna.bitwise_and(300, u).tolist() == [0, 0, 8]
+    assert lanterna.remainder(-300, u).tolist() == [0, 0, 12]
+    assert lanterna.mul(-300, lanterna.tensor([1, 2], dtype=lanterna.int8)).tolist() == [-44, -88]
+    assert lanterna.sub(5, u).dtype is lanterna.uint8
+
+
+def test_integer_bounds_and_fill_values_use_the_checked_conversion():
+    u = lanterna.tensor([1, 2, 200], dtype=lanterna.uint8)
+    assert lanterna.clamp(u, min=-1).tolist() == [255, 255, 255]  # -1 wraps to 255
+    assert lanterna.clamp(u, min=-1, max=3).tolist() == [3, 3, 3]
+    assert lanterna.masked_fill(u, lanterna.tensor([True, False, True]), -1).tolist() == [255, 2, 255]
+    with pytest.raises(RuntimeError, match="^value cannot be converted to type uint8_t without overflow$"):
+        lanterna.clamp(u, max=300)
+    with pytest.raises(RuntimeError, match="^value cannot be converted to type uint8_t without overflow$"):
+        lanterna.clamp(u, min=-256)
+    with pytest.raises(RuntimeError, match="^value cannot be converted to type int8_t without overflow$"):
+        lanterna.where(lanterna.tensor([True]), 300, lanterna.tensor([1], dtype=lanterna.int8))
+    with pytest.raises(RuntimeError, match="^value cannot be converted to type int without overflow$"):
+        lanterna.clamp(lanterna.tensor([1], dtype=lanterna.int32), max=2**40)

@@ -227,3 +227,185 @@ def test_conv_argument_checks(kwargs, message):
         F.conv_transpose1d(torch.randn(1, 2, 5), torch.randn(2, 3, 3), **kwargs)
     with pytest.raises(RuntimeError, match=message):
         nn.Conv1d(2, 3, 3, **kwargs)(torch.randn(1, 2, 6))
+
+
+# ---- cross-entropy / nll: nothing counted, empty batches, argument errors ------------------------
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("kwargs", [{}, dict(label_smoothing=0.2),
+                                    dict(weight=torch.rand(4, dtype=torch.float64))])
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+def test_nll_all_ignored_mean_is_nan_with_zero_grads(fn, kwargs):
+    if fn is F.nll_loss and "label_smoothing" in kwargs:
+        kwargs = {}
+    x = t64(3, 4)
+    loss = fn(x, torch.tensor([-100, -100, -100]), **kwargs)
+    assert math.isnan(loss.item())  # 0 / 0, as PyTorch
+    loss.backward()
+    assert np.array_equal(x.grad.numpy(), np.zeros((3, 4)))  # no 0 * nan in the ignored rows
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nll_zero_total_weight_of_counted_rows():
+    # counted rows of weight 0: -w / 0 = nan there, 0 in the ignored row
+    x = t64(3, 4)
+    w = torch.tensor([0.0, 0.0, 1.0, 1.0], dtype=torch.float64)
+    loss = F.nll_loss(x, torch.tensor([0, 1, -100]), weight=w)
+    assert math.isnan(loss.item())
+    loss.backward()
+    g = x.grad.numpy()
+    assert np.isnan(g[0, 0]) and np.isnan(g[1, 1])
+    assert np.count_nonzero(np.isnan(g)) == 2 and np.all(g[2] == 0)
+
+
+def test_nll_partly_ignored_gradcheck():
+    x = t64(4, 3)
+    t = torch.tensor([0, -100, 2, -100])
+    assert gradcheck(lambda a: F.cross_entropy(a, t, label_smoothing=0.1), (x,))
+    w = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    assert gradcheck(lambda a: F.nll_loss(a, t, weight=w), (x,))
+
+
+@pytest.mark.parametrize("shape, tshape", [((0, 4), (0,)), ((0, 4, 2), (0, 2)), ((2, 4, 0), (2, 0))])
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+def test_nll_empty_batch(fn, shape, tshape):
+    x = t64(*shape)
+    t = torch.zeros(tshape, dtype=torch.int64)
+    assert math.isnan(fn(x, t).item())
+    assert fn(x, t, reduction="sum").item() == 0.0
+    assert tuple(fn(x, t, reduction="none").shape) == tshape
+    fn(x, t).backward()
+    assert tuple(x.grad.shape) == shape
+
+
+def test_cross_entropy_empty_batch_probabilities():
+    x = t64(0, 4)
+    assert math.isnan(F.cross_entropy(x, torch.zeros(0, 4, dtype=torch.float64)).item())
+
+
+@pytest.mark.parametrize("dtype, name", [(torch.int32, "Int"), (torch.int16, "Short"), (torch.int8, "Char"),
+                                         (torch.bool, "Bool"), (torch.float32, "Float")])
+def test_nll_target_dtype(dtype, name):
+    with pytest.raises(RuntimeError, match=f"expected target dtype to be Long or Byte, but got {name}"):
+        F.cross_entropy(torch.randn(3, 4), torch.zeros(3, dtype=dtype))
+    with pytest.raises(RuntimeError, match=f"expected target dtype to be Long or Byte, but got {name}"):
+        F.nll_loss(torch.randn(2, 3, 2, 2), torch.zeros(2, 2, 2, dtype=dtype))
+
+
+def test_nll_uint8_target_2d_only():
+    x = t64(3, 4)
+    t = torch.tensor([0, 3, 1], dtype=torch.uint8)
+    assert F.nll_loss(x, t).item() == pytest.approx(F.nll_loss(x, t.long()).item())
+    with pytest.raises(RuntimeError, match="expected scalar type Long but found Byte"):
+        F.nll_loss(t64(2, 3, 2, 2), torch.zeros(2, 2, 2, dtype=torch.uint8))
+
+
+def test_cross_entropy_probability_target_errors():
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+        F.cross_entropy(torch.randn(3, 4), torch.rand(3, 4), ignore_index=1)
+    F.cross_entropy(torch.randn(3, 4), torch.rand(3, 4), ignore_index=-1)  # negative: accepted
+    probs_dtype = "Expected floating point type for target with class probabilities"
+    with pytest.raises(RuntimeError, match=probs_dtype):
+        F.cross_entropy(torch.randn(3, 4), torch.zeros(3, 4, dtype=torch.int64))
+    with pytest.raises(RuntimeError, match=probs_dtype):
+        F.cross_entropy(torch.tensor(1.0), torch.tensor(0))  # 0-d input and target: the same shape
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(2\)"):
+        F.cross_entropy(torch.randn(3, 4), torch.rand(2, 4))
+    with pytest.raises(RuntimeError, match=r"Expected target size \[3, 2\], got \[3, 4, 3\]"):
+        F.cross_entropy(torch.randn(3, 4, 2), torch.rand(3, 4, 3))
+
+
+def test_cross_entropy_negative_label_smoothing_is_none():
+    x, t = t64(4, 3), torch.tensor([0, 2, 1, 1])
+    assert F.cross_entropy(x, t, label_smoothing=-0.5).item() == pytest.approx(F.cross_entropy(x, t).item())
+    p = torch.rand(4, 3, dtype=torch.float64)
+    assert F.cross_entropy(x, p, label_smoothing=-0.5).item() == pytest.approx(F.cross_entropy(x, p).item())
+    with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0. Got: 1.5"):
+        F.cross_entropy(x, t, label_smoothing=1.5)
+
+
+# ---- average pooling of integers, adaptive pooling to size 0 ---------------------------------------
+def test_avg_pool_int64_rounds_toward_zero():
+    x = torch.tensor([[[-7, 5, 3, -2, 9, 8, 1]]])
+    out = F.avg_pool1d(x, 2)
+    assert out.dtype == torch.int64 and out.tolist() == [[[-1, 0, 8]]]  # -2/2, 1/2 -> 0, 17/2 -> 8
+    assert F.avg_pool1d(x, 3, 2, 1).tolist() == [[[0, 2, 5, 3]]]  # -2/3 -> 0
+    y = torch.tensor([[[[-7, 5, 3], [-2, 9, 8], [1, 0, -5]]]])
+    assert F.avg_pool2d(y, 2, 1, divisor_override=3).tolist() == [[[[1, 8], [2, 4]]]]
+    assert nn.AvgPool3d((1, 2, 2), 1)(y.unsqueeze(0)).tolist() == [[[[[1, 6], [2, 3]]]]]
+
+
+@pytest.mark.parametrize("dtype, name", [(torch.int32, "Int"), (torch.uint8, "Byte"), (torch.bool, "Bool")])
+def test_avg_pool_other_integers_unsupported(dtype, name):
+    x = torch.ones(1, 1, 4, 4, dtype=dtype)
+    with pytest.raises(NotImplementedError, match=f"\"avg_pool2d\" not implemented for '{name}'"):
+        nn.AvgPool2d(2)(x)
+    with pytest.raises(NotImplementedError, match=f"\"avg_pool3d_out_frame\" not implemented for '{name}'"):
+        F.avg_pool3d(x, (1, 2, 2))
+    with pytest.raises(NotImplementedError, match=f"\"adaptive_avg_pool2d\" not implemented for '{name}'"):
+        F.adaptive_avg_pool2d(x, 2)
+
+
+@pytest.mark.parametrize("size, out", [(0, (0, 0)), ((0, 3), (0, 3)), ((3, 0), (3, 0))])
+def test_adaptive_avg_pool_size_zero(size, out):
+    assert tuple(nn.AdaptiveAvgPool2d(size)(torch.randn(2, 3, 5, 5)).shape) == (2, 3) + out
+    assert tuple(F.adaptive_avg_pool1d(torch.randn(2, 3, 5), 0).shape) == (2, 3, 0)
+
+
+# ---- RMSNorm dtypes -------------------------------------------------------------------------------
+def test_rms_norm_keeps_input_dtype():
+    x = torch.randn(3, 4)
+    m = nn.RMSNorm(4).double()
+    y = m(x)
+    assert y.dtype == torch.float32
+    ref = x / (x.pow(2).mean(-1, keepdim=True) + torch.finfo(torch.float32).eps).sqrt()
+    assert np.allclose(y.detach().numpy(), ref.numpy(), atol=1e-6)
+    assert nn.RMSNorm(4)(x.half()).dtype == torch.float16
+    xd = t64(3, 4)
+    assert gradcheck(lambda a, w: F.rms_norm(a, (4,), w), (xd, t64(4)))
+
+
+# ---- activations on integers ----------------------------------------------------------------------
+@pytest.mark.parametrize("fn, kernel", [
+    (F.silu, "silu_cpu"), (F.leaky_relu, "leaky_relu_cpu"), (F.elu, "elu_cpu"), (F.selu, "elu_cpu"),
+    (F.gelu, "GeluKernelImpl"), (F.mish, "mish_cpu"), (F.softplus, "softplus_cpu"),
+    (F.hardswish, "hardswish_cpu"), (F.hardsigmoid, "hardsigmoid_cpu"), (F.logsigmoid, "log_sigmoid_cpu"),
+    (F.hardshrink, "hardshrink_cpu"), (F.softshrink, "softshrink_check"), (F.glu, "glu_cpu"),
+    (lambda x: F.softmax(x, -1), "softmax_lastdim_kernel_impl"),
+    (lambda x: F.softmax(x, 0), "softmax_kernel_impl"),
+    (lambda x: nn.SiLU(inplace=True)(x), "silu_cpu"),
+    (lambda x: F.layer_norm(x, (2,)), "LayerNormKernelImpl"),
+])
+def test_activation_integer_input_raises(fn, kernel):
+    with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Long'"):
+        fn(torch.tensor([[-2, 1], [3, 0]]))
+
+
+def test_hardtanh_bool_and_unsigned_limits():
+    with pytest.raises(RuntimeError, match="Bool inputs not supported for hardtanh"):
+        F.relu6(torch.tensor([True, False]))
+    with pytest.raises(RuntimeError, match="cannot do hardtanh on an unsigned type with negative limits"):
+        F.hardtanh(torch.tensor([1, 2], dtype=torch.uint8))
+    assert F.relu6(torch.tensor([9, 2], dtype=torch.uint8)).tolist() == [6, 2]
+
+
+# ---- BCE-like losses: non-differentiable arguments, target gradient at 0 and 1 --------------------
+def test_bce_weight_requiring_grad_is_refused():
+    x, t, w = torch.rand(3), torch.rand(3), torch.rand(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+        F.binary_cross_entropy(x, t, w)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'pos_weight'"):
+        F.binary_cross_entropy_with_logits(x, t, pos_weight=w)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'target'"):
+        F.soft_margin_loss(x, w)
+    with torch.no_grad():
+        F.binary_cross_entropy(x, t, w)
+
+
+def test_bce_target_gradient():
+    x = torch.tensor([0.0, 1.0, 0.3], dtype=torch.float64)
+    t = torch.tensor([0.2, 0.6, 1.0], dtype=torch.float64, requires_grad=True)
+    F.binary_cross_entropy(x, t, reduction="sum").backward()
+    assert t.grad[0].item() == math.inf and t.grad[1].item() == -math.inf  # log(1 - x) - log(x), unclamped
+    assert t.grad[2].item() == pytest.approx(math.log(0.7) - math.log(0.3))
+    xs = torch.tensor([0.2, 0.5, 0.9], dtype=torch.float64)
+    assert gradcheck(lambda b: F.binary_cross_entropy(xs, b), (t.detach().clone().requires_grad_(),))

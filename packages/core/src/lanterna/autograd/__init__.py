@@ -17,7 +17,14 @@ def _implicit_grad(o, i):
         raise RuntimeError("grad can be implicitly created only for scalar outputs")
     if not o.dtype.is_floating_point:
         raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {o.dtype}")
-    return o._make(o._backend.xp.ones_like(o._data), o._backend, o._device)  # fast: no graph
+    # asarray rather than ones_like: NumPy's ones and ones_like are Python-level functions of
+    # several calls, and this runs on every loss.backward()
+    data = o._data
+    xp = o._backend.xp
+    one = xp.asarray(1, dtype=data.dtype, device=data.device)
+    if data.ndim:
+        one = xp.reshape(one, data.shape)
+    return o._make(one, o._backend, o._device)
 
 
 def _make_grads(outputs, grad_outputs):

@@ -198,7 +198,7 @@ class AccumulateGrad(Node):
             except (TypeError, ValueError):
                 g._data = g._data + grad._data
             g._version[0] += 1
-        for hook in getattr(var, "_post_acc_hooks", None) or ():
+        for hook in var.__dict__.get("_post_acc_hooks") or ():  # set by register_post_accumulate_grad_hook
             hook(var)
 
 
@@ -341,18 +341,22 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     if metas is not None:
                         g = _fit(g, metas[i], node)
                     buf = buffers.get(nxt)
+                    if left == 0 and nxt.__class__ is AccumulateGrad and fast_leaves and not nxt._pre_hooks:
+                        # a leaf's only (or last) gradient: straight into .grad, no queueing
+                        if buf is not None:  # the sum of what reached it
+                            del buffers[nxt]
+                            g = _sum_grads(buf[0], g, create_graph)
+                            buf = None
+                        nxt.accumulate(g, create_graph, 1 + (in_grads[i] is g))
+                        continue
                     if buf is None:
-                        if left == 0 and nxt.__class__ is AccumulateGrad and fast_leaves and not nxt._pre_hooks:
-                            # a leaf's only (or last) gradient: straight into .grad, no queueing
-                            nxt.accumulate(g, create_graph, 1 + (in_grads[i] is g))
-                            continue
                         if nxt.n_outputs == 1:
                             buffers[nxt] = [g]
                         else:
                             buf = buffers[nxt] = [None] * nxt.n_outputs
                             buf[nr] = g
                     else:
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        buf[nr] = g if buf[nr] is None else _sum_grads(buf[nr], g, create_graph)
                 if left == 0:
                     if nxt in buffers:
                         ready.append(nxt)
@@ -371,6 +375,15 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 )
         return captured
     return None
+
+
+def _sum_grads(a, b, create_graph):
+    """Two gradients for one tensor, added: on plain arrays when no graph is recorded and nothing
+    needs promoting or broadcasting (the common case: a tensor used twice)."""
+    da, db = a._data, b._data
+    if not create_graph and da.shape == db.shape and da.dtype == db.dtype and a._device is b._device:
+        return a._make(da + db, a._backend, a._device)
+    return a + b
 
 
 def _run_pre_hooks(node, grads):

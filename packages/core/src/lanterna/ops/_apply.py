@@ -106,6 +106,10 @@ def as_tensor_like(value, like, dtype=None):
     from .creation import tensor
 
     d = dtype or (D.result_type(like, value) if isinstance(value, (int, float, bool)) else None)
+    if dtype is None and type(value) is int and d is not None and d._category == 1:
+        # a number operand (``f(number, tensor)``) joins like PyTorch's wrapped number: it takes the
+        # tensor's integer dtype with a C++ cast, so 300 wraps into a uint8 rather than refusing
+        value = _wrap_int(value, d)
     return tensor(value, dtype=d, device=like._device)
 
 

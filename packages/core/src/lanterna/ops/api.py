@@ -27,10 +27,11 @@ FAMILIES = {
     "ops.shape": "adjoint as_strided atleast_1d atleast_2d atleast_3d broadcast_shapes broadcast_tensors "
                  "broadcast_to clone flatten moveaxis movedim permute reshape squeeze swapaxes swapdims t "
                  "transpose unflatten unsqueeze",
-    "ops.unary": "abs absolute acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh "
-                 "ceil cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac isfinite isinf isnan isneginf "
-                 "isposinf isreal log log10 log1p log2 logical_not logit neg negative positive rad2deg "
-                 "reciprocal relu round rsqrt sgn sigmoid sign signbit sin sinc sinh sqrt square tan tanh trunc",
+    "ops.unary": "abs absolute acos acosh angle arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan "
+                 "atanh ceil conj conj_physical cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac imag "
+                 "is_conj is_neg isfinite isinf isnan isneginf isposinf isreal log log10 log1p log2 logical_not "
+                 "logit neg negative positive rad2deg real reciprocal relu resolve_conj resolve_neg round rsqrt "
+                 "sgn sigmoid sign signbit sin sinc sinh sqrt square tan tanh trunc",
     "ops.einsum": "einsum",
     "ops.gather": "argwhere gather index_add index_copy index_fill index_select masked_scatter masked_select "
                   "nonzero scatter scatter_add scatter_reduce take take_along_dim",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from .special import quiet
 from ._apply import binary_operands
@@ -23,6 +24,15 @@ def _operands(input, other, name):
     return binary_operands(input, other, name)
 
 
+def _tensor_operands(input, other, name):
+    """Operands of an op with no number overloads (logical_and, isclose): both must be tensors."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        from .pointwise import tensor_pair
+
+        tensor_pair(name, input, other)
+    return binary_operands(input, other, name)
+
+
 def _run(fn, a, b):
     y = b._data if isinstance(b, Tensor) else b
     try:
@@ -35,6 +45,10 @@ def _run(fn, a, b):
 
 def _compare(name, fn_name):
     def op(input, other):
+        if not isinstance(input, Tensor):  # the operators always pass a Tensor first
+            from .elementwise import invalid_arguments
+
+            raise invalid_arguments(name, (input, other))
         a, b = _operands(input, other, name)
         if a is NotImplemented:
             return NotImplemented
@@ -54,13 +68,13 @@ ge = _compare("ge", "greater_equal")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
-def _bitwise(name, fn_name):
+def _bitwise(name, fn_name, shift=False):
     def op(input, other):
         a, b = _operands(input, other, name)
         if a is NotImplemented:
             return NotImplemented
-        if a.dtype.is_floating_point:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_scalar_name(a.dtype)}\'')
+        if a.dtype.is_floating_point or (shift and a.dtype is D.bool_):
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_scalar_name(a.dtype)}\'')
         return _run(getattr(a._backend.xp, fn_name), a, b)
 
     op.__name__ = name
@@ -76,13 +90,13 @@ def _scalar_name(d):
 bitwise_and = _bitwise("bitwise_and", "bitwise_and")
 bitwise_or = _bitwise("bitwise_or", "bitwise_or")
 bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
-bitwise_left_shift = _bitwise("lshift", "bitwise_left_shift")
-bitwise_right_shift = _bitwise("rshift", "bitwise_right_shift")
+bitwise_left_shift = _bitwise("lshift", "bitwise_left_shift", shift=True)
+bitwise_right_shift = _bitwise("rshift", "bitwise_right_shift", shift=True)
 
 
 def _logical(name, fn_name):
     def op(input, other):
-        a, b = _operands(input, other, name)
+        a, b = _tensor_operands(input, other, name)
         if a is NotImplemented:
             return NotImplemented
         xp = a._backend.xp
@@ -124,7 +138,7 @@ def equal(input, other):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|input - other| <= atol + rtol * |other|`` elementwise (infinities equal themselves)."""
-    a, b = _operands(input, other, "isclose")
+    a, b = _tensor_operands(input, other, "isclose")
     if isinstance(b, Tensor) and a.dtype is not b.dtype:
         raise RuntimeError(f"{_scalar_name(a.dtype)} did not match {_scalar_name(b.dtype)}")
     xp = a._backend.xp

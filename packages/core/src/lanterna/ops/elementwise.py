@@ -231,9 +231,25 @@ def mul_operator(self, other):
 
 
 def sub_operator(self, other):
-    if self.dtype is D.bool_ or (isinstance(other, Tensor) and other.dtype is D.bool_):
+    if isinstance(other, Tensor):
+        if self.dtype is D.bool_ or other.dtype is D.bool_:
+            _check_bool_sub(self, other)
+    elif self.dtype is D.bool_ or other.__class__ is bool:  # PyTorch takes True as a bool tensor
         _check_bool_sub(self, other)
     return _run_binary(SubBackward0, self, other, "sub")
+
+
+def invalid_arguments(name, args, signatures=("Tensor input, Tensor other", "Tensor input, Number other")):
+    """PyTorch's TypeError for arguments that fit none of an op's overloads (``fmod(2, t)``)."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    lines = "".join(f" * ({s}, *, Tensor out = None)\n" for s in signatures)
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                     f"{lines}")
+
+
+def need_tensor(name, value, arg="input", position=1):
+    """PyTorch's TypeError for a number (or other object) where a parameter takes only a Tensor."""
+    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
 
 
 def _tensor_first(input, other):
@@ -258,8 +274,9 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def _check_bool_sub(input, other):
-    ab = isinstance(input, Tensor) and input.dtype is D.bool_
-    bb = isinstance(other, Tensor) and other.dtype is D.bool_
+    """PyTorch refuses subtraction with a bool operand, a Python bool included (``x - True``)."""
+    ab = input.dtype is D.bool_ if isinstance(input, Tensor) else input.__class__ is bool
+    bb = other.dtype is D.bool_ if isinstance(other, Tensor) else other.__class__ is bool
     if ab and bb:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
@@ -270,7 +287,8 @@ def _check_bool_sub(input, other):
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
-    if (isinstance(input, Tensor) and input.dtype is D.bool_) or (isinstance(other, Tensor) and other.dtype is D.bool_):
+    if (input.dtype is D.bool_ if isinstance(input, Tensor) else input.__class__ is bool) or \
+            (other.dtype is D.bool_ if isinstance(other, Tensor) else other.__class__ is bool):
         _check_bool_sub(input, other)
     if alpha != 1:
         other = other * alpha
@@ -279,7 +297,8 @@ def sub(input, other, *, alpha=1, out=None):
 
 def rsub(input, other, alpha=1):
     """``other - alpha * input``."""
-    if isinstance(input, Tensor) and input.dtype is D.bool_:
+    if (isinstance(input, Tensor) and input.dtype is D.bool_) or other.__class__ is bool or \
+            (isinstance(other, Tensor) and other.dtype is D.bool_):
         _check_bool_sub(input, other)
     if alpha != 1:
         input = input * alpha
@@ -330,7 +349,12 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         return rpow(exponent, input)
     if isinstance(exponent, Tensor):
+        if input.dtype is D.bool_ and exponent.dtype is D.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return _run_binary(PowBackward1, input, exponent, "pow")
+    if exponent.__class__ is bool and input.dtype is D.bool_:
+        # a bool tensor to a bool power stays bool (PyTorch): x ** True is x, x ** False is all True
+        return input.clone() if exponent else input.logical_or(input.logical_not())
     if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 \
             and not input.dtype.is_floating_point:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -339,6 +363,8 @@ def pow(input, exponent):
 
 def rpow(x, number):
     """``number ** x``."""
+    if number.__class__ is bool and x.dtype is D.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if not x.dtype.is_floating_point and isinstance(number, float):
         x = cast(x, D.get_default_dtype())
     return _run_binary(PowBackward2, x, number, "pow")
@@ -395,12 +421,19 @@ class _NotImplementedGrad(_Binary):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
 
 
+def _no_bool(x, kernel):
+    if _kind(x) == "b":  # promoted to bool: PyTorch has no bool kernel for the division family
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def _floor_div(x, y):
+    _no_bool(x, "div_floor_cpu")
     _check_int_divisor(x, y)
     return x // y
 
 
 def _trunc_div(x, y):
+    _no_bool(x, "div_trunc_cpu")
     if kernels.is_integral(x):
         _check_int_divisor(x, y)
         # the floor quotient, moved towards zero where the signs differ and the division is inexact
@@ -437,6 +470,7 @@ class _DivTrunc(DivBackward2):
 
 
 def _remainder(x, y):
+    _no_bool(x, "remainder_cpu")
     _check_int_divisor(x, y)
     r = x % y
     if _kind(r) == "f":
@@ -484,6 +518,7 @@ class FmodBackward0(_Binary):
 
     @staticmethod
     def compute(x, y):
+        _no_bool(x, "fmod_cpu")
         _check_int_divisor(x, y)
         return kernels.fmod(x, y)
 
@@ -501,5 +536,7 @@ class FmodBackward1(FmodBackward0):
 
 def fmod(input, other):
     """C-style remainder: ``input - trunc(input / other) * other``."""
+    if not isinstance(input, Tensor):
+        raise invalid_arguments("fmod", (input, other))
     cls = FmodBackward1 if isinstance(other, Tensor) else FmodBackward0
     return _run_binary(cls, input, other, "fmod")

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from ._apply import Node, apply
+from ._apply import Node, apply, output_of
 from . import kernels
 from .kernels import kernel
 
@@ -255,7 +255,29 @@ class ScatterReduceBackward0(Node):
             if not self.include_self:
                 g_self = g_self.masked_fill(touched, 0)
             return g_self, g.gather(d, idx) * hit_src
+        if r == "prod":
+            return self._prod_backward(grad, a, src, d, idx)
         raise NotImplementedError(f"scatter_reduce backward with reduce='{r}' is not implemented")
+
+    def _prod_backward(self, grad, a, src, d, idx):
+        """PyTorch's formula: ``grad * result / x`` for each factor ``x``, with the product of the
+        other factors computed outright where ``x`` is a lone zero (an input zero, or the only zero
+        among the sources scattered to one place); with two zeros the gradient is 0."""
+        from .pointwise import where
+
+        s = _narrow_like(src, idx)
+        inc = self.include_self
+        masked_self = a.masked_fill(a == 0, 1)
+        g_self = grad * masked_self.scatter_reduce(d, idx, s, "prod", include_self=inc) / masked_self
+        src_zero = s == 0
+        zeros_there = a.new_zeros(a.shape).scatter_add(d, idx, src_zero.to(a.dtype)).gather(d, idx)
+        single_zero = src_zero & (zeros_there == 1)
+        others = a.scatter_reduce(d, idx, s.masked_fill(single_zero, 1), "prod", include_self=inc)
+        out = output_of(self, self.out, a)
+        g_src = where(single_zero, (grad * others).gather(d, idx), (grad * out).gather(d, idx) / s.masked_fill(src_zero, 1))
+        if not inc:  # the input's values there were replaced: they get no gradient
+            g_self = g_self.scatter(d, idx, 0)
+        return g_self, g_src
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):

@@ -26,6 +26,15 @@ class CatBackward0(Node):
         return tuple(grad.new_zeros((0,)) if skip else next(parts) for skip in self.skip)
 
 
+def _tensor_list(tensors):
+    """``tensors`` as a list, each element a Tensor (PyTorch's TypeError names the first that is not)."""
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return tensors
+
+
 def _check_cat(tensors, dim, name="cat"):
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -62,7 +71,7 @@ def cat(tensors, dim=0, *, out=None):
     >>> torch.cat([torch.zeros(1, 2), torch.ones(1, 2)]).shape
     torch.Size([2, 2])
     """
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors)
     d, rt, skip = _check_cat(tensors, dim)
     if builtins.all(skip):
         return tensors[0].to(rt).clone()
@@ -87,7 +96,7 @@ class StackBackward0(Node):
 
 def stack(tensors, dim=0, *, out=None):
     """Join tensors of equal shape along a new dim."""
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
@@ -107,11 +116,13 @@ def stack(tensors, dim=0, *, out=None):
 
 
 def hstack(tensors):
+    tensors = _tensor_list(tensors)
     tensors = [t if t.dim() else t.reshape(1) for t in tensors]
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors):
+    tensors = _tensor_list(tensors)
     return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in tensors], 0)
 
 
@@ -121,10 +132,12 @@ row_stack = vstack
 def dstack(tensors):
     from .shape import atleast_3d
 
+    tensors = _tensor_list(tensors)
     return cat(list(atleast_3d(*tensors)) if len(tensors) > 1 else [atleast_3d(tensors[0])], 2)
 
 
 def column_stack(tensors):
+    tensors = _tensor_list(tensors)
     return cat([t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors], 1)
 
 

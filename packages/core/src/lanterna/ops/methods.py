@@ -111,7 +111,7 @@ def _dim_kw(fn):
     """Accept both ``dim=`` and ``axis=`` (NumPy's spelling, which torch accepts too)."""
 
     def method(self, *args, **kwargs):
-        if "axis" in kwargs:
+        if kwargs and "axis" in kwargs:
             kwargs["dim"] = kwargs.pop("axis")
         return fn(self, *args, **kwargs)
 
@@ -178,6 +178,24 @@ def _where(fn):
 
     method.__name__ = "where"
     return method
+
+
+def _tensor_other(name, arg="other"):
+    """``self.<name>(other)`` for an op that takes no number: the method numbers ``other`` as
+    argument 1, as PyTorch's error says (``maximum(): argument 'other' (position 1) must be Tensor``)."""
+
+    def wrap(fn):
+        def method(self, *args, **kwargs):
+            other = args[0] if args else kwargs.get(arg)
+            if not isinstance(other, Tensor):
+                raise TypeError(f"{name}(): argument '{arg}' (position 1) must be Tensor, not {type(other).__name__}")
+            return fn(self, *args, **kwargs)
+
+        method.__name__ = name
+        method.__doc__ = fn.__doc__
+        return method
+
+    return wrap
 
 
 def _storage_offset(self):
@@ -264,6 +282,9 @@ METHODS = {
     "arcsin": "unary.asin", "arccos": "unary.acos", "arctan": "unary.atan", "asinh": "unary.asinh",
     "acosh": "unary.acosh", "atanh": "unary.atanh", "arcsinh": "unary.asinh", "arccosh": "unary.acosh",
     "arctanh": "unary.atanh", "logit": "unary.logit", "deg2rad": "unary.deg2rad", "rad2deg": "unary.rad2deg",
+    "angle": "unary.angle", "conj": "unary.conj", "conj_physical": "unary.conj_physical",
+    "resolve_conj": "unary.resolve_conj", "resolve_neg": "unary.resolve_neg", "is_conj": "unary.is_conj",
+    "is_neg": "unary.is_neg", "real": ("unary.real", property), "imag": ("unary.imag", property),
     # other elementwise
     "clamp": "pointwise.clamp", "clip": "pointwise.clamp", "clamp_min": "pointwise.clamp_min",
     "clamp_max": "pointwise.clamp_max", "maximum": "pointwise.maximum", "minimum": "pointwise.minimum",
@@ -354,6 +375,17 @@ METHODS = {
     "triangular_solve": "linalg_more.triangular_solve", "cholesky_solve": "linalg_more.cholesky_solve",
     "cholesky_inverse": "linalg_more.cholesky_inverse",
 }
+
+# ops without a number overload: Tensor ``other`` only
+for _name, _entry in (("maximum", "pointwise.maximum"), ("minimum", "pointwise.minimum"), ("fmax", "pointwise.fmax"),
+                      ("fmin", "pointwise.fmin"), ("atan2", "pointwise.atan2"), ("arctan2", "pointwise.arctan2"),
+                      ("hypot", "pointwise.hypot"), ("logaddexp", "pointwise.logaddexp"),
+                      ("logaddexp2", "pointwise.logaddexp2"), ("logical_and", "compare.logical_and"),
+                      ("logical_or", "compare.logical_or"), ("logical_xor", "compare.logical_xor"),
+                      ("isclose", "compare.isclose"), ("dist", "misc.dist"), ("nextafter", "numeric.nextafter"),
+                      ("ldexp", "numeric.ldexp"), ("gcd", "numeric.gcd"), ("lcm", "numeric.lcm")):
+    METHODS[_name] = (_entry, _tensor_other(_name))
+METHODS["heaviside"] = ("pointwise.heaviside", _tensor_other("heaviside", "values"))
 
 for _name in inplace.INPLACE_UNARY:
     METHODS.setdefault(_name + "_", inplace._unary_inplace(_name))

@@ -398,6 +398,10 @@ def ravel(input):
 
 def dist(input, other, p=2):
     """The ``p``-norm of ``input - other``."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        from .pointwise import tensor_pair
+
+        tensor_pair("dist", input, other)
     return (input - other).norm(p)
 
 

@@ -56,13 +56,14 @@ def _softmax_input(input, dim, dtype, name):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if dtype is not None:
         input = cast(input, dtype)
-    elif not input.dtype.is_floating_point:
-        raise RuntimeError(
-            f"\"{name}_lastdim_kernel_impl\" not implemented for '{legacy_scalar_name(input.dtype)}'"
-        )
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
-    return input, _wrap_dim(dim, input._data.ndim)
+    d = _wrap_dim(dim, input._data.ndim)
+    if not input.dtype.is_floating_point:
+        # PyTorch's CPU kernel for the last dim has its own name
+        kernel_name = f"{name}_lastdim_kernel_impl" if d >= input._data.ndim - 1 else f"{name}_kernel_impl"
+        raise _not_implemented(kernel_name, input)
+    return input, d
 
 
 def softmax(input, dim, dtype=None):
@@ -260,9 +261,17 @@ class ThresholdBackward0(Node):
         return grad * (x > self.threshold)
 
 
-def _float_input(input, name):
+def _not_implemented(kernel_name, input):
+    return NotImplementedError(f"\"{kernel_name}\" not implemented for '{legacy_scalar_name(input.dtype)}'")
+
+
+def _float_input(input, name, kernel_name=None):
+    """The input of an activation that PyTorch computes for floating dtypes only: an integer or bool
+    input raises as PyTorch's CPU kernel ``kernel_name`` does (``{name}_cpu`` by default)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented(kernel_name or f"{name}_cpu", input)
     return _floating(input)
 
 
@@ -275,7 +284,11 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
     """``clamp(x, min_val, max_val)`` with zero gradient outside the interval."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    if isinstance(input, Tensor) and not input.dtype.is_floating_point and input.dtype.name != "bool":
+    if isinstance(input, Tensor) and input.dtype.name == "bool":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point:
+        if input.dtype.name == "uint8" and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
         # integer input stays integer (PyTorch clamps it, the bounds truncated toward zero)
         return apply(HardtanhBackward0, input, min_val=int(min_val), max_val=int(max_val))
     return apply(HardtanhBackward0, _float_input(input, "hardtanh"), min_val=min_val, max_val=max_val)
@@ -309,7 +322,7 @@ def selu(input):
 def celu(input, alpha=1.0):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return elu(input, alpha, 1.0, 1.0 / alpha)
 
 
@@ -317,7 +330,7 @@ def gelu(input, approximate="none"):
     """``x * Phi(x)`` (``approximate='tanh'`` uses the tanh formula)."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return apply(GeluBackward0, _float_input(input, "gelu"), approximate=approximate)
+    return apply(GeluBackward0, _float_input(input, "gelu", "GeluKernelImpl"), approximate=approximate)
 
 
 def silu(input):
@@ -354,6 +367,8 @@ def logsigmoid(input):
 
 def threshold(input, threshold, value):
     """``x if x > threshold else value``."""
+    if isinstance(input, Tensor) and input.dtype.name == "bool":
+        raise _not_implemented("threshold_cpu", input)
     return apply(ThresholdBackward0, input, threshold=threshold, value=value)
 
 

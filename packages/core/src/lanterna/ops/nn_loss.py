@@ -53,12 +53,24 @@ class NllLossBackward0(Node):
         coef = -xp.astype(wt, rows.dtype)
         if self.reduction == "mean":
             total = float(xp.sum(wt))
-            coef = coef / total if total != 0 else coef * float("nan")  # all ignored: nan, as PyTorch
+            if total == 0:
+                return self._zero_total(xp, coef, keep, safe, picked)
+            coef = coef / total
         self.coef, self.safe = coef, safe
         losses = coef * picked
         if self.reduction == "none":
             return xp.reshape(losses, self.target_shape)
         return xp.sum(losses)
+
+    def _zero_total(self, xp, coef, keep, safe, picked):
+        """The mean over a total weight of 0 (every row ignored, or an empty batch): the loss is
+        ``sum / 0`` (nan, as PyTorch) and a counted row's gradient is ``-w / 0``, but an ignored row's
+        gradient stays 0 rather than ``0 * inf`` = nan."""
+        with quiet(xp):
+            out = xp.sum(coef * picked) / xp.zeros((), dtype=picked.dtype)
+            self.coef = xp.where(keep, coef * float("inf"), xp.zeros((), dtype=coef.dtype))
+        self.safe = safe
+        return out
 
     def backward(self, grad):
         return apply(
@@ -133,25 +145,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_reduction(reduction)
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError("nll_loss(): input and target must be Tensors")
-    if target.dtype.is_floating_point or target.dtype is D.bool_:
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar(target.dtype)}")
     nd = input.dim()
-    if nd < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    if nd == 1:
-        if target.dim() > 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if target.dim() == 1 and target.shape[0] != 1:
-            raise ValueError(f"Expected input batch_size (1) to match target batch_size ({target.shape[0]}).")
-    elif input.shape[0] != (target.shape[0] if target.dim() else 1):
-        raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.dim() else 1})."
-        )
-    elif nd == 2 and target.dim() != 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    elif nd > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+    _check_nll_shapes(input, target, weight, nd)
     c = input.shape[1] if nd > 1 else input.shape[0]
     xp = input._backend.xp
     t = (
@@ -172,13 +167,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
             all_counted = False
     w = None
     if weight is not None:
-        if weight.dim() != 1 or weight.shape[0] != c:
-            raise RuntimeError(
-                f"weight tensor should be defined either for all {c} classes or no classes but got "
-                f"weight tensor of shape: {list(weight.shape)}"
-            )
-        w = input._backend.xp.astype(weight._data, input._data.dtype, copy=False)
-    cls = NllLoss2DBackward0 if nd == 4 else NllLossBackward0
+        w = xp.reshape(xp.astype(weight._data, input._data.dtype, copy=False), (-1,))
+    cls = NllLoss2DBackward0 if nd > 2 else NllLossBackward0  # PyTorch runs K-d inputs as 2-d ones
     return apply(
         cls,
         input,
@@ -190,6 +180,52 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         in_shape=tuple(input.shape),
         target_shape=tuple(target.shape) if nd > 1 else (),
     )
+
+
+def _check_nll_shapes(input, target, weight, nd):
+    """PyTorch's checks, in its order: 1-d/2-d inputs and K-d ones go through different kernels,
+    which test the target's dtype at different points and word the weight check differently."""
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    tdim = target.dim()
+    if nd != 1 and input.shape[0] != (target.shape[0] if tdim else 0):
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if tdim else 0})."
+        )
+    bad_dtype = target.dtype not in (D.int64, D.uint8)
+    dtype_error = f"expected target dtype to be Long or Byte, but got {_scalar(target.dtype)}"
+    if nd <= 2:
+        if tdim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if bad_dtype:
+            raise RuntimeError(dtype_error)
+        if nd == 1 and tdim == 1 and target.shape[0] != 1:
+            raise ValueError(
+                f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}"
+            )
+        c = input.shape[-1]
+        if weight is not None and (weight.dim() != 1 or weight.shape[0] != c):
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {c} classes or no classes but got "
+                f"weight tensor of shape: {list(weight.shape)}"
+            )
+        return
+    if nd != 4 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        expected = [input.shape[0], *input.shape[2:]]
+        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if nd == 4 and tdim != 3:
+        raise RuntimeError(
+            f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {tdim}"
+        )
+    if bad_dtype:
+        raise RuntimeError(dtype_error)
+    if nd == 4 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+    if weight is not None and weight.numel() != input.shape[1]:
+        raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if target.dtype is D.uint8:
+        raise RuntimeError("expected scalar type Long but found Byte")
 
 
 def _scalar(dtype):
@@ -206,16 +242,33 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     tensor(0.6931)
     """
     _check_reduction(reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 0 if input.dim() == 1 else 1
-    logp = log_softmax(input, class_dim)
-    c = input.shape[class_dim]
-    if target.dtype.is_floating_point and target.shape == input.shape:
+    if target.shape == input.shape:  # PyTorch reads same-shaped targets as class probabilities
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(
+                "Expected floating point type for target with class probabilities, got "
+                + _scalar(target.dtype)
+            )
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if input.dim() == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        c = input.shape[class_dim]
+        if weight is not None and (weight.dim() != 1 or weight.numel() != c):
+            raise RuntimeError(
+                f"cross_entropy: weight tensor should be defined either for all {c} classes or no classes "
+                f"but got weight tensor of shape: {list(weight.shape)}"
+            )
+        _check_label_smoothing(label_smoothing)
+        logp = log_softmax(input, class_dim)
         return _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim, c)
+    # A negative label_smoothing is accepted and means none, as in PyTorch (it only tests > 0, then <= 1)
+    _check_label_smoothing(label_smoothing)
+    logp = log_softmax(input, class_dim)
     nll = nll_loss(logp, target, weight, ignore_index, reduction)
-    if label_smoothing == 0.0:
+    if label_smoothing <= 0.0:
         return nll
+    c = input.shape[class_dim]
     # smoothing spreads epsilon uniformly: add epsilon / C times the (weighted) sum of -log p
     wshape = [1] * input.dim()
     wshape[class_dim] = c
@@ -234,6 +287,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
 
 
+def _check_label_smoothing(label_smoothing):
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {float(label_smoothing):g}")
+
+
 def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class_dim, c):
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / c
@@ -248,7 +306,7 @@ def _cross_entropy_probs(logp, target, weight, reduction, label_smoothing, class
     if reduction == "sum":
         return losses.sum()
     n = logp.numel() // c
-    return losses.sum() / n
+    return losses.sum() / n if n else losses.sum() * float("nan")  # empty: 0/0 without a warning
 
 
 # ---- regression and binary losses -------------------------------------------------------------
@@ -298,6 +356,24 @@ def _same_shape(input, target):
     return input, target
 
 
+_BCE_EPS = 9.999999960041972e-13  # PyTorch's 1e-12 bound on x * (1 - x), a float32 constant
+
+
+def _not_differentiable(fn, **args):
+    """PyTorch refuses a gradient it does not compute (weights, targets of some losses) rather than
+    silently dropping it."""
+    from ..autograd.grad_mode import GRAD_ENABLED
+
+    if not GRAD_ENABLED[0]:
+        return
+    for name, t in args.items():
+        if t is not None and t._requires_grad:
+            raise RuntimeError(
+                f"The function '{fn}' is not differentiable with respect to argument '{name}'. This input "
+                "cannot have requires_grad True."
+            )
+
+
 class BinaryCrossEntropyBackward0(Node):
     """``-w * (t * log(x) + (1 - t) * log(1 - x))`` with each log clamped at -100 (as PyTorch)."""
 
@@ -322,10 +398,12 @@ class BinaryCrossEntropyBackward0(Node):
         g = _reduce_grad(grad, self.reduction, x.numel(), x.shape)
         if w is not None:
             g = g * w
-        gx = g * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        gx = g * (x - t) / (x * (1 - x)).clamp(min=_BCE_EPS)
         gt = None
         if t._requires_grad or t.grad_fn is not None:
-            gt = g * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+            # unclamped, as PyTorch: +-inf where x is 0 or 1
+            with quiet(x._backend.xp):
+                gt = g * ((-x).log1p() - x.log())
         return (gx, gt, None) if w is not None else (gx, gt)
 
 
@@ -337,6 +415,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
+    _not_differentiable("binary_cross_entropy", weight=weight)
     if weight is not None:
         weight = weight.expand(input.shape) if weight.shape != input.shape else weight
         return apply(
@@ -390,6 +469,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction(reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    _not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
     dt = input.dtype
     w = None if weight is None else weight.to(dt).expand(input.shape)
     pw = None if pos_weight is None else pos_weight.to(dt).expand(input.shape)

@@ -8,9 +8,14 @@ see their dependence on ``x``.
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import _dtype as D
+from .._runtime import get_num_threads
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED, no_grad
 from ._apply import Node, attach
+from .reduce import legacy_scalar_name
 
 _make = Tensor._make
 
@@ -66,20 +71,74 @@ class NativeBatchNormBackward0(_NormNode):
     def forward(self, x, w=None, b=None):
         xp = x._backend.xp
         a = x._data
+        if x._device.type == "cpu" and a.dtype in (np.float32, np.float64) and all(
+            t is None or t._data.dtype == a.dtype for t in (w, b, self.running_mean, self.running_var)
+        ):
+            y = self._forward_aten(a, w, b)
+        else:
+            y = self._forward_generic(xp, a, w, b)
+        self.save(*((x, w) if self.affine else (x,)))
+        return y
+
+    def _forward_aten(self, a, w, b):
+        """PyTorch's CPU kernels step by step, so statistics and output agree with it bit for bit.
+
+        The batch statistics come from ``_batch_stats``; the output is ``x * alpha + beta`` with
+        ``alpha = invstd * w`` and ``beta = b - mean * alpha`` per channel, both a fused
+        multiply-add as the vectorised kernel compiles to (batch_norm_cpu_contiguous_impl).
+        """
+        dt = a.dtype.type
+        a = np.ascontiguousarray(a)
+        if self.fixed_stats:
+            mean = self.running_mean._data.copy()
+            invstd = dt(1) / np.sqrt(self.running_var._data + dt(self.eps))
+        else:
+            mean, var_sum = _batch_stats(a, get_num_threads())
+            n = a.size // a.shape[1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                var = (var_sum / dt(n)).astype(np.float64)  # float / int64 in float, then InvStd in double
+                invstd = 1.0 / np.sqrt(var + self.eps)
+                if self.eps == 0:
+                    invstd[var == 0] = 0
+            invstd = invstd.astype(dt)
+            self._update_running(mean, var_sum, n)
+        alpha = invstd if w is None else invstd * w._data
+        beta = _fma(-mean, alpha, np.zeros_like(alpha) if b is None else b._data)
+        self.mean, self.invstd = np.reshape(mean, self.wshape), np.reshape(invstd, self.wshape)
+        return _fma(a, np.reshape(alpha, self.wshape), np.reshape(beta, self.wshape))
+
+    def _update_running(self, mean, var_sum, n):
+        """batch_norm_cpu_update_stats_template: the momentum cast to the parameter dtype, the mean
+        blended in that dtype, the unbiased variance ``var_sum / (n - 1)`` (a float division, the
+        divisor converted to float) blended in double and rounded once."""
+        rm, rv = self.running_mean, self.running_var
+        dt = mean.dtype.type
+        m = dt(self.momentum)
+        with no_grad():
+            if rm is not None:
+                rm._data[...] = m * mean + (dt(1) - m) * rm._data
+                rm._version[0] += 1
+            if rv is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):  # n == 1: NaN, as PyTorch
+                    unbiased = (var_sum / dt(n - 1)).astype(np.float64)
+                rv._data[...] = np.float64(m) * unbiased + ((dt(1) - m) * rv._data).astype(np.float64)
+                rv._version[0] += 1
+
+    def _forward_generic(self, xp, a, w, b):
+        """Other array libraries and dtypes: the textbook formula."""
         if self.fixed_stats:
             mean = xp.astype(xp.reshape(self.running_mean._data, self.wshape), a.dtype, copy=True)
             var = xp.astype(xp.reshape(self.running_var._data, self.wshape), a.dtype, copy=False)
         else:
             mean = xp.mean(a, axis=self.axes, keepdims=True)
             var = xp.mean((a - mean) ** 2, axis=self.axes, keepdims=True)
-            self._update_running(xp, mean, var, a)
+            self._update_running_generic(xp, mean, var, a)
         invstd = 1 / xp.sqrt(var + self.eps)
         self.mean, self.invstd = mean, invstd
         y = (a - mean) * invstd
-        self.save(*((x, w) if self.affine else (x,)))
         return self._affine(xp, y, w, b)
 
-    def _update_running(self, xp, mean, var, a):
+    def _update_running_generic(self, xp, mean, var, a):
         rm, rv, m = self.running_mean, self.running_var, self.momentum
         if rm is None and rv is None:
             return
@@ -92,6 +151,92 @@ class NativeBatchNormBackward0(_NormNode):
                 unbiased = xp.reshape(var, (-1,)) * (n / max(n - 1, 1))
                 rv._data[...] = (1 - m) * rv._data + m * xp.astype(unbiased, rv._data.dtype)
                 rv._version[0] += 1
+
+
+_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant, splits a float64 into two 26-bit halves
+
+
+def _split(a):
+    t = a * _SPLIT
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _fma(a, b, c):
+    """``a * b + c`` rounded once: what ATen's vectorised CPU kernels compile ``a * b + c`` to.
+
+    float32: the float64 product of two float32 values is exact, so one float64 add and the
+    rounding to float32 give the fused result. float64: Dekker's exact product and Knuth's two-sum
+    carry the rounding errors into one final add.
+    """
+    if a.dtype == np.float32:
+        y = np.multiply(a, b, dtype=np.float64)
+        y += c
+        return y.astype(np.float32)
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ah * bh - p
+    e += ah * bl
+    e += al * bh
+    e += al * bl
+    s = p + c
+    bb = s - p
+    t = p - (s - bb)
+    t += c - bb
+    t += e
+    s += t
+    return s
+
+
+def _batch_stats(a, threads):
+    """Per-channel mean and sum of squared deviations of a contiguous ``a`` of shape (N, C, *), in
+    ``a``'s dtype, summed in the order and precision of batch_norm_cpu_collect_stats.
+
+    With spatial dims each channel is one float64 running sum over (batch, spatial); for (N, C)
+    input (the channels-last kernel) each of ``threads`` threads sums a block of rows in the input
+    dtype and the per-thread sums are added in float64.
+    """
+    dt = a.dtype.type
+    n_batch, c = a.shape[0], a.shape[1]
+    n = a.size // c
+    if a.size // n_batch // c != 1:
+        x = a.reshape(n_batch, c, -1)
+        if dt is np.float32:  # float64 sums of float32 values: any order gives the same float32
+            mean = (np.sum(x, axis=(0, 2), dtype=np.float64) / n).astype(dt)
+            d = x - mean[:, None]
+            d *= d
+            return mean, np.sum(d, axis=(0, 2), dtype=np.float64).astype(dt)
+        # float64: the order matters; reducing axis 0 of a C-contiguous array adds its rows in turn
+        rows = np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n, c)
+        mean = np.add.reduce(rows, axis=0) / n
+        d = rows - mean
+        d *= d
+        return mean, np.add.reduce(d, axis=0)
+    rows = a.reshape(n, c)
+    if n <= threads:  # one running float64 sum per channel
+        mean = (np.add.reduce(rows, axis=0, dtype=np.float64) / n).astype(dt)
+        d = rows - mean
+        if dt is np.float32:
+            d *= d
+            return mean, np.add.reduce(d, axis=0, dtype=np.float64).astype(dt)
+        var_sum = np.zeros(c)
+        for row in d:
+            var_sum = _fma(row, row, var_sum)
+        return mean, var_sum
+    # at::parallel_for splits the rows into ``threads`` blocks of ceil(n / threads)
+    chunk = -(-n // threads)
+    used = -(-n // chunk)
+    blocks = np.zeros((used * chunk, c), dt)
+    blocks[:n] = rows
+    blocks = blocks.reshape(used, chunk, c)
+    mean = (np.add.reduce(np.add.reduce(blocks, axis=1), axis=0, dtype=np.float64) / n).astype(dt)
+    d = blocks - mean
+    d.reshape(-1, c)[n:] = 0  # the padding rows add nothing
+    buf = np.zeros((used, c), dt)
+    for k in range(chunk):  # buf + d * d, fused, one row of each block at a time
+        buf = _fma(d[:, k], d[:, k], buf)
+    return mean, np.add.reduce(buf, axis=0, dtype=np.float64).astype(dt)
 
 
 class NativeLayerNormBackward0(_NormNode):
@@ -141,6 +286,7 @@ def batch_norm(
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    _floating_only(input, "batch_norm")
     if weight is not None and bias is None:
         bias = weight.new_zeros(weight.shape)
     if bias is not None and weight is None:
@@ -164,6 +310,24 @@ def batch_norm(
     )
 
 
+def _check_cpu_dtypes(input, params, kernel_name):
+    """PyTorch's CPU kernels: parameters of another dtype than the input only as float32 ones for a
+    float16 input, and no integer input."""
+    ptype = next((p.dtype for p in params if p is not None), None)
+    if ptype is not None and ptype is not input.dtype:
+        if ptype is not D.float32:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if input.dtype is not D.float16:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    _floating_only(input, kernel_name)
+
+
+def _floating_only(input, kernel_name):
+    if not input.dtype.is_floating_point:
+        name = legacy_scalar_name(input.dtype)
+        raise NotImplementedError(f"\"{kernel_name}\" not implemented for '{name}'")
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift elementwise."""
     if isinstance(normalized_shape, int):
@@ -181,6 +345,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                 f"{list(t.shape)} and normalized_shape = {list(normalized_shape)}"
             )
+    _check_cpu_dtypes(input, (weight, bias), "LayerNormKernelImpl")
     if weight is not None and bias is None:
         bias = weight.new_zeros(weight.shape)
     if bias is not None and weight is None:
@@ -216,6 +381,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
                 f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
             )
+    _check_cpu_dtypes(input, (weight, bias), "GroupNormKernelImpl")
     y = layer_norm(input.reshape(n, num_groups, -1), (_prod(input.shape[1:]) // num_groups,), eps=eps)
     y = y.reshape(input.shape)
     shape = (1, c) + (1,) * (input.dim() - 2)

@@ -14,6 +14,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply, attach
 from .kernels import kernel
+from .reduce import legacy_scalar_name
 
 _make = Tensor._make
 _ALL = slice(None)
@@ -431,6 +432,11 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 # ---- average pooling ------------------------------------------------------------------------
+def _not_implemented(kernel_name, input):
+    """PyTorch's error for a CPU kernel that has no version for the input's dtype."""
+    return NotImplementedError(f"\"{kernel_name}\" not implemented for '{legacy_scalar_name(input.dtype)}'")
+
+
 def _avg_divisor(xp, geo, count_include_pad, divisor_override, dtype):
     if divisor_override:
         return divisor_override
@@ -460,6 +466,9 @@ class AvgPool2DBackward0(Node):
             out = xp.asarray(v, copy=True) if out is None else out + v
         self.pshape = xpad.shape
         self.div = _avg_divisor(xp, geo, self.count_include_pad, self.divisor_override, a._data.dtype)
+        if not a.dtype.is_floating_point:  # int64: PyTorch divides in C++ integers, rounding toward 0
+            q = out // self.div
+            return xp.where((q < 0) & (q * self.div != out), q + 1, q)
         return out / self.div
 
     def backward(self, grad):
@@ -501,6 +510,10 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     geo = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, f"avg_pool{nd}d", nd)
+    # PyTorch's CPU kernels: of the integers only int64, and no float16 in 3-D
+    dt = input.dtype
+    if dt is not D.int64 and not dt.is_floating_point or (nd == 3 and dt is D.float16):
+        raise _not_implemented("avg_pool2d" if nd == 2 else "avg_pool3d_out_frame", input)
     x, batched = _batched(input, nd)
     out = apply(node_cls, x, geo=geo, count_include_pad=count_include_pad, divisor_override=divisor_override)
     return out if batched else out.squeeze(0)
@@ -575,7 +588,22 @@ def adaptive_avg_pool2d(input, output_size):
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
     oh, ow = _adaptive_sizes(input, output_size, 2)
+    if min(oh, ow) < 0:
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{oh}, {ow}}}"
+        )
+    for dim in range(input.dim() - 3, input.dim()):
+        if input.shape[dim] == 0:
+            raise RuntimeError(
+                f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(input.shape)} with dimension {dim} being empty"
+            )
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("adaptive_avg_pool2d", input)
     h, w = input.shape[-2], input.shape[-1]
+    if oh == 0 or ow == 0:
+        return input.new_zeros(tuple(input.shape[:-2]) + (oh, ow))
     if (oh, ow) == (1, 1):
         return input.mean((-2, -1), keepdim=True)
     if h % oh == 0 and w % ow == 0:
@@ -689,6 +717,8 @@ def adaptive_avg_pool3d(input, output_size):
     torch.Size([1, 2, 2, 1, 3])
     """
     sizes = _adaptive_sizes3(input, output_size, "adaptive_avg_pool3d")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("adaptive_avg_pool3d_cpu", input)
     spatial = tuple(input.shape[-3:])
     lead = tuple(input.shape[:-3])
     if 0 in sizes:

@@ -106,6 +106,9 @@ def frexp(input):
 def ldexp(input, other):
     """``input * 2 ** other``."""
     from .elementwise import cast, pow
+    from .pointwise import tensor_pair
+
+    tensor_pair("ldexp", input, other)
 
     r = input * pow(2.0, other)
     rt = D.result_type(input, other)
@@ -120,7 +123,10 @@ def ldexp(input, other):
 
 class NextafterBackward0(Node):
     def forward(self, a, b):
-        return _back(np.nextafter(_host(a), _host(b)), a)._data
+        x, y = _host(a), _host(b)
+        # equal operands give ``other`` (C's nextafter: (0., -0.) is -0.); NumPy's float16 gives ``input``
+        r = np.nextafter(x, y) if x.dtype != np.float16 else np.where(x == y, y, np.nextafter(x, y))
+        return _back(r, a)._data
 
     def backward(self, grad):
         raise RuntimeError("the derivative for 'nextafter' is not implemented.")
@@ -128,8 +134,9 @@ class NextafterBackward0(Node):
 
 def nextafter(input, other):
     """The next floating-point value after ``input`` towards ``other``."""
-    from .pointwise import promote
+    from .pointwise import promote, tensor_pair
 
+    tensor_pair("nextafter", input, other)
     a, b = promote(input, other)
     if not a.dtype.is_floating_point:
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_scalar_name(a.dtype)}'")
@@ -138,9 +145,9 @@ def nextafter(input, other):
 
 # ---- integers ------------------------------------------------------------------------------------
 def _int_pair(input, other, name):
-    if not isinstance(other, Tensor):
-        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-    from .pointwise import promote
+    from .pointwise import promote, tensor_pair
+
+    tensor_pair(name, input, other)
 
     a, b = promote(input, other)
     if a.dtype.is_floating_point or a.dtype is D.bool_:

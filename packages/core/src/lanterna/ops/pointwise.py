@@ -10,7 +10,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from .special import quiet
 from ._apply import Node, apply, as_tensor_like, check_same_device
-from .elementwise import cast
+from .elementwise import cast, invalid_arguments, need_tensor
 
 _make = Tensor._make
 
@@ -22,6 +22,8 @@ def promote(*operands):
     out = []
     for o in operands:
         if not isinstance(o, Tensor):
+            if type(o) is int and rt._category == 1:  # PyTorch's checked conversion (where(c, 300, int8))
+                o = checked_int(o, rt)
             o = as_tensor_like(o, ref, rt)
         elif o._device is not ref._device:
             if o._data.ndim == 0 and o._device.type == "cpu":
@@ -98,6 +100,8 @@ def masked_fill(input, mask, value):
         return apply(MaskedFillBackward1, input, value.to(input.device), mask=mask)
     if not input.dtype.is_floating_point and isinstance(value, float) and input.dtype is not D.bool_:
         value = int(value)
+    if type(value) is int and input.dtype._category == 1:  # -1 wraps into a uint8, 300 refuses
+        value = checked_int(value, input.dtype)
     return apply(MaskedFillBackward0, input, mask=mask, value=value)
 
 
@@ -113,7 +117,8 @@ class MaximumBackward0(Node):
     def forward(self, a, b):
         self.save(a, b)
         xp = a._backend.xp
-        return (xp.maximum if self.is_max else xp.minimum)(a._data, b._data)
+        r = (xp.maximum if self.is_max else xp.minimum)(a._data, b._data)
+        return _keep_first_on_ties(xp, a._data, b._data, r) if a.dtype.is_floating_point else r
 
     def backward(self, grad):
         a, b = self.saved
@@ -135,9 +140,10 @@ class FmaxBackward0(Node):
         xp = a._backend.xp
         import numpy as np
 
-        return (np.fmax if self.is_max else np.fmin)(a._data, b._data) if xp is np else \
+        r = (np.fmax if self.is_max else np.fmin)(a._data, b._data) if xp is np else \
             xp.where(xp.isnan(b._data), a._data, xp.where(xp.isnan(a._data), b._data,
                      (xp.maximum if self.is_max else xp.minimum)(a._data, b._data)))
+        return _keep_first_on_ties(xp, a._data, b._data, r) if a.dtype.is_floating_point else r
 
     def backward(self, grad):
         a, b = self.saved
@@ -149,10 +155,24 @@ class FminBackward0(FmaxBackward0):
     is_max = False
 
 
-def _binary_tensors(name, input, other):
+def tensor_pair(name, input, other, other_name="other"):
+    """Check that both operands of a Tensor-only binary op are tensors (PyTorch refuses numbers)."""
+    if not isinstance(input, Tensor):
+        raise need_tensor(name, input)
     if not isinstance(other, Tensor):
-        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        raise need_tensor(name, other, other_name, 2)
+
+
+def _binary_tensors(name, input, other):
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor):
+        tensor_pair(name, input, other)
     return promote(input, other)
+
+
+def _keep_first_on_ties(xp, x, y, r):
+    """``r`` with ``x`` wherever ``x == y``: PyTorch's maximum/minimum/fmax/fmin/clamp return their
+    first operand on a tie, which decides between 0.0 and -0.0."""
+    return xp.where(x == y, x, r)
 
 
 def maximum(input, other):
@@ -183,10 +203,13 @@ class ClampBackward1(Node):
         self.save(a)
         xp = a._backend.xp
         x = a._data
+        fl = a.dtype.is_floating_point
         if self.lo is not None:
-            x = xp.maximum(x, xp.asarray(self.lo, dtype=x.dtype))
+            lo = xp.asarray(self.lo, dtype=x.dtype)
+            x = _keep_first_on_ties(xp, x, lo, xp.maximum(x, lo)) if fl else xp.maximum(x, lo)
         if self.hi is not None:
-            x = xp.minimum(x, xp.asarray(self.hi, dtype=x.dtype))
+            hi = xp.asarray(self.hi, dtype=x.dtype)
+            x = _keep_first_on_ties(xp, x, hi, xp.minimum(x, hi)) if fl else xp.minimum(x, hi)
         return x
 
     def backward(self, grad):
@@ -217,10 +240,11 @@ class ClampBackward0(Node):
         it = iter(bounds)
         lo = next(it) if self.has_lo else None
         hi = next(it) if self.has_hi else None
+        fl = a.dtype.is_floating_point
         if lo is not None:
-            x = xp.maximum(x, lo._data)
+            x = _keep_first_on_ties(xp, x, lo._data, xp.maximum(x, lo._data)) if fl else xp.maximum(x, lo._data)
         if hi is not None:
-            x = xp.minimum(x, hi._data)
+            x = _keep_first_on_ties(xp, x, hi._data, xp.minimum(x, hi._data)) if fl else xp.minimum(x, hi._data)
         return x
 
     def backward(self, grad):
@@ -258,7 +282,31 @@ def _clamp(input, min, max, cls):
         ops = promote(input, *[b for b in (min, max) if b is not None])
         return apply(ClampBackward0, *ops, has_lo=min is not None, has_hi=max is not None)
     rt = D.result_type(input, *[b for b in (min, max) if b is not None])
+    if not rt.is_floating_point:
+        if rt is D.bool_:
+            kind = "clamp" if min is not None and max is not None else "clamp_min" if min is not None else "clamp_max"
+            raise NotImplementedError(f"\"{kind}_scalar_cpu\" not implemented for 'Bool'")
+        # integer bounds convert as PyTorch's checked cast: negative values wrap into unsigned types
+        min, max = (checked_int(v, rt) if v is not None else None for v in (min, max))
     return apply(cls, cast(input, rt), lo=min, hi=max)
+
+
+_CPP_INT = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def checked_int(value, dtype):
+    """A Python int as a value of integer ``dtype``, as PyTorch's checked scalar conversion: an
+    error outside the type's range, except that negatives down to ``-max`` wrap into unsigned types."""
+    import numpy as np
+
+    value = int(value)
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError("int too big to convert")
+    info = np.iinfo(dtype.np)
+    lo = -int(info.max) if info.min == 0 else int(info.min)
+    if not lo <= value <= info.max:
+        raise RuntimeError(f"value cannot be converted to type {_CPP_INT.get(dtype.name, dtype.name)} without overflow")
+    return value % (int(info.max) + 1) if value < 0 and info.min == 0 else value
 
 
 clip = clamp
@@ -298,10 +346,27 @@ def _float_pair(input, other):
 
 def atan2(input, other):
     """Angle of the point (other, input), elementwise."""
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor):
+        tensor_pair("atan2", input, other)
     return apply(Atan2Backward0, *_float_pair(input, other))
 
 
-arctan2 = atan2
+def arctan2(input, other):
+    """Alias of :func:`atan2`."""
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor):
+        tensor_pair("arctan2", input, other)
+    return apply(Atan2Backward0, *_float_pair(input, other))
+
+
+def _float_only(name, input, other):
+    """Tensors of a floating-only binary op (hypot, logaddexp): PyTorch has no integer kernel."""
+    tensor_pair(name, input, other)
+    rt = D.result_type(input, other)
+    if not rt.is_floating_point:
+        from .reduce import legacy_scalar_name
+
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{legacy_scalar_name(rt)}'")
+    return _float_pair(input, other)
 
 
 class HypotBackward0(Node):
@@ -320,7 +385,7 @@ class HypotBackward0(Node):
 
 def hypot(input, other):
     """``sqrt(input**2 + other**2)`` without overflow."""
-    return apply(HypotBackward0, *_float_pair(input, other))
+    return apply(HypotBackward0, *_float_only("hypot", input, other))
 
 
 def lerp_arrays(xp, x, e, w):
@@ -368,6 +433,9 @@ class LerpBackward1(Node):
 
 def lerp(input, end, weight):
     """``input + weight * (end - input)``."""
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor):
+        raise invalid_arguments("lerp", (input, end, weight), ("Tensor input, Tensor end, Tensor weight",
+                                                               "Tensor input, Tensor end, Number weight"))
     if isinstance(weight, Tensor):
         return apply(LerpBackward1, *promote(input, end, weight))
     return apply(LerpBackward0, *promote(input, end), weight=weight)
@@ -447,6 +515,8 @@ class CopysignBackward0(Node):
 
 def copysign(input, other):
     """``|input|`` with the sign of ``other``."""
+    if not isinstance(input, Tensor):
+        raise invalid_arguments("copysign", (input, other))
     return apply(CopysignBackward0, *_float_pair(input, other))
 
 
@@ -495,7 +565,7 @@ class LogaddexpBackward0(Node):
 
 def logaddexp(input, other):
     """``log(exp(input) + exp(other))`` without overflow."""
-    return apply(LogaddexpBackward0, *_float_pair(input, other))
+    return apply(LogaddexpBackward0, *_float_only("logaddexp", input, other))
 
 
 class Logaddexp2Backward0(LogaddexpBackward0):
@@ -510,10 +580,13 @@ class Logaddexp2Backward0(LogaddexpBackward0):
 
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)`` without overflow."""
-    return apply(Logaddexp2Backward0, *_float_pair(input, other))
+    return apply(Logaddexp2Backward0, *_float_only("logaddexp2", input, other))
 
 
 def heaviside(input, values):
     """0 where ``input < 0``, 1 where ``input > 0``, ``values`` where ``input == 0``."""
+    tensor_pair("heaviside", input, values, "values")
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, v = promote(input, values)
     return where(a == 0, v, (a > 0).to(a.dtype))

@@ -10,7 +10,7 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import return_types
 from .kernels import kernel
-from ._apply import Node, apply, output_of
+from ._apply import Node, apply, attach, output_of
 from .elementwise import cast
 
 _make = Tensor._make
@@ -107,10 +107,23 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     >>> torch.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
+    if dim is None and dtype is None and input.dtype.is_floating_point:
+        return _sum_all(input)  # every loss ends in one: the lean path
     input, out_dtype = _int_accumulator(input, dtype)
     axes = norm_dims(dim, input._data.ndim)
     cls = SumBackward0 if dim is None else SumBackward1
     return apply(cls, input, axes=axes, keepdim=keepdim, out_dtype=out_dtype)
+
+
+def _sum_all(input):
+    """``input.sum()`` of a float tensor: what ``apply(SumBackward0, ...)`` does, without its
+    generic keyword and input handling."""
+    node = SumBackward0.__new__(SumBackward0)
+    node.axes, node.keepdim, node.out_dtype = None, False, None
+    out = _make(node.forward(input), input._backend, input._device)
+    if GRAD_ENABLED[0] and input._requires_grad:
+        attach(node, (input,), out)
+    return out
 
 
 class NansumBackward0(Node):
@@ -164,6 +177,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over the elements that are not NaN."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{legacy_scalar_name(input.dtype)}")
     if dtype is not None:
         input = cast(input, dtype)
     count = input.isnan().logical_not().sum(dim=dim, keepdim=keepdim)
@@ -223,12 +239,16 @@ class AmaxBackward0(Node):
     # max()/min() share a NaN result's gradient among the NaNs; amax/amin/aminmax count only
     # elements equal to the result, so none for NaN, and the gradient there is NaN (0 / 0), as PyTorch
     nan_ties = False
+    first_zero = True  # amax/amin: of tied zeros, the first one's sign (max()/aminmax keep NumPy's)
 
     def forward(self, a):
         self.save(a)
         xp = a._backend.xp
-        self.out = (xp.max if self.is_max else xp.min)(a._data, axis=self.axes, keepdims=self.keepdim)
-        return self.out
+        out = (xp.max if self.is_max else xp.min)(a._data, axis=self.axes, keepdims=self.keepdim)
+        if self.first_zero and a.dtype.is_floating_point and a._data.size and bool(xp.any(out == 0)):
+            out = _first_zero(xp, a._data, out, self.axes, self.keepdim)
+        self.out = out
+        return out
 
     def backward(self, grad):
         (a,) = self.saved
@@ -247,11 +267,25 @@ class AminBackward0(AmaxBackward0):
 
 class MaxBackward1(AmaxBackward0):
     nan_ties = True
+    first_zero = False
 
 
 class MinBackward1(AmaxBackward0):
     is_max = False
     nan_ties = True
+    first_zero = False
+
+
+def _first_zero(xp, x, out, axes, keepdim):
+    """amax/amin where the extremum is a zero: PyTorch's CPU kernel keeps the first of tied 0.0 and
+    -0.0 (NumPy may give either). Holds for reductions short enough to run unvectorized."""
+    axes = tuple(range(x.ndim)) if axes is None else tuple(axes)
+    rest = tuple(i for i in range(x.ndim) if i not in axes)
+    m = xp.reshape(xp.permute_dims(x, rest + axes), tuple(x.shape[i] for i in rest) + (-1,))
+    o = xp.reshape(out, m.shape[:-1] + (1,))
+    hit = xp.astype(m == o, xp.int8)  # (the standard has no argmax of bools)
+    first = xp.take_along_axis(m, xp.expand_dims(xp.argmax(hit, axis=-1), axis=-1), axis=-1)
+    return xp.reshape(xp.where(o == 0, first, o), out.shape)
 
 
 def _check_nonempty(input, name, axes=None):
@@ -342,7 +376,7 @@ def min(input, dim=None, keepdim=False, *, out=None):
 
 
 class AminmaxBackward0(AmaxBackward0):
-    pass
+    first_zero = False
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -358,6 +392,8 @@ def _arg(input, dim, keepdim, is_max):
     xp = input._backend.xp
     x = input._data
     name = "argmax" if is_max else "argmin"
+    if input.dtype is D.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if x.size == 0:
         if dim is None:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")

@@ -76,6 +76,8 @@ def msort(input):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
+    if input.dtype is D.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
@@ -92,6 +94,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest element along ``dim`` and its index."""
+    if input.dtype is D.bool_:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
     if not 1 <= k <= n:
@@ -122,6 +126,8 @@ def _replay_ties(input, d, idx, row_fn, always=False):
     flat = vals.reshape(-1, vals.shape[-1])
     srt = np.sort(flat, axis=-1)
     tied = np.any(srt[:, 1:] == srt[:, :-1], axis=-1) if flat.shape[-1] > 1 else np.zeros(len(flat), bool)
+    if flat.dtype.kind == "f":  # NaNs tie with each other too (though NaN != NaN)
+        tied |= np.count_nonzero(np.isnan(flat), axis=-1) > 1
     if not always and not tied.any():
         return idx
     out = np.array(np.moveaxis(np.asarray(input._backend.to_numpy(idx)), d, -1))

@@ -343,6 +343,10 @@ class LogcumsumexpBackward0(Node):
 
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, without overflow."""
+    if not input.dtype.is_floating_point:
+        from .reduce import legacy_scalar_name
+
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{legacy_scalar_name(input.dtype)}'")
     return apply(LogcumsumexpBackward0, input, axis=_wrap_dim(dim, input._data.ndim))
 
 
@@ -383,8 +387,14 @@ class MedianBackward1(Node):
         return scatter_grad(g, idx, self.axis, self.shape)
 
 
+def _no_bool_median(dim):
+    raise NotImplementedError(f"\"{'median_cpu' if dim is None else 'median_out'}\" not implemented for 'Bool'")
+
+
 def median(input, dim=None, keepdim=False):
     """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
+    if input.dtype is D.bool_:
+        _no_bool_median(dim)
     if dim is None:
         return apply(MedianBackward0, input)
     axis = _wrap_dim(dim, input._data.ndim)

@@ -124,6 +124,10 @@ class NanmedianBackward1(MedianBackward1):
 
 def nanmedian(input, dim=None, keepdim=False):
     """The lower median of the non-NaN elements, or ``(values, indices)`` along ``dim``."""
+    if input.dtype is D.bool_:
+        from .stats import _no_bool_median
+
+        _no_bool_median(dim)
     if dim is None:
         return apply(NanmedianBackward0, input)
     axis = _wrap_dim(dim, input.dim())

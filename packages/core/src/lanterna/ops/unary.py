@@ -286,7 +286,10 @@ reciprocal = _unary_float(ReciprocalBackward0)
 
 
 def neg(input):
-    return apply(NegBackward0, input)
+    if GRAD_ENABLED[0] or input.dtype is D.bool_:
+        return apply(NegBackward0, input)
+    # no graph can be recorded (a plain backward negates every SubBackward's gradient): no node
+    return Tensor._make(-input._data, input._backend, input._device)
 
 
 def relu(input):
@@ -574,9 +577,14 @@ class SincBackward0(Node):
     def forward(self, a):
         self.save(a)
         xp = a._backend.xp
-        x = a._data * math.pi
+        x = a._data
+        low = a.dtype is D.float16  # PyTorch computes half in float32 (its opmath) and rounds once
+        if low:
+            x = xp.astype(x, a._backend.dtype(D.float32))
+        x = x * math.pi
         safe = xp.where(x == 0, xp.ones_like(x), x)
-        return xp.where(x == 0, xp.ones_like(x), xp.sin(safe) / safe)
+        r = xp.where(x == 0, xp.ones_like(x), xp.sin(safe) / safe)
+        return xp.astype(r, a._data.dtype) if low else r
 
     def backward(self, grad):
         x = self.saved[0] * math.pi
@@ -588,3 +596,68 @@ class SincBackward0(Node):
 def sinc(input):
     """``sin(pi x) / (pi x)``, 1 at 0."""
     return apply(SincBackward0, _floating(input))
+
+
+# ---- complex-number views of real tensors ------------------------------------------------------
+# Lanterna has no complex dtypes, so these follow PyTorch on real tensors: conj/real/resolve_* give
+# the tensor itself, angle is 0 or pi (NaN stays NaN), imag refuses.
+class AngleBackward0(Node):
+    def forward(self, a):
+        xp = a._backend.xp
+        x = a._data
+        zero = xp.zeros_like(x)
+        r = xp.where(x < 0, xp.full_like(x, math.pi), zero)
+        return xp.where(xp.isnan(x), x, r)
+
+    def backward(self, grad):
+        return grad * 0  # the angle of a real number is piecewise constant
+
+
+def angle(input):
+    """The argument of each element: ``pi`` for negative numbers, 0 otherwise (integers give floats).
+
+    >>> import lanterna as torch
+    >>> torch.angle(torch.tensor([-2.0, 0.0, 3.0]))
+    tensor([3.1416, 0.0000, 0.0000])
+    """
+    return apply(AngleBackward0, _floating(input))
+
+
+def conj(input):
+    """The complex conjugate: a real tensor is its own conjugate (the same tensor)."""
+    return input
+
+
+def conj_physical(input):
+    """The complex conjugate, materialized: for a real tensor, the tensor itself."""
+    return input
+
+
+def resolve_conj(input):
+    """``input`` with a lazy conjugation applied (real tensors have none: the tensor itself)."""
+    return input
+
+
+def resolve_neg(input):
+    """``input`` with a lazy negation applied (real tensors have none: the tensor itself)."""
+    return input
+
+
+def is_conj(input):
+    """Whether the conjugate bit is set (never, for real tensors)."""
+    return False
+
+
+def is_neg(input):
+    """Whether the negative bit is set (never, for real tensors)."""
+    return False
+
+
+def real(input):
+    """The real part: for a real tensor, the tensor itself."""
+    return input
+
+
+def imag(input):
+    """The imaginary part: PyTorch refuses it for real tensors."""
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")

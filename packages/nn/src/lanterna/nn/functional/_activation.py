@@ -22,6 +22,17 @@ def relu_(input):
     return input.relu_()
 
 
+def _scalar(dtype):
+    from lanterna.ops.reduce import legacy_scalar_name
+
+    return legacy_scalar_name(dtype)
+
+
+def _not_implemented(kernel_name, input):
+    """PyTorch's error for a CPU kernel that has no integer (or bool) version."""
+    return NotImplementedError(f"\"{kernel_name}\" not implemented for '{_scalar(input.dtype)}'")
+
+
 def _inplace(fn, input, *args):
     """Run ``fn`` and write the result back into ``input`` (autograd rebases its history)."""
     from lanterna.ops.inplace import inplace
@@ -76,6 +87,12 @@ def leaky_relu_(input, negative_slope=0.01):
 def prelu(input, weight):
     """Leaky ReLU with a learned slope per channel (dim 1) or a single shared one."""
     # the channels are dim 1; an input of fewer than 2 dims has one channel
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(
+            f"prelu: Type promoting not supported. Got {_scalar(input.dtype)} and {_scalar(weight.dtype)}"
+        )
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("prelu_cpu", input)
     if weight.numel() != 1 and (input.dim() < 2 or input.shape[1] != weight.numel()):
         raise RuntimeError(
             f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
@@ -92,6 +109,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomised leaky ReLU: slopes U(lower, upper) in training, their mean otherwise."""
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("rrelu_with_noise_out_cpu", input)
     with lanterna.no_grad():
         slopes = lanterna.empty_like(input).uniform_(lower, upper)
         noise = lanterna.where(input >= 0, lanterna.ones_like(input), slopes)
@@ -110,6 +129,8 @@ def glu(input, dim=-1):
     n = input.shape[dim]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {n}")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("glu_cpu", input)
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
 
@@ -126,13 +147,20 @@ def logsigmoid(input):
 
 def hardshrink(input, lambd=0.5):
     """``x if |x| > lambd else 0``."""
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("hardshrink_cpu", input)
     return input * (input.abs() > lambd)
 
 
 def softshrink(input, lambd=0.5):
     """Shrink towards zero by ``lambd``."""
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("softshrink_check", input)
     if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        raise RuntimeError(
+            f"lambda must be in range [0, {lanterna.finfo(input.dtype).max:g}] for input dtype "
+            f"{_scalar(input.dtype)}, but found {lambd:g}"
+        )
     return input - input.clamp(-lambd, lambd)
 
 

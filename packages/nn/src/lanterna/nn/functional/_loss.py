@@ -219,7 +219,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """``log(1 + exp(-target * input))``."""
     reduction = resolve(size_average, reduce, reduction)
     from lanterna.ops.nn_activation import softplus
+    from lanterna.ops.nn_loss import _not_differentiable
 
+    _not_differentiable("soft_margin_loss", target=target)
     return _reduce(softplus(-target * input), reduction)
 
 

@@ -286,6 +286,10 @@ def instance_norm(
 ):
     """Normalise each (sample, channel) plane over its spatial dims."""
     n, c = input.shape[0], input.shape[1]
+    if not input.dtype.is_floating_point:  # PyTorch runs it as a batch norm
+        from lanterna.ops.reduce import legacy_scalar_name
+
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{legacy_scalar_name(input.dtype)}'")
     if use_input_stats:
         if running_mean is not None or running_var is not None:
             # the running statistics average the per-instance ones over the batch
@@ -335,10 +339,22 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     dims = tuple(range(-len(normalized_shape), 0))
+    # As PyTorch: float16 is computed in float32 (eps included), and the result, weighted or not, keeps
+    # the input's dtype whatever the weight's
+    if not input.dtype.is_floating_point:
+        from lanterna.ops.reduce import legacy_scalar_name
+
+        raise NotImplementedError(f"\"rms_norm\" not implemented for '{legacy_scalar_name(input.dtype)}'")
+    x = input.float() if input.dtype is lanterna.float16 else input
     if eps is None:
-        eps = lanterna.finfo(input.dtype).eps if hasattr(lanterna, "finfo") else 1.1920928955078125e-07
-    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return out * weight if weight is not None else out
+        eps = lanterna.finfo(x.dtype).eps if hasattr(lanterna, "finfo") else 1.1920928955078125e-07
+    out = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
+    if out.dtype is not input.dtype:
+        out = out.to(input.dtype)
+    if weight is None:
+        return out
+    out = out * weight
+    return out if out.dtype is input.dtype else out.to(input.dtype)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
