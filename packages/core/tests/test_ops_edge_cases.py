@@ -492,3 +492,12 @@ def test_integer_bounds_and_fill_values_use_the_checked_conversion():
         lanterna.where(lanterna.tensor([True]), 300, lanterna.tensor([1], dtype=lanterna.int8))
     with pytest.raises(RuntimeError, match="^value cannot be converted to type int without overflow$"):
         lanterna.clamp(lanterna.tensor([1], dtype=lanterna.int32), max=2**40)
+
+
+def test_size_takes_only_integers():
+    import numpy as np
+
+    assert lanterna.Size([1, np.int64(2), lanterna.tensor(3)]) == (1, 2, 3)
+    assert all(type(s) is int for s in lanterna.Size([np.int32(4), lanterna.tensor(5)]))
+    with pytest.raises(TypeError, match=r"torch.Size\(\) takes an iterable of 'int' \(item 1 is 'float'\)"):
+        lanterna.Size([1, 2.0])

@@ -366,7 +366,6 @@ def test_scatter_reduce_prod_gradient_matches_torch(include_self, src_values):
     assert_same(*outs)
 
 
-@pytest.mark.xfail(strict=True, reason="lanterna.Size (in _tensor.py) does not check its elements yet")
 def test_size_of_non_integers_raises_like_torch():
     for T in (torch, lanterna):
         with pytest.raises(TypeError, match=r"torch.Size\(\) takes an iterable of 'int' \(item 0 is 'tuple'\)"):

@@ -6,6 +6,8 @@ holds what a tensor *is* (storage, dtype, device, grad state) and how it convert
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from . import _dtype as D
@@ -91,11 +93,11 @@ class Tensor(metaclass=TorchNamedType):
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _make_size(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return _make_size(Size, self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     def dim(self):
@@ -593,7 +595,18 @@ def _rebuild_tensor(array, device, requires_grad, cls=None, extra=None):
 
 
 class Size(tuple, metaclass=TorchNamedType):
-    """``torch.Size``: a tuple that prints as ``torch.Size([2, 3])``."""
+    """``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``."""
+
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for i, s in enumerate(sizes):
+            if s.__class__ is not int:
+                try:  # NumPy integers and integer 0-dim tensors count, as in PyTorch
+                    sizes = sizes[:i] + (operator.index(s),) + sizes[i + 1:]
+                except TypeError:
+                    raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                    f"'{type(s).__name__}')") from None
+        return _make_size(cls, sizes)
 
     def __repr__(self):
         return f"torch.Size({list(self)})"
@@ -608,13 +621,16 @@ class Size(tuple, metaclass=TorchNamedType):
 
     def __getitem__(self, item):
         r = tuple.__getitem__(self, item)
-        return Size(r) if isinstance(item, slice) else r
+        return _make_size(Size, r) if isinstance(item, slice) else r
 
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
 
     def __reduce__(self):
         return (Size, (tuple(self),))
+
+
+_make_size = tuple.__new__  # a Size from a tuple known to hold ints (an array's shape): no checks
 
 
 def _wrap_dim(dim, ndim):
