@@ -42,7 +42,10 @@ class Node:
     # --- saving tensors for backward, with the version check that catches in-place changes
     def save(self, *tensors):
         self._saved = tensors
-        self._versions = tuple(t._version[0] if t is not None else 0 for t in tensors)
+        if len(tensors) == 2 and tensors[0] is not None and tensors[1] is not None:  # binary ops
+            self._versions = (tensors[0]._version[0], tensors[1]._version[0])
+        else:
+            self._versions = tuple([t._version[0] if t is not None else 0 for t in tensors])
 
     def _check_versions(self):
         saved = self._saved
