@@ -31,6 +31,7 @@ _EXPORTS = {
                     "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter",
                     "scatter_object_list", "send"],
     "rendezvous": ["FileStore"],
+    "tcp_backend": ["TCPStore"],
     "grad_bucket": ["GradBucket"],
 }
 _WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names}

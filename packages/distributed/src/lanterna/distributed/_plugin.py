@@ -39,3 +39,4 @@ class _Lazy:
 def lanterna_register_comm_backends(registry):
     registry.register_comm_backend("mpi", _Lazy("mpi_backend", "MPIBackend"), devices=("cpu",))
     registry.register_comm_backend("nccl", _Lazy("nccl_backend", "NCCLBackend"), devices=("cuda",))
+    registry.register_comm_backend("tcp", _Lazy("tcp_backend", "TCPBackend"), devices=("cpu",))

@@ -11,8 +11,22 @@ from datetime import timedelta
 from .backend import DEFAULT_TIMEOUT, DistBackendError
 from .rendezvous import StoreBootstrap, store_from_init_method
 
-# The CPU backend users of PyTorch name: served by MPI here (the only CPU engine we ship).
+# The CPU backend users of PyTorch name. ``gloo`` is served by MPI when the job was started by an
+# MPI launcher (or is a world of one), and by the ``tcp`` backend otherwise: processes started
+# some other way (``multiprocessing``, ``subprocess`` with ``RANK``/``WORLD_SIZE``/``MASTER_ADDR``/
+# ``MASTER_PORT``, ``--launcher spawn``) cannot form an MPI world, but they can meet over TCP.
 ALIASES = {"gloo": "mpi"}
+
+
+def _cpu_engine(world_size=-1) -> str:
+    """The engine of the ``gloo`` alias (and of CPU tensors when no backend is named)."""
+    if _launched_by_mpi() and _available("mpi"):
+        return "mpi"
+    if world_size in (-1, None):
+        world_size = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if int(world_size) <= 1 and _available("mpi"):
+        return "mpi"
+    return "tcp"
 FAILURE_DIR_ENV = "LANTERNA_DIST_FAILURE_DIR"
 
 
@@ -132,12 +146,14 @@ def is_nccl_available() -> bool:
 
 
 def is_gloo_available() -> bool:
-    """``gloo`` is served by the ``mpi`` backend here, so this is :func:`is_mpi_available`."""
-    return _available("mpi")
+    """``gloo`` is served by the ``mpi`` backend under MPI, by the ``tcp`` backend otherwise."""
+    return _available("mpi") or _available("tcp")
 
 
 def is_backend_available(backend: str) -> bool:
     """True when the named communication backend is registered and usable here."""
+    if backend.lower() == "gloo":
+        return is_gloo_available()
     return _available(ALIASES.get(backend.lower(), backend.lower()))
 
 
@@ -163,12 +179,18 @@ def is_initialized() -> bool:
     return _STATE.world is not None
 
 
-def _resolve(spec):
+def _resolve(spec, world_size=-1):
     """``backend`` argument -> ``{device_type: backend_name}``."""
     registered = _comm_backends()
+    aliases = dict(ALIASES, gloo=_cpu_engine(world_size))
     if spec is None:
         out = {}
+        cpu = aliases["gloo"]
+        if cpu in registered and _available(cpu):
+            out["cpu"] = cpu
         for name, (factory, devices) in registered.items():
+            if name in ("mpi", "tcp") and name != cpu:
+                continue
             if _available(name):
                 for d in devices:
                     out.setdefault(d, name)
@@ -182,9 +204,9 @@ def _resolve(spec):
         part = part.strip()
         if ":" in part:
             dev, name = part.split(":", 1)
-            pairs = [(dev, ALIASES.get(name, name))]
+            pairs = [(dev, aliases.get(name, name))]
         else:
-            name = ALIASES.get(part, part)
+            name = aliases.get(part, part)
             if name not in registered:
                 raise ValueError(f"Invalid backend: '{part}' (registered communication backends: "
                                  f"{', '.join(sorted(registered)) or 'none'})")
@@ -212,8 +234,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
 
     Under the launcher (``python -m lanterna.distributed.run``) or ``mpiexec``, ranks and world
     size come from MPI and nothing needs passing. ``backend`` is ``"mpi"`` (CPU tensors),
-    ``"nccl"`` (CUDA tensors), ``"gloo"`` (an alias of ``"mpi"``), ``"cpu:mpi,cuda:nccl"``, or
-    None for every available one. ``init_method`` ``"env://"`` (default) reads ``RANK`` and
+    ``"nccl"`` (CUDA tensors), ``"gloo"`` (``"mpi"`` under an MPI launcher, else ``"tcp"``: plain
+    sockets, for processes started without MPI), ``"cpu:mpi,cuda:nccl"``, or None for every
+    available one. ``init_method`` ``"env://"`` (default) reads ``RANK`` and
     ``WORLD_SIZE``; ``"file:///path"`` names a shared directory for backends that need one.
 
     Once initialised with more than one process, an uncaught exception in any rank aborts the
@@ -235,7 +258,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         rank = int(os.environ["RANK"]) if rank in (-1, None) and "RANK" in os.environ else rank
         world_size = (int(os.environ["WORLD_SIZE"]) if world_size in (-1, None) and "WORLD_SIZE" in os.environ
                       else world_size)
-    by_device = _resolve(backend)
+    by_device = _resolve(backend, world_size)
     registered = _comm_backends()
     # Create the backends that need no bootstrap first (MPI), so the others can bootstrap on them.
     names = sorted(set(by_device.values()), key=lambda n: n != "mpi")

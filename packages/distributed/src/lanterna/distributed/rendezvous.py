@@ -63,6 +63,14 @@ class FileStore:
         with open(self._file(key), "rb") as f:
             return f.read()
 
+    def delete_key(self, key: str) -> bool:
+        """Remove ``key``; True when it existed."""
+        try:
+            os.remove(self._file(key))
+            return True
+        except FileNotFoundError:
+            return False
+
     def check(self, keys) -> bool:
         """True when every key exists (never blocks)."""
         return all(os.path.exists(self._file(k)) for k in keys)
