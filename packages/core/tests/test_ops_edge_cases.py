@@ -501,3 +501,26 @@ def test_size_takes_only_integers():
     assert all(type(s) is int for s in lanterna.Size([np.int32(4), lanterna.tensor(5)]))
     with pytest.raises(TypeError, match=r"torch.Size\(\) takes an iterable of 'int' \(item 1 is 'float'\)"):
         lanterna.Size([1, 2.0])
+
+
+def test_relu_keeps_signed_zero_and_nan_and_passes_nan_gradients():
+    x = lanterna.tensor([-0.0, math.nan, -math.nan, -1.0, 2.0, -math.inf, math.inf], requires_grad=True)
+    y = lanterna.relu(x)
+    bits = y.detach().numpy().view(np.int32)
+    assert bits[0] == np.float32(-0.0).view(np.int32) and bits[3] == 0 and bits[5] == 0  # -0.0 kept, +0.0 made
+    assert np.isnan(y.detach().numpy()[1:3]).all()
+    y.backward(lanterna.full((7,), -3.0))
+    g = x.grad.numpy()
+    assert g.tolist() == [0.0, -3.0, -3.0, 0.0, -3.0, 0.0, -3.0]
+    assert not np.signbit(g[[0, 3, 5]]).any()  # a select: +0.0, not -3 * 0 = -0.0
+    # the same under create_graph (the Tensor-op path of the backward)
+    x.grad = None
+    (gx,) = lanterna.autograd.grad(lanterna.relu(x).sum(), x, create_graph=True)
+    assert gx.tolist()[1:3] == [1.0, 1.0] and gx.tolist()[0] == 0.0
+
+
+def test_relu_refuses_bool():
+    for f in (lambda t: lanterna.relu(t), lambda t: t.relu_(), lambda t: lanterna.nn.functional.relu(t, inplace=True)):
+        with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+            f(lanterna.tensor([True, False]))
+    assert lanterna.relu(lanterna.tensor([-1, 2])).tolist() == [0, 2]

@@ -370,3 +370,14 @@ def test_size_of_non_integers_raises_like_torch():
     for T in (torch, lanterna):
         with pytest.raises(TypeError, match=r"torch.Size\(\) takes an iterable of 'int' \(item 0 is 'tuple'\)"):
             T.Size([(1, 2)])
+
+
+def test_relu_special_values_and_gradients_match_torch():
+    vals = [-0.0, math.nan, -math.nan, -1.0, 2.0, -math.inf, math.inf, 0.0]
+    outs = []
+    for T in (torch, lanterna):
+        x = T.tensor(vals, requires_grad=True)
+        y = T.relu(x)
+        y.backward(T.full((len(vals),), -2.5))
+        outs.append((y.detach().numpy().view(np.int32).tolist(), x.grad.numpy().view(np.int32).tolist()))
+    assert outs[0] == outs[1]

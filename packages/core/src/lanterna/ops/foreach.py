@@ -26,6 +26,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import kernels
+from .pointwise import check_addcdiv_operands
 
 __all__ = [
     "_foreach_abs",
@@ -249,11 +250,14 @@ _foreach_clamp_max, _foreach_clamp_max_ = _binary("clamp_max", *_xp_fn("minimum"
 
 
 # ---- ternary: addcmul, addcdiv, lerp -----------------------------------------------------------
-def _pointwise(name, combine, np_combine):
+def _pointwise(name, combine, np_combine, check=None):
     """``self + value * combine(t1, t2)``, as PyTorch's CPU kernels order it."""
 
     def run(self, tensor1, tensor2, value, in_place):
         n = _check_lists(f"_foreach_{name}", self, tensor1, tensor2)
+        if check is not None:  # addcdiv: PyTorch refuses integer operands before any update
+            for a, b in zip(tensor1, tensor2):
+                check(a, b)
         values = _operands(value, n)
         slow = _recording(self, tensor1, tensor2)
         res = []
@@ -294,7 +298,9 @@ def _pointwise(name, combine, np_combine):
 
 
 _foreach_addcmul, _foreach_addcmul_ = _pointwise("addcmul", operator.mul, np.multiply)
-_foreach_addcdiv, _foreach_addcdiv_ = _pointwise("addcdiv", operator.truediv, np.true_divide)
+_foreach_addcdiv, _foreach_addcdiv_ = _pointwise(
+    "addcdiv", operator.truediv, np.true_divide, check=check_addcdiv_operands
+)
 
 
 def _lerp_arrays(x, e, w, in_place, xp=None):

@@ -105,7 +105,14 @@ class NativeBatchNormBackward0(_NormNode):
         alpha = invstd if w is None else invstd * w._data
         beta = _fma(-mean, alpha, np.zeros_like(alpha) if b is None else b._data)
         self.mean, self.invstd = np.reshape(mean, self.wshape), np.reshape(invstd, self.wshape)
-        return _fma(a, np.reshape(alpha, self.wshape), np.reshape(beta, self.wshape))
+        alpha, beta = np.reshape(alpha, self.wshape), np.reshape(beta, self.wshape)
+        if dt is np.float32:
+            return _fma(a, alpha, beta)
+        # float64: the exact fused product costs some twenty passes over the activation; rounding
+        # the product first differs from PyTorch by at most an ulp, and only here
+        y = a * alpha
+        y += beta
+        return y
 
     def _update_running(self, mean, var_sum, n):
         """batch_norm_cpu_update_stats_template: the momentum cast to the parameter dtype, the mean
@@ -162,6 +169,18 @@ def _split(a):
     return hi, a - hi
 
 
+def _two_product(a, b):
+    """``a * b`` and its rounding error, exactly (Dekker): float64 operands."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ah * bh - p
+    e += ah * bl
+    e += al * bh
+    e += al * bl
+    return p, e
+
+
 def _fma(a, b, c):
     """``a * b + c`` rounded once: what ATen's vectorised CPU kernels compile ``a * b + c`` to.
 
@@ -170,16 +189,14 @@ def _fma(a, b, c):
     carry the rounding errors into one final add.
     """
     if a.dtype == np.float32:
-        y = np.multiply(a, b, dtype=np.float64)
-        y += c
-        return y.astype(np.float32)
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ah * bh - p
-    e += ah * bl
-    e += al * bh
-    e += al * bl
+        y = a.astype(np.float64)
+        y *= b
+        return np.add(y, c, out=np.empty(y.shape, np.float32), casting="unsafe")
+    return _add_product(c, *_two_product(a, b))
+
+
+def _add_product(c, p, e):
+    """``c + (p + e)`` rounded once (nearly always), for a product ``p`` with rounding error ``e``."""
     s = p + c
     bb = s - p
     t = p - (s - bb)
@@ -207,36 +224,44 @@ def _batch_stats(a, threads):
             d = x - mean[:, None]
             d *= d
             return mean, np.sum(d, axis=(0, 2), dtype=np.float64).astype(dt)
-        # float64: the order matters; reducing axis 0 of a C-contiguous array adds its rows in turn
-        rows = np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n, c)
-        mean = np.add.reduce(rows, axis=0) / n
-        d = rows - mean
-        d *= d
-        return mean, np.add.reduce(d, axis=0)
-    rows = a.reshape(n, c)
-    if n <= threads:  # one running float64 sum per channel
-        mean = (np.add.reduce(rows, axis=0, dtype=np.float64) / n).astype(dt)
-        d = rows - mean
-        if dt is np.float32:
-            d *= d
-            return mean, np.add.reduce(d, axis=0, dtype=np.float64).astype(dt)
+        # float64: the order matters; a cumulative sum adds the rows in turn (a reduction may pair them)
+        planes = np.ascontiguousarray(x.transpose(1, 0, 2))  # (C, N, S)
+        mean = np.cumsum(planes.reshape(c, n), axis=1)[:, -1] / n
+        d = planes - mean[:, None, None]
+        sq = d * d
+        if planes.shape[2] % 2 == 0:
+            return mean, np.cumsum(sq.reshape(c, n), axis=1)[:, -1]
+        # the compiled loop over a plane squares pairs of elements, then adds them in turn; an odd
+        # last element is squared and added in one fused multiply-add
         var_sum = np.zeros(c)
-        for row in d:
-            var_sum = _fma(row, row, var_sum)
+        for j in range(n_batch):
+            var_sum = np.cumsum(np.concatenate((var_sum[:, None], sq[:, j, :-1]), axis=1), axis=1)[:, -1]
+            var_sum = _fma(d[:, j, -1], d[:, j, -1], var_sum)
         return mean, var_sum
+    if n <= threads:  # no split: one running sum, as the single-thread case
+        threads = 1
     # at::parallel_for splits the rows into ``threads`` blocks of ceil(n / threads)
     chunk = -(-n // threads)
     used = -(-n // chunk)
     blocks = np.zeros((used * chunk, c), dt)
-    blocks[:n] = rows
+    blocks[:n] = a.reshape(n, c)
     blocks = blocks.reshape(used, chunk, c)
-    mean = (np.add.reduce(np.add.reduce(blocks, axis=1), axis=0, dtype=np.float64) / n).astype(dt)
+    part = np.cumsum(blocks, axis=1)[:, -1]  # each thread's sum, in the input dtype
+    mean = (np.cumsum(part, axis=0, dtype=np.float64)[-1] / n).astype(dt)
     d = blocks - mean
     d.reshape(-1, c)[n:] = 0  # the padding rows add nothing
     buf = np.zeros((used, c), dt)
-    for k in range(chunk):  # buf + d * d, fused, one row of each block at a time
-        buf = _fma(d[:, k], d[:, k], buf)
-    return mean, np.add.reduce(buf, axis=0, dtype=np.float64).astype(dt)
+    # buf + d * d, fused, one row of each block at a time
+    if dt is np.float32:
+        d = d.astype(np.float64)
+        d *= d  # exact
+        for k in range(chunk):
+            np.add(buf, d[:, k], out=buf, casting="unsafe")  # in float64, rounded once to float32
+    else:
+        p, e = _two_product(d, d)
+        for k in range(chunk):
+            buf = _add_product(buf, p[:, k], e[:, k])
+    return mean, np.cumsum(buf, axis=0, dtype=np.float64)[-1].astype(dt)
 
 
 class NativeLayerNormBackward0(_NormNode):

@@ -8,6 +8,7 @@ import math
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
 from .special import quiet
 from ._apply import Node, apply, as_tensor_like, check_same_device
 from .elementwise import cast, invalid_arguments, need_tensor
@@ -417,7 +418,9 @@ class LerpBackward0(Node):
 
 class LerpBackward1(Node):
     def forward(self, a, b, w):
-        self.save(a, b, w)
+        if GRAD_ENABLED[0]:  # ``input`` and ``end`` only for the weight's gradient, as PyTorch
+            gw = w._requires_grad
+            self.save(a if gw else None, b if gw else None, w)
         xp = a._backend.xp
         x, e, wt = a._data, b._data, w._data
         d = e - x
@@ -428,7 +431,7 @@ class LerpBackward1(Node):
 
     def backward(self, grad):
         a, b, w = self.saved
-        return grad * (1 - w), grad * w, grad * (b - a)
+        return grad * (1 - w), grad * w, (grad * (b - a) if a is not None else None)
 
 
 def lerp(input, end, weight):
@@ -443,22 +446,30 @@ def lerp(input, end, weight):
 
 class AddcmulBackward0(Node):
     def forward(self, a, t1, t2):
-        self.save(t1, t2)
+        # Save only what backward reads, as PyTorch's generated code does: each factor for the
+        # other's gradient. A factor that no gradient needs may then change in place before
+        # backward (the optimizers' ``exp_avg_sq.addcmul_(grad, grad)`` on a graph) without
+        # tripping the version check.
+        if GRAD_ENABLED[0]:
+            self.save(t1 if t2._requires_grad else None, t2 if t1._requires_grad else None)
         return a._data + self.value * t1._data * t2._data
 
     def backward(self, grad):
         t1, t2 = self.saved
-        return grad, grad * t2 * self.value, grad * t1 * self.value
+        return (grad, grad * t2 * self.value if t2 is not None else None,
+                grad * t1 * self.value if t1 is not None else None)
 
 
 class AddcdivBackward0(Node):
     def forward(self, a, t1, t2):
-        self.save(t1, t2)
+        # as AddcmulBackward0, except that PyTorch keeps ``tensor2`` whenever it records the op
+        if GRAD_ENABLED[0]:
+            self.save(t1 if t2._requires_grad else None, t2)
         return a._data + self.value * (t1._data / t2._data)
 
     def backward(self, grad):
         t1, t2 = self.saved
-        return grad, grad * self.value / t2, -grad * self.value * t1 / (t2 * t2)
+        return grad, grad * self.value / t2, (-grad * self.value * t1 / (t2 * t2) if t1 is not None else None)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
@@ -466,15 +477,25 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     return apply(AddcmulBackward0, *promote(input, tensor1, tensor2), value=value)
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``."""
-    if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+def check_addcdiv_operands(tensor1, tensor2):
+    """PyTorch refuses integer (and bool) ``tensor1`` and ``tensor2`` together, whatever ``input`` is."""
+    if _integral(tensor1) and _integral(tensor2):
+        # the doubled space is PyTorch's, from two string pieces it joins
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
                            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
                            "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
                            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
                            "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
                            "for all dtypes.")
+
+
+def _integral(t):
+    return isinstance(t, Tensor) and not (t.dtype.is_floating_point or t.dtype.is_complex)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``."""
+    check_addcdiv_operands(tensor1, tensor2)
     return apply(AddcdivBackward0, *promote(input, tensor1, tensor2), value=value)
 
 

@@ -171,11 +171,13 @@ class ReluBackward0(_ResultNode):
         return self.out
 
     def backward(self, grad):
-        mask = self.out > 0
-        if not GRAD_ENABLED[0]:  # a select, so masked entries are +0.0 as in PyTorch, not -0.0
-            return Tensor._make(kernel(grad._backend, "select_or_zero")(mask, grad._data), grad._backend,
+        # zero where the output is <= 0 (a NaN output passes its gradient, as in PyTorch), as a
+        # select: masked entries are +0.0, not the -0.0 of grad * 0
+        if not GRAD_ENABLED[0]:
+            return Tensor._make(kernel(grad._backend, "relu_backward")(self.out, grad._data), grad._backend,
                                 grad._device)
-        return grad.where(Tensor._make(mask, grad._backend, grad._device), 0.0)
+        keep = grad._backend.xp.logical_not(self.out <= 0)
+        return grad.where(Tensor._make(keep, grad._backend, grad._device), 0.0)
 
 
 class AbsBackward0(Node):
@@ -293,6 +295,8 @@ def neg(input):
 
 
 def relu(input):
+    if input.dtype is D.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return apply(ReluBackward0, input)
 
 
