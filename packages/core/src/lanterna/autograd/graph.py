@@ -60,10 +60,15 @@ class Node:
         and any array kept in the node's attributes (``self.out`` and the like)."""
         freed = self._saved is not None
         d = self.__dict__
-        arrays = [k for k, v in d.items() if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape")]
-        for k in arrays:
-            del d[k]
-        if freed or arrays:
+        arrays = None
+        for k, v in d.items():  # a loop, not a comprehension: this runs for most nodes of a backward
+            if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape"):
+                arrays = [k] if arrays is None else arrays + [k]
+        if arrays is not None:
+            for k in arrays:
+                del d[k]
+            freed = True
+        if freed:
             self._saved = _RELEASED
 
     @property

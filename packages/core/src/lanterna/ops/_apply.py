@@ -25,9 +25,14 @@ _make = Tensor._make
 
 def attach(node, inputs, out):
     """Record ``node`` as the producer of ``out``, differentiable w.r.t. ``inputs``."""
-    node.next_functions = tuple([grad_edge(t) for t in inputs])
-    # each input's shape and array dtype: the engine fits gradients to them (undoing broadcasting)
-    node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
+    if len(inputs) == 1:  # unary ops: no comprehension frames
+        t = inputs[0]
+        node.next_functions = (grad_edge(t),)
+        node._in_meta = ((t._data.shape, t._data.dtype),)
+    else:
+        node.next_functions = tuple([grad_edge(t) for t in inputs])
+        # each input's shape and array dtype: the engine fits gradients to them (undoing broadcasting)
+        node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
     out.grad_fn = node
     out._requires_grad = True
     if ANOMALY[0]:

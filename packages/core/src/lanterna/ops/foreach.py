@@ -107,18 +107,17 @@ def _operands(other, n):
 def _alike(o, t):
     """The array of operand ``o`` for the fast path on tensor ``t``, or None to take the Tensor op."""
     # no isinstance(o, Tensor) here: Tensor's metaclass makes that check slow, and this runs per tensor
-    if isinstance(o, (int, float)):  # a number
-        if isinstance(o, float) and kernels.is_integral(t._data):
-            return None
-        return o
     device = getattr(o, "_device", None)
-    if device is None:
-        return o  # another kind of number (a NumPy scalar)
-    if device is t._device:
+    if device is t._device:  # a tensor on t's device: the optimizers' case, tested first
         od, td = o._data.dtype, t._data.dtype
         if od is td or od == td:  # identity first: NumPy shares dtype objects, and == is slow
             return o._data
-    return None
+        return None
+    if device is not None:
+        return None
+    if isinstance(o, float) and kernels.is_integral(t._data):
+        return None
+    return o  # a number (int, float or a NumPy scalar)
 
 
 # ---- binary: tensor (op) operand --------------------------------------------------------------
@@ -218,7 +217,7 @@ def _plain_np(x, *others):
 
 def _scaled(a, alpha, x):
     """``a * alpha`` (rounded as that product), in scratch memory when it can be."""
-    if _plain_np(x, a):
+    if type(x) is np.ndarray and type(a) is np.ndarray and a.shape == x.shape:
         buf = _SCRATCH.get(a)
         if buf is not None:
             return np.multiply(a, alpha, out=buf)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, attach, check_same_device
+from .kernels import kernel
+from .linalg import _blas
 from .reduce import legacy_scalar_name
 
 _make = Tensor._make
@@ -24,12 +26,27 @@ class AddmmBackward0(Node):
 
     def backward(self, grad):
         x, wt = self.saved
+        if not GRAD_ENABLED[0]:
+            return self._plain_backward(grad, x, wt)
         gx = grad.mm(wt.t()) if x._requires_grad else None
         # (grad.T @ x).T rather than x.T @ grad: after TBackward0 the weight's gradient is then
         # contiguous like the weight (as in PyTorch), so .grad takes the buffer without a copy
         gwt = grad.t().mm(x).t() if wt._requires_grad else None
         if self.has_bias:
             return grad.sum(0), gx, gwt
+        return gx, gwt
+
+    def _plain_backward(self, grad, x, wt):
+        """The same three results computed on arrays, when no graph is recorded: the forward
+        checked every shape and dtype, so the Tensor ops' checks and nodes would be pure cost."""
+        backend, device = grad._backend, grad._device
+        xp = backend.xp
+        g = _blas(grad._data, xp)
+        gx = _make(xp.matmul(g, wt._data.T), backend, device) if x._requires_grad else None
+        gwt = _make(xp.matmul(g.T, x._data).T, backend, device) if wt._requires_grad else None
+        if self.has_bias:
+            gb = _make(kernel(backend, "reduce_sum")(g, 0, False, None), backend, device)
+            return gb, gx, gwt
         return gx, gwt
 
 

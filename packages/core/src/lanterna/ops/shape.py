@@ -225,14 +225,20 @@ class TransposeBackward0(Node):
     is_view = True
 
     def forward(self, a):
-        return a._backend.xp.permute_dims(a._data, self.perm)
+        return _permuted(a._data, self.perm, a._backend.xp)
 
     def backward(self, grad):
         if not GRAD_ENABLED[0]:
             # plain backward: a bare transposed array with no view bookkeeping, so that a
             # weight's gradient computed transposed (see nn_linear) can become its .grad uncopied
-            return _make(grad._backend.xp.permute_dims(grad._data, self.perm), grad._backend, grad._device)
+            return _make(_permuted(grad._data, self.perm, grad._backend.xp), grad._backend, grad._device)
         return grad.transpose(self.d0, self.d1)
+
+
+def _permuted(x, perm, xp):
+    # a matrix transpose through the standard's ``.T`` attribute: NumPy's permute_dims is a
+    # Python-level wrapper, and Linear transposes its weight on every forward and backward
+    return x.T if perm == (1, 0) else xp.permute_dims(x, perm)
 
 
 class TBackward0(TransposeBackward0):
