@@ -107,3 +107,25 @@ def test_list_errors():
         torch._foreach_add_([], 1.0)
     with pytest.raises(RuntimeError, match="Tensor lists must have the same number of tensors, got 3 and 2"):
         torch._foreach_add_(_lists(0), _lists(1)[:2])
+
+
+def test_sgd_momentum_step_matches_the_three_foreach_ops_bit_for_bit():
+    lanterna = torch
+    from lanterna.ops.foreach import sgd_momentum_step_
+
+    gen = np.random.default_rng(3)
+    shapes = [(5, 3), (7,), (2, 2, 2)]
+    arrays = [[gen.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+    fused = [[lanterna.tensor(a.copy()) for a in group] for group in arrays]
+    plain = [[lanterna.tensor(a.copy()) for a in group] for group in arrays]
+    # one float64 index among float32 ones takes the fallback path; a dampening makes alpha != 1
+    fused[0][1], fused[1][1], fused[2][1] = (t.double() for t in (fused[0][1], fused[1][1], fused[2][1]))
+    plain[0][1], plain[1][1], plain[2][1] = (t.double() for t in (plain[0][1], plain[1][1], plain[2][1]))
+    for _ in range(3):
+        sgd_momentum_step_(fused[0], fused[1], fused[2], 0.9, 0.1, 0.01)
+        lanterna._foreach_mul_(plain[2], 0.9)
+        lanterna._foreach_add_(plain[2], plain[1], alpha=1 - 0.1)
+        lanterna._foreach_add_(plain[0], plain[2], alpha=-0.01)
+    for f, p in zip(fused[0] + fused[2], plain[0] + plain[2]):
+        assert f.dtype == p.dtype and np.array_equal(f.numpy(), p.numpy())
+    assert [t._version[0] for t in fused[0] + fused[2]] == [t._version[0] for t in plain[0] + plain[2]]

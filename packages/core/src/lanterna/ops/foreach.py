@@ -224,6 +224,35 @@ def _scaled(a, alpha, x):
     return a * alpha
 
 
+def sgd_momentum_step_(params, grads, bufs, momentum, dampening, lr):
+    """SGD with momentum in one loop: for each index, ``buf.mul_(momentum).add_(grad, alpha=1 -
+    dampening)`` then ``param.add_(buf, alpha=-lr)``: the same arithmetic, rounding and version
+    bumps as those three foreach calls (which is what PyTorch's foreach SGD runs), without their
+    per-call and per-operand dispatch. Any index that is not plain same-dtype NumPy (another
+    device, a dtype mix, a graph being recorded) takes the three foreach ops."""
+    n = _check_lists("_foreach_add_", params, grads, bufs)
+    alpha = 1 - dampening
+    if not _recording(params, grads, bufs):
+        slow = []
+        for i in range(n):
+            p, g, b = params[i]._data, grads[i]._data, bufs[i]._data
+            if not (type(p) is type(g) is type(b) is np.ndarray and p.dtype == g.dtype == b.dtype
+                    and p.dtype.kind == "f" and p.shape == g.shape == b.shape):
+                slow.append(i)
+                continue
+            b *= momentum
+            b += g if alpha == 1 else _scaled(g, alpha, b)
+            p += _scaled(b, -lr, p)
+            bufs[i]._version[0] += 2
+            params[i]._version[0] += 1
+        if not slow:
+            return
+        params, grads, bufs = ([lst[i] for i in slow] for lst in (params, grads, bufs))
+    _foreach_mul_(bufs, momentum)
+    _foreach_add_(bufs, grads, alpha=alpha)
+    _foreach_add_(params, bufs, alpha=-lr)
+
+
 def _arith(op, iop):
     return (lambda xp, x, a: op(x, a)), (lambda xp, x, a: iop(x, a))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lanterna
 from lanterna import Tensor
+from lanterna.ops.foreach import sgd_momentum_step_
 
 from ._helpers import _check_fused, _group_foreach, _to_scalar, _use_foreach, _use_grad
 from .optimizer import Optimizer
@@ -125,6 +126,9 @@ def _multi_tensor_sgd(params, grads, momentum_buffer_list, *, weight_decay, mome
     if momentum != 0:
         if all(b is not None for b in momentum_buffer_list):
             bufs = momentum_buffer_list
+            if not nesterov:  # the common case: the whole update as one core loop, same arithmetic
+                sgd_momentum_step_(params, grads, bufs, momentum, dampening, lr)
+                return
             lanterna._foreach_mul_(bufs, momentum)
             lanterna._foreach_add_(bufs, grads, alpha=1 - dampening)
         else:
