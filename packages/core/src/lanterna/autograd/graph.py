@@ -347,7 +347,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 deps[nxt] = left
                 if g is not None:
                     if metas is not None:
-                        g = _fit(g, metas[i], node)
+                        # the check inline, the fitting (rare) in _fit; no local names the array:
+                        # accumulate() counts its references to decide whether to steal it
+                        shape, dtype = metas[i]
+                        if g._data.shape != shape or (g._data.dtype is not dtype and g._data.dtype != dtype):
+                            g = _fit(g, metas[i], node)
                     buf = buffers.get(nxt)
                     if left == 0 and nxt.__class__ is AccumulateGrad and fast_leaves and not nxt._pre_hooks:
                         # a leaf's only (or last) gradient: straight into .grad, no queueing
