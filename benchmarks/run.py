@@ -90,13 +90,23 @@ def main(argv=None):
                 continue
             med[lib] = statistics.median(x["median_s"] for x in ok)
             peak[lib] = statistics.median(x["peak_mb"] for x in ok)
-        rows.append((name, med, peak, err))
+        # ratios pair the libraries round by round (they ran back to back), then take the median:
+        # drift in the machine's speed between rounds then cancels instead of landing on one side
+        ratio = {}
+        for other in ("torch", "numpy"):
+            pairs = [a["median_s"] / b["median_s"] for a, b in
+                     zip(results[name].get("lanterna", []), results[name].get(other, []))
+                     if "median_s" in a and "median_s" in b]
+            if pairs:
+                ratio[other] = statistics.median(pairs)
+        rows.append((name, med, peak, err, ratio))
 
     imp = import_times(["numpy", "lanterna"] + (["torch"] if "torch" in libs else []), max(args.rounds, 5))
 
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()}; medians of {args.rounds} alternating rounds.",
+        f"{platform.system()}; medians of {args.rounds} alternating rounds (ratios: median of the "
+        "per-round ratios).",
         "",
         "| workload | lanterna | torch | numpy | lanterna/torch | lanterna/numpy | peak MB lanterna/torch |",
         "|---|---|---|---|---|---|---|",
@@ -105,10 +115,10 @@ def main(argv=None):
     def fmt(s):
         return "-" if s is None else (f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms")
 
-    for name, med, peak, err in rows:
+    for name, med, peak, err, ratio in rows:
         la, to, npy = med.get("lanterna"), med.get("torch"), med.get("numpy")
-        r_t = f"{la / to:.2f}x" if la and to else "-"
-        r_n = f"{la / npy:.2f}x" if la and npy else "-"
+        r_t = f"{ratio['torch']:.2f}x" if "torch" in ratio else "-"
+        r_n = f"{ratio['numpy']:.2f}x" if "numpy" in ratio else "-"
         pk = f"{peak['lanterna']:.0f}/{peak['torch']:.0f}" if "lanterna" in peak and "torch" in peak else "-"
         note = f" (error: {err})" if err else ""
         lines.append(f"| {name}{note} | {fmt(la)} | {fmt(to)} | {fmt(npy)} | {r_t} | {r_n} | {pk} |")
@@ -171,8 +181,8 @@ def draw_chart(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [n for n, med, _, _ in rows if "lanterna" in med and "torch" in med]
-    ratios = [med["lanterna"] / med["torch"] for n, med, _, _ in rows if "lanterna" in med and "torch" in med]
+    names = [n for n, _, _, _, ratio in rows if "torch" in ratio]
+    ratios = [ratio["torch"] for _, _, _, _, ratio in rows if "torch" in ratio]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.2))
     ax.barh(names, ratios, color=["tab:green" if r <= 1 else "tab:orange" for r in ratios])
     ax.axvline(1.0, color="black", lw=1)
