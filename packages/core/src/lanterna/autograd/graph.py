@@ -58,16 +58,14 @@ class Node:
     def release(self):
         """Free what forward saved (after a backward without ``retain_graph``): the saved tensors
         and any array kept in the node's attributes (``self.out`` and the like)."""
-        freed = self._saved is not None
         d = self.__dict__
-        arrays = None
-        for k, v in d.items():  # a loop, not a comprehension: this runs for most nodes of a backward
+        freed = d.get("_saved") is not None
+        for v in d.values():  # most nodes keep no array attribute: a bare scan finds that out
             if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape"):
-                arrays = [k] if arrays is None else arrays + [k]
-        if arrays is not None:
-            for k in arrays:
-                del d[k]
-            freed = True
+                for k in [k for k, v in d.items() if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape")]:
+                    del d[k]
+                freed = True
+                break
         if freed:
             self._saved = _RELEASED
 
