@@ -42,8 +42,9 @@ class Node:
     # --- saving tensors for backward, with the version check that catches in-place changes
     def save(self, *tensors):
         self._saved = tensors
-        if len(tensors) == 2 and tensors[0] is not None and tensors[1] is not None:  # binary ops
-            self._versions = (tensors[0]._version[0], tensors[1]._version[0])
+        if len(tensors) == 2:  # binary ops: no comprehension
+            a, b = tensors
+            self._versions = (a._version[0] if a is not None else 0, b._version[0] if b is not None else 0)
         else:
             self._versions = tuple([t._version[0] if t is not None else 0 for t in tensors])
 

@@ -30,7 +30,10 @@ def _run_binary(cls, a, b, opname):
         if GRAD_ENABLED[0] and (a._requires_grad or b._requires_grad):
             node = cls.__new__(cls)
             if cls.saves:
-                node.save(a, b)
+                if cls.saves_crossed:  # each input only for the other's gradient (as PyTorch saves)
+                    node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+                else:
+                    node.save(a, b)
             if cls.saves_out:
                 node.out = data
             if a._data.shape == b._data.shape:
@@ -88,6 +91,7 @@ class _Binary(Node):
     """An arithmetic node: ``compute`` maps arrays (or an array and a number) to the result."""
 
     saves = False  # save the input tensors for backward
+    saves_crossed = False  # ... each only when the other input needs a gradient (a product)
     saves_out = False  # keep the output array for backward
     saves_scalar = False  # with a number operand, save the tensor (only pow needs it)
     scalar = None  # the number operand, if any
@@ -133,6 +137,7 @@ class RsubBackward1(_Binary):
 class MulBackward0(_Binary):
     compute = staticmethod(_mul)
     saves = True
+    saves_crossed = True
 
     def backward(self, grad):
         if self.scalar is not None:
