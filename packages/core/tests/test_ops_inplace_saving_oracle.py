@@ -47,8 +47,6 @@ GRADS = [g for g in itertools.product((False, True), repeat=4) if any(g)]
 @pytest.mark.parametrize("name", sorted(_ops(lt)))
 @pytest.mark.parametrize("grads", GRADS)
 def test_version_check_like_torch(name, grads):
-    if name == "mul_self" and grads[1] and not grads[0]:
-        pytest.skip("mul_: MulBackward0 (ops/elementwise.py) still saves self for other's gradient")
     for modify in (1, 2, 3):
         assert _outcome(lt, name, grads, modify) == _outcome(torch, name, grads, modify), modify
 
