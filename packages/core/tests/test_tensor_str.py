@@ -824,3 +824,67 @@ def test_parameter_matches_torch(torch_default_options):
     parameter = torch.nn.Parameter(torch.from_numpy(array.copy()))
     body = ts.format_tensor(array, dtype_name="float32", requires_grad=True)
     assert "Parameter containing:\n" + body == repr(parameter)
+
+
+# ---------------------------------------------------------------------------
+# ``tensor_contents`` (torch's ``Tensor.__repr__(tensor_contents=...)``) and
+# ``torch.return_types``; expected strings come from PyTorch 2.13.
+
+
+@pytest.mark.parametrize(
+    ("array", "kwargs", "expected"),
+    [
+        pytest.param(
+            np.array([1.0, 2.0], dtype=np.float32),
+            {"dtype_name": "float32"},
+            "tensor(XYZ)",
+            id="replaces_values",
+        ),
+        pytest.param(
+            np.zeros((2, 0), dtype=np.float32),
+            {"dtype_name": "float32"},
+            "tensor(XYZ, size=(2, 0))",
+            id="empty_keeps_size",
+        ),
+        pytest.param(
+            np.array([1.0, 2.0], dtype=np.float32),
+            {"dtype_name": "float32", "requires_grad": True},
+            "tensor(XYZ, requires_grad=True)",
+            id="requires_grad",
+        ),
+        pytest.param(
+            np.array([7, 9], dtype=np.int32),
+            {"dtype_name": "int32"},
+            "tensor(XYZ, dtype=torch.int32)",
+            id="dtype_suffix",
+        ),
+        pytest.param(
+            np.empty((2, 3)),
+            {"dtype_name": "int64", "device": "meta"},
+            "tensor(XYZ, device='meta', size=(2, 3), dtype=torch.int64)",
+            id="meta",
+        ),
+    ],
+)
+def test_tensor_contents_replaces_values(array, kwargs, expected):
+    assert ts.format_tensor(array, tensor_contents="XYZ", **kwargs) == expected
+
+
+def test_return_types_print_as_torch():
+    import lanterna as torch
+
+    result = torch.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1)
+    assert repr(type(result)) == "<class 'torch.return_types.max'>"
+    assert str(type(torch.sort(torch.tensor([2, 1])))) == "<class 'torch.return_types.sort'>"
+    assert repr(result) == (
+        "torch.return_types.max(\nvalues=tensor([5., 3.]),\nindices=tensor([1, 0]))"
+    )
+    assert (result.n_fields, result.n_sequence_fields, result.n_unnamed_fields) == (2, 2, 0)
+
+
+def test_return_types_built_from_one_sequence():
+    import lanterna as torch
+
+    built = torch.return_types.topk((torch.tensor([3.0]), torch.tensor([0])))
+    assert repr(built) == "torch.return_types.topk(\nvalues=tensor([3.]),\nindices=tensor([0]))"
+    assert repr(torch.return_types.aminmax([1, 2])) == "torch.return_types.aminmax(\nmin=1,\nmax=2)"

@@ -381,22 +381,24 @@ class Tensor(metaclass=TorchNamedType):
         return bool((self == element).any())
 
     def __format__(self, spec):
-        if self._data.ndim == 0:
+        if self._data.ndim == 0 and type(self) is Tensor:  # subclasses format as objects (PyTorch)
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
+    # No __str__: str() goes through __repr__, so a subclass overriding __repr__ prints its own way.
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import format_tensor
 
         fn = self.grad_fn
+        cls = type(self)
+        # PyTorch prints subclasses under their own name: MyTensor([1., 2.]); Parameter as tensor(
+        prefix = "tensor(" if cls is Tensor or cls.__dict__.get("_repr_as_tensor") else f"{cls.__name__}("
         return format_tensor(
             self._host(), dtype_name=self.dtype.name, default_float_dtype_name=D.get_default_dtype().name,
             device=None if self._device.type == "cpu" else str(self._device),
             grad_fn_name=None if fn is None else fn.name(),
-            requires_grad=self._requires_grad,
+            requires_grad=self._requires_grad, prefix=prefix, tensor_contents=tensor_contents,
         )
-
-    __str__ = __repr__
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype is None:

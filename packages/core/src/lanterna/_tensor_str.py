@@ -279,18 +279,22 @@ def format_tensor(
     grad_fn_name: str | None = None,
     requires_grad: bool = False,
     prefix: str = "tensor(",
+    tensor_contents: str | None = None,
 ) -> str:
     """Return what ``repr()`` of the equivalent torch tensor prints.
 
     ``dtype_name`` is the torch dtype without ``torch.`` (bfloat16 data is passed as a
     float32 array). ``prefix`` is ``"tensor("`` for plain tensors and parameters; torch
     uses ``"<SubclassName>("`` for tensor subclasses and ``"nested_tensor("``.
+    ``tensor_contents`` (torch's ``Tensor.__repr__(tensor_contents=...)``) replaces the
+    printed values; the suffixes are still chosen from the real tensor.
     """
     array = np.asarray(array)
     indent = len(prefix)
     suffixes = []
     dtype_suffix = f"dtype=torch.{dtype_name}"
     size_suffix = f"size={tuple(int(n) for n in array.shape)}"
+    tensor_str = tensor_contents
 
     # Only a non-CPU device is printed (torch: one that differs from the default).
     if device is not None and device != "cpu":
@@ -298,7 +302,7 @@ def format_tensor(
 
     if device == "meta":
         # Meta tensors have no data to show.
-        tensor_str = "..."
+        tensor_str = "..." if tensor_str is None else tensor_str
         suffixes.append(size_suffix)
         if dtype_name != default_float_dtype_name:
             suffixes.append(dtype_suffix)
@@ -309,7 +313,7 @@ def format_tensor(
         # With no elements the dtype cannot be guessed, so even int64 is shown.
         if dtype_name != default_float_dtype_name:
             suffixes.append(dtype_suffix)
-        tensor_str = "[]"
+        tensor_str = "[]" if tensor_str is None else tensor_str
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(size_suffix)
@@ -320,7 +324,7 @@ def format_tensor(
         implied = {default_float_dtype_name, complex_name, "int64", "bool"}
         if dtype_name not in implied:
             suffixes.append(dtype_suffix)
-        tensor_str = _tensor_str(array, indent)
+        tensor_str = _tensor_str(array, indent) if tensor_str is None else tensor_str
 
     if grad_fn_name is not None:
         suffixes.append(f"grad_fn=<{grad_fn_name}>")

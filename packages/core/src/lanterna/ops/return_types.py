@@ -44,8 +44,22 @@ _FIELDS.update({
 __all__ = list(_FIELDS)
 
 
+class _StructSeqType(type):
+    # ``type(r)`` prints as PyTorch's ``<class 'torch.return_types.max'>``; ``__module__`` stays the
+    # real one, so pickling still finds the class
+    def __repr__(cls):
+        return f"<class 'torch.return_types.{cls.__qualname__}'>"
+
+
 def _structseq(name, fields):
     base = namedtuple(name, fields)
+
+    def __new__(cls, *args, **kwargs):
+        # PyTorch's form is one sequence of the field values: ``torch.return_types.max((v, i))``.
+        # Every type has at least two fields, so a single argument can only be that sequence.
+        if len(args) == 1 and not kwargs:
+            args = tuple(args[0])
+        return base.__new__(cls, *args, **kwargs)
 
     def __repr__(self):
         body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
@@ -54,9 +68,10 @@ def _structseq(name, fields):
     def __reduce__(self):
         return (cls, tuple(self))
 
-    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__,
-                               "__reduce__": __reduce__, "__module__": __name__,
-                               "n_fields": len(fields), "n_sequence_fields": len(fields)})
+    cls = _StructSeqType(name, (base,), {
+        "__slots__": (), "__new__": __new__, "__repr__": __repr__, "__str__": __repr__,
+        "__reduce__": __reduce__, "__module__": __name__,
+        "n_fields": len(fields), "n_sequence_fields": len(fields), "n_unnamed_fields": 0})
     cls.__qualname__ = name
     # setdefault: should two threads build the same type at once, both get the one kept here
     # (pickle finds classes by name, so there must be exactly one)

@@ -45,10 +45,10 @@ class Parameter(Tensor, metaclass=_ParameterMeta):
         memo[id(self)] = result
         return result
 
+    _repr_as_tensor = True  # its values print as tensor(...), after the header below
+
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)
-
-    __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
         return (_rebuild_parameter, (self.data, self.requires_grad, OrderedDict()))
