@@ -888,3 +888,26 @@ def test_return_types_built_from_one_sequence():
     built = torch.return_types.topk((torch.tensor([3.0]), torch.tensor([0])))
     assert repr(built) == "torch.return_types.topk(\nvalues=tensor([3.]),\nindices=tensor([0]))"
     assert repr(torch.return_types.aminmax([1, 2])) == "torch.return_types.aminmax(\nmin=1,\nmax=2)"
+
+
+def test_subclasses_print_under_their_own_name_and_format_as_objects():
+    import lanterna
+
+    class Marked(lanterna.Tensor):
+        pass
+
+    t = lanterna.tensor([1.0, 2.0])
+    m = object.__new__(Marked)
+    for slot in ("_data", "_backend", "_device", "_requires_grad", "grad_fn", "_version"):
+        setattr(m, slot, getattr(t, slot))
+    assert repr(m) == "Marked([1., 2.])" and str(m) == repr(m)
+    assert format(lanterna.tensor(2.5), ".1f") == "2.5"
+
+    class Quiet(lanterna.Tensor):
+        def __repr__(self):
+            return "quiet"
+
+    q = object.__new__(Quiet)
+    for slot in ("_data", "_backend", "_device", "_requires_grad", "grad_fn", "_version"):
+        setattr(q, slot, getattr(lanterna.tensor(1.0), slot))
+    assert str(q) == "quiet" and format(q, "") == "quiet"  # 0-d subclasses format as objects
