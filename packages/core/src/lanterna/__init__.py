@@ -45,6 +45,15 @@ from ._dtype import (  # noqa: E402
     int64,
     promote_types,
     uint8,
+    bfloat16,  # the dtypes below are names only: a tensor of one raises a TypeError naming it
+    complex32,
+    complex64,
+    complex128,
+    float8_e4m3fn,
+    float8_e5m2,
+    uint16,
+    uint32,
+    uint64,
 )
 from .backends.registry import REGISTRY as _REGISTRY, load_plugins as _load_plugins  # noqa: E402
 
@@ -109,6 +118,9 @@ half = float16
 long = int64
 int = int32  # noqa: A001
 short = int16
+cfloat = complex64
+cdouble = complex128
+chalf = complex32
 strided = "torch.strided"
 channels_last = contiguous_format = preserve_format = "memory_format"
 inf = __import__("math").inf

@@ -47,6 +47,44 @@ float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)
 
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+
+
+class UnsupportedDtype(dtype):
+    """A PyTorch dtype that code may *name* (``torch.bfloat16``, ``torch.complex64``) but that
+    Lanterna cannot hold: NumPy has no bfloat16, and Lanterna has no complex tensors. Comparing,
+    printing and pickling it work; making or casting a tensor to it raises a TypeError naming it."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: int, category: int, complex_: bool = False):
+        self.name = name
+        self._category = category
+        self.is_floating_point = category == 2 and not complex_
+        self.is_complex = complex_
+        self.is_signed = not name.startswith("uint")
+        self.itemsize = itemsize
+
+    @property
+    def np(self):
+        raise TypeError(
+            f"torch.{self.name} is not supported by Lanterna (tensors are NumPy arrays: "
+            "no bfloat16, float8, complex or wide unsigned integer arrays); use torch.float32, "
+            "torch.float64 or an integer dtype instead")
+
+    def to_real(self):
+        return {"complex32": float16, "complex64": float32, "complex128": float64}.get(self.name, self)
+
+
+bfloat16 = UnsupportedDtype("bfloat16", 2, 2)
+complex32 = UnsupportedDtype("complex32", 4, 2, complex_=True)
+complex64 = UnsupportedDtype("complex64", 8, 2, complex_=True)
+complex128 = UnsupportedDtype("complex128", 16, 2, complex_=True)
+uint16 = UnsupportedDtype("uint16", 2, 1)
+uint32 = UnsupportedDtype("uint32", 4, 1)
+uint64 = UnsupportedDtype("uint64", 8, 1)
+float8_e4m3fn = UnsupportedDtype("float8_e4m3fn", 1, 2)
+float8_e5m2 = UnsupportedDtype("float8_e5m2", 1, 2)
+UNSUPPORTED = (bfloat16, complex32, complex64, complex128, uint16, uint32, uint64, float8_e4m3fn, float8_e5m2)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NP = {d.np: d for d in ALL_DTYPES}
 # PyTorch's aliases
@@ -57,7 +95,7 @@ ALIASES = {
 
 
 def _dtype_by_name(name: str) -> dtype:
-    return _BY_NAME[name]
+    return _BY_NAME.get(name) or next(d for d in UNSUPPORTED if d.name == name)
 
 
 def from_numpy_dtype(np_dtype) -> dtype:
@@ -186,8 +224,13 @@ class finfo:
         d = DEFAULTS.float_dtype if type is None else type
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'")
-        info = np.finfo(d.np)
         self.dtype = d.name
+        if d is bfloat16:  # named only (no bfloat16 arrays), but its limits are well defined
+            self.bits, self.eps, self.max, self.tiny, self.resolution = 16, 0.0078125, 3.3895313892515355e38, \
+                1.1754943508222875e-38, 0.01
+            self.min, self.smallest_normal = -self.max, self.tiny
+            return
+        info = np.finfo(d.np)
         self.bits = info.bits
         self.eps = float(info.eps)
         self.max = float(info.max)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 
 # subpackage -> the distribution that provides it
 SUBPACKAGES = {
@@ -30,13 +31,40 @@ def missing_message(fullname):
 
 class MissingSubpackageFinder:
     """Last on ``sys.meta_path``: an optional subpackage that no finder before it found is not
-    installed, so ``import lanterna.optim`` fails naming the distribution to install."""
+    installed, so ``import lanterna.optim`` fails naming the distribution to install. It also
+    makes the device modules importable (``from torch.cuda.amp import GradScaler``)."""
 
     @staticmethod
     def find_spec(fullname, path=None, target=None):
         if fullname in DISTRIBUTIONS:
             raise ModuleNotFoundError(missing_message(fullname), name=fullname)
+        parts = fullname.split(".")
+        if parts[0] == "lanterna" and len(parts) in (2, 3) and _is_device_name(parts[1]):
+            if len(parts) == 2 or parts[2] == "amp":
+                from importlib.machinery import ModuleSpec
+
+                return ModuleSpec(fullname, _DeviceModuleLoader, is_package=len(parts) == 2)
         return None
+
+
+class _DeviceModuleLoader:
+    """Loads ``lanterna.<device>`` (a :class:`DeviceModule`) and ``lanterna.<device>.amp``."""
+
+    @staticmethod
+    def create_module(spec):
+        parts = spec.name.split(".")
+        module = lazy_attribute(parts[1])
+        return module if len(parts) == 2 else module.amp
+
+    @staticmethod
+    def exec_module(module):
+        pass
+
+
+def _is_device_name(name):
+    from .backends.registry import REGISTRY
+
+    return name in REGISTRY.backends or name in _DEVICE_MODULE_NAMES
 
 
 def install_import_hook():
@@ -45,14 +73,30 @@ def install_import_hook():
         sys.meta_path.append(MissingSubpackageFinder)
 
 
-class DeviceModule:
+class DeviceModule(types.ModuleType):
     """``lanterna.cuda`` and friends: PyTorch's module functions for any device type.
 
     Works for device types nobody registered, too: ``is_available()`` is then False.
     """
 
     def __init__(self, name):
+        super().__init__(f"lanterna.{name}")
         self._name = name
+        self.__path__ = []  # a package, so that ``import lanterna.cuda.amp`` works
+        self._amp = None
+
+    @property
+    def amp(self):
+        """``torch.cuda.amp``: ``autocast`` and ``GradScaler`` for this device type."""
+        if self._amp is None:
+            from .amp import device_amp
+
+            self._amp = device_amp(self._name)
+            sys.modules.setdefault(self._amp.__name__, self._amp)
+        return self._amp
+
+    def is_bf16_supported(self, including_emulation=True):
+        return False  # no bfloat16 arrays (see lanterna.bfloat16)
 
     def _backend(self):
         from .backends.registry import REGISTRY
@@ -141,5 +185,6 @@ def lazy_attribute(name):
     if name in REGISTRY.backends or name in _DEVICE_MODULE_NAMES:
         mod = DeviceModule(name)
         setattr(lanterna, name, mod)
+        sys.modules.setdefault(f"lanterna.{name}", mod)
         return mod
     raise AttributeError(f"module 'lanterna' has no attribute '{name}'")

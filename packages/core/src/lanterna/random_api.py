@@ -55,3 +55,28 @@ def _make_default():
 
 
 default_generator = _make_default()
+
+
+@__import__("contextlib").contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"):
+    """``torch.random.fork_rng``: the CPU generator's state (and the device's, where it has one)
+    is restored when the block ends."""
+    if not enabled:
+        yield
+        return
+    cpu_state = get_rng_state()
+    import lanterna
+
+    module = getattr(lanterna, device_type, None)
+    saved = None
+    if module is not None and module.is_available() and hasattr(module, "get_rng_state"):
+        try:
+            saved = module.get_rng_state()
+        except Exception:
+            saved = None
+    try:
+        yield
+    finally:
+        set_rng_state(cpu_state)
+        if saved is not None:
+            module.set_rng_state(saved)

@@ -74,12 +74,34 @@ def _analytical_jacobian(fn, inputs, i):
     return np.stack(rows, axis=1) if rows else np.zeros((x.numel(), 0))
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **kwargs):
+def _as_tensor(a):
+    from ..ops.creation import tensor
+
+    return tensor(a, dtype=_float64())
+
+
+def _float64():
+    from .. import float64
+
+    return float64
+
+
+def _fail(msg, raise_exception):
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None):
     """Compare analytical gradients with central finite differences for each input requiring grad.
 
     ``func`` returns a tensor or a tuple of tensors; ``inputs`` is a tensor or a tuple whose
     tensors that require grad (ideally float64) are checked. Returns True, or raises
-    :class:`GradcheckError` (returns False with ``raise_exception=False``).
+    :class:`GradcheckError` (returns False with ``raise_exception=False``). ``fast_mode`` compares
+    one random projection ``v^T J u`` of each Jacobian instead of the whole matrix.
     """
     from .._tensor import Tensor
 
@@ -89,27 +111,53 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of "
                          "them have requires_grad=True.")
     for i in diff:
-        x = inputs[i]
-        if x.dtype.name != "float64":
+        if inputs[i].dtype.name != "float64":
             warnings.warn(
-                f"Input #{i} requires gradient and is not a double precision floating point. This check "
-                "will likely fail if all the inputs are not of double precision floating point. ",
+                f"Input #{i} requires gradient and is not a double precision floating point or complex. This check "
+                "will likely fail if all the inputs are not of double precision floating point or complex. ",
                 stacklevel=2,
             )
+    outs = _as_tuple(func(*inputs))
+    for o in outs:
+        o.requires_grad  # noqa: B018  (PyTorch fails here on a non-tensor output: AttributeError)
+    sizes = [o.numel() for o in _tensors(outs)]
+    bounds = np.cumsum([0] + sizes)
+    rng = np.random.default_rng(0)
+    for i in diff:
         num = _numerical_jacobian(func, inputs, i, eps)
         ana = _analytical_jacobian(func, inputs, i)
-        if num.shape != ana.shape or not np.allclose(ana, num, rtol=rtol, atol=atol):
-            if raise_exception:
-                raise GradcheckError(
-                    f"Jacobian mismatch for output 0 with respect to input {i},\n"
-                    f"numerical:{num}\nanalytical:{ana}\n"
-                )
-            return False
+        for j in range(len(sizes)):
+            n_j, a_j = num[:, bounds[j]:bounds[j + 1]], ana[:, bounds[j]:bounds[j + 1]]
+            if fast_mode:
+                u = rng.standard_normal(n_j.shape[0])
+                v = rng.standard_normal(n_j.shape[1])
+                n_fast, a_fast = float(u @ n_j @ v), float(u @ a_j @ v)
+                if not np.allclose(a_fast, n_fast, rtol=rtol, atol=atol):
+                    slow_ok = np.allclose(a_j, n_j, rtol=rtol, atol=atol)
+                    msg = (
+                        f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
+                        f"numerical:{n_fast}\nanalytical:{a_fast}\n\n"
+                        "The above quantities relating the numerical and analytical jacobians are computed \n"
+                        "in fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for more background \n"
+                        "about fast mode. Below, we recompute numerical and analytical jacobians in slow mode:\n\n"
+                        f"Numerical:\n {_as_tensor(n_j)}\n"
+                        f"Analytical:\n{_as_tensor(a_j)}\n\n"
+                        f"The max per-element difference (slow mode) is: {_as_tensor(np.abs(n_j - a_j).max())}.\n"
+                    )
+                    if slow_ok:
+                        msg += "\nFast gradcheck failed but element-wise differences are small. This means that the\n" \
+                               "test might've passed in slow_mode!"
+                    return _fail(msg, raise_exception)
+            elif n_j.shape != a_j.shape or not np.allclose(a_j, n_j, rtol=rtol, atol=atol):
+                return _fail(f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
+                             f"numerical:{_as_tensor(n_j)}\nanalytical:{_as_tensor(a_j)}\n", raise_exception)
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-                  **kwargs):
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0, check_undefined_grad=True,
+                  check_grad_dtypes=False, check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True,
+                  fast_mode=False, masked=False):
     """gradcheck of the gradient itself: second derivatives through ``create_graph=True``.
 
     The gradient of ``func``'s outputs (weighted by random ``grad_outputs``) w.r.t. the inputs
@@ -139,4 +187,4 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         return tuple(g if g is not None else xs[i].new_zeros(xs[i].shape) for g, i in zip(gs, diff_idx))
 
     return gradcheck(first_grads, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+                     raise_exception=raise_exception, fast_mode=fast_mode)

@@ -21,3 +21,12 @@ __all__ = [
     "AUTOLOAD_ENV", "ENTRY_POINT_GROUP", "REGISTRY", "Backend", "BackendUnavailable",
     "DuplicateDeviceError", "PluginWarning", "Registry", "get_backend", "hookimpl",
 ]
+
+
+def __getattr__(name):
+    """PyTorch's flag modules (``torch.backends.cudnn.benchmark = True`` ...), loaded on first use."""
+    if name in ("cudnn", "mps", "cuda"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")

@@ -93,6 +93,7 @@ FAMILIES = {
                        "qr svd triangular_solve",
     "random_api": "default_generator get_rng_state initial_seed manual_seed seed set_rng_state",
     "serialization": "load save",
+    "amp": "GradScaler autocast get_autocast_dtype is_autocast_available is_autocast_enabled",
 }
 
 #: torch name -> its name in the defining module, where they differ
@@ -102,7 +103,9 @@ RENAMED = {"orgqr": "householder_product", "pinverse": "pinv", "multiply": "mul"
 
 #: submodules that are attributes of ``lanterna`` (``torch.linalg``, ``torch.return_types`` ...)
 SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_api": "random_api",
-              "serialization": "serialization", "special": "special", "func": "func", "futures": "futures"}
+              "serialization": "serialization", "special": "special", "func": "func", "futures": "futures",
+              "random": "random_api", "amp": "amp", "accelerator": "accelerator", "distributions": "distributions",
+              "fft": "fft", "hub": "hub", "jit": "jit", "onnx": "onnx", "testing": "testing"}
 
 #: name -> the module (relative to ``lanterna``) that defines it
 WHERE = {name: module for module, names in FAMILIES.items() for name in names.split()}

@@ -398,6 +398,29 @@ for _op, _fn in (("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "
 for _kind in ("uniform_", "normal_", "random_", "bernoulli_", "exponential_"):
     METHODS[_kind] = ("creation._gen_and_place", _random_inplace(_kind))
 
+
+
+def _cast_to(name):
+    def method(self, memory_format=None):
+        from .. import _dtype
+
+        return self.to(getattr(_dtype, name))  # an unsupported dtype: raises a TypeError naming it
+
+    method.__name__ = {"complex64": "cfloat", "complex128": "cdouble", "complex32": "chalf"}.get(name, name)
+    return method
+
+
+def _device_is(kind):
+    return property(lambda self: self.device.type == kind, doc=f"True if the tensor is on a '{kind}' device.")
+
+
+for _name in ("bfloat16", "complex64", "complex128", "complex32"):
+    METHODS[_cast_to(_name).__name__] = _cast_to(_name)
+for _kind in ("mps", "xpu", "mtia", "ipu", "xla", "maia", "vulkan"):
+    METHODS[f"is_{_kind}"] = _device_is(_kind)
+for _flag in ("is_nested", "is_mkldnn", "is_sparse_csr"):  # layouts Lanterna does not have
+    METHODS[_flag] = property(lambda self: False)
+
 # Bound by their own modules when these load (nn_activation defines Tensor.softmax ...).
 SELF_BINDING = {"softmax": "nn_activation", "log_softmax": "nn_activation"}
 

@@ -18,4 +18,8 @@ def __getattr__(name):
                     "(pip install lanterna-data)"
                 ) from None
             raise
+    if name == "checkpoint":
+        import importlib
+
+        return importlib.import_module("lanterna.utils.checkpoint")
     raise AttributeError(f"module 'lanterna.utils' has no attribute '{name}'")
