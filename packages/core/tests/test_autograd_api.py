@@ -400,3 +400,46 @@ def test_detect_anomaly_is_not_a_decorator():
         d = torch.autograd.detect_anomaly()
     with pytest.raises(TypeError):
         d(lambda: None)
+
+
+def test_node_hooks_see_and_replace_whole_gradient_tuples():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    seen = []
+
+    def pre(grad_outputs):
+        seen.append(("pre", type(grad_outputs).__name__, len(grad_outputs)))
+        return (grad_outputs[0] * 10,)
+
+    def post(grad_inputs, grad_outputs):
+        seen.append(("post", grad_outputs[0].tolist(), len(grad_inputs)))  # the number 3 is an input too
+        return (grad_inputs[0] + 1, None)
+
+    y.grad_fn.register_prehook(pre)
+    y.grad_fn.register_hook(post)
+    y.sum().backward()
+    assert seen == [("pre", "tuple", 1), ("post", [10.0, 10.0], 2)]
+    assert x.grad.tolist() == [31.0, 31.0]
+    w = torch.tensor([1.0], requires_grad=True) * 2
+    w.grad_fn.register_hook(lambda gi, go: (gi[0], gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match=r"incorrect number of values \(got 3, but expected 2\)"):
+        w.sum().backward()
+
+
+def test_legacy_module_backward_hook_can_replace_grad_input():
+    lin = torch.nn.Linear(2, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lin.register_backward_hook(lambda m, gi, go: tuple(None if g is None else g * 0 for g in gi))
+    inp = torch.ones(1, 2, requires_grad=True)
+    lin(inp).sum().backward()
+    assert inp.grad.abs().sum().item() == 0 and lin.bias.grad.tolist() == [0.0]
+
+
+def test_detach_in_place_and_post_accumulate_hooks_refuse_like_torch():
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Can't detach views in-place. Use detach\\(\\) instead. If you are using"):
+        x[:2].detach_()
+    torch.ones(3)[:2].detach_()  # a view of a tensor outside autograd may
+    with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
+        torch.ones(2).register_post_accumulate_grad_hook(lambda t: None)

@@ -235,3 +235,24 @@ def test_fast_gradcheck_failure_message_prefix():
         return type(e.value).__name__, lines[0], lines[4:7]  # the numbers come from random vectors
 
     assert msg(lanterna) == msg(torch)
+
+
+def test_node_hook_results_and_detach_errors_match_torch():
+    def run(T):
+        out = []
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_prehook(lambda gos: (gos[0] * 10,))
+        y.grad_fn.register_hook(lambda gis, gos: (gis[0] + 1, None))
+        y.sum().backward()
+        out.append(x.grad.tolist())
+        out.append([None if f is None else f.name() for f, _ in (x * 3).grad_fn.next_functions])
+        for f in (lambda: x[:1].detach_(), lambda: T.ones(2).register_post_accumulate_grad_hook(lambda t: None)):
+            try:
+                f()
+                out.append(None)
+            except RuntimeError as e:
+                out.append(str(e))
+        return out
+
+    assert run(lanterna) == run(torch)

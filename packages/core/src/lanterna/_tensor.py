@@ -275,6 +275,8 @@ class Tensor(metaclass=TorchNamedType):
     def register_post_accumulate_grad_hook(self, hook):
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         hooks = self.__dict__.setdefault("_post_acc_hooks", [])
         hooks.append(hook)
         from .autograd.graph import _RemovableHandle
@@ -294,8 +296,14 @@ class Tensor(metaclass=TorchNamedType):
         return t
 
     def detach_(self):
-        if self._base is not None and self._base.grad_fn is not None:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        base = self._base
+        if base is not None and (base._requires_grad or base.grad_fn is not None):
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+                "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self.grad_fn = None
         self._requires_grad = False
         return self

@@ -82,6 +82,8 @@ class Node:
             raise_freed()
 
     def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after this node's backward; a tuple it returns replaces
+        ``grad_inputs`` (as PyTorch's ``Node.register_hook``)."""
         hooks = self._post_hooks
         if hooks is None:
             hooks = self._post_hooks = []
@@ -89,7 +91,9 @@ class Node:
         return _RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn):
-        return self._add_pre_hook(0, fn)
+        """``fn(grad_outputs)`` before this node's backward, after the hooks of the tensors it
+        produced; a tuple it returns replaces ``grad_outputs``."""
+        return self._add_pre_hook(None, fn)  # key None: the node's own hooks, given every output
 
     def _add_pre_hook(self, output_nr, fn):
         hooks = self._pre_hooks
@@ -325,8 +329,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if check_anomaly:
                 _check_anomaly(node, in_grads)
             if node._post_hooks:
-                for hook in node._post_hooks:
-                    hook(in_grads, grads)
+                in_grads = _run_post_hooks(node, in_grads, grads)
             grads = None  # let the incoming gradients die: a leaf may then take its buffer
             if not retain_graph and (saved is not None or node.__dict__):
                 node.release()
@@ -398,13 +401,35 @@ def _sum_grads(a, b, create_graph):
 
 
 def _run_pre_hooks(node, grads):
-    """Hooks registered on the tensors this node produced (``tensor.register_hook``)."""
+    """Hooks registered on the tensors this node produced (``tensor.register_hook``), then the
+    node's own (``grad_fn.register_prehook``), which see all its output gradients at once."""
     for nr, hooks in node._pre_hooks.items():
-        if grads[nr] is not None:
+        if nr is not None and grads[nr] is not None:
             for hook in hooks:
                 out = hook(grads[nr])
                 if out is not None:
                     grads[nr] = out
+    for hook in node._pre_hooks.get(None, ()):
+        out = hook(tuple(grads))
+        if out is not None:
+            grads[:] = _checked_hook_result(hook, out, len(grads))
+
+
+def _run_post_hooks(node, in_grads, grads):
+    for hook in node._post_hooks:
+        out = hook(in_grads, tuple(grads))
+        if out is not None:
+            in_grads = _checked_hook_result(hook, out, len(in_grads))
+    return in_grads
+
+
+def _checked_hook_result(hook, out, n):
+    out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    if len(out) != n:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got {len(out)}, but "
+                           f"expected {n})")
+    return out
 
 
 def _retain(node, grads, create_graph):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.graph import NO_EDGE
 from . import kernels
 from ._apply import Node, apply, attach, attach_same_shape, binary_operands, output_of
 
@@ -50,6 +51,9 @@ def _run_binary(cls, a, b, opname):
         if cls.saves_out:
             node.out = out._data
         attach(node, (a,), out)
+        if cls.scalar_edge:  # PyTorch's graph shows the number as an input with no gradient
+            node.next_functions += (NO_EDGE,)
+            node._in_meta += (None,)
     return out
 
 
@@ -92,6 +96,9 @@ class _Binary(Node):
 
     saves = False  # save the input tensors for backward
     saves_crossed = False  # ... each only when the other input needs a gradient (a product)
+    # with a number operand, next_functions ends with (None, 0) for it, as in PyTorch (add, sub,
+    # mul, div); backward then returns (gradient, None)
+    scalar_edge = False
     saves_out = False  # keep the output array for backward
     saves_scalar = False  # with a number operand, save the tensor (only pow needs it)
     scalar = None  # the number operand, if any
@@ -113,16 +120,18 @@ def _mul(x, y):
 
 class AddBackward0(_Binary):
     compute = staticmethod(_add)
+    scalar_edge = True
 
     def backward(self, grad):
-        return grad if self.scalar is not None else (grad, grad)
+        return (grad, None) if self.scalar is not None else (grad, grad)
 
 
 class SubBackward0(_Binary):
     compute = staticmethod(lambda x, y: x - y)
+    scalar_edge = True
 
     def backward(self, grad):
-        return grad if self.scalar is not None else (grad, -grad)
+        return (grad, None) if self.scalar is not None else (grad, -grad)
 
 
 class RsubBackward1(_Binary):
@@ -136,12 +145,13 @@ class RsubBackward1(_Binary):
 
 class MulBackward0(_Binary):
     compute = staticmethod(_mul)
+    scalar_edge = True
     saves = True
     saves_crossed = True
 
     def backward(self, grad):
         if self.scalar is not None:
-            return grad * self.scalar
+            return grad * self.scalar, None
         a, b = self.saved
         edges = self.next_functions  # skip the product for an input that takes no gradient
         return (grad * b if edges[0][0] is not None else None,
@@ -150,11 +160,12 @@ class MulBackward0(_Binary):
 
 class DivBackward0(_Binary):
     compute = staticmethod(lambda x, y: x / y)
+    scalar_edge = True
     saves = True
 
     def backward(self, grad):
         if self.scalar is not None:
-            return grad / self.scalar
+            return grad / self.scalar, None
         a, b = self.saved
         gb = None
         if b._requires_grad:
@@ -458,11 +469,12 @@ def floor_divide(input, other):
 
 class DivBackward2(_Binary):
     """``div(rounding_mode='floor')``: piecewise constant, so the gradients are zero."""
+    scalar_edge = True
 
     compute = staticmethod(_floor_div)
 
     def backward(self, grad):
-        return grad * 0 if self.scalar is not None else (grad * 0, grad * 0)
+        return (grad * 0, None) if self.scalar is not None else (grad * 0, grad * 0)
 
 
 class _DivTrunc(DivBackward2):

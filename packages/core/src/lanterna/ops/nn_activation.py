@@ -134,6 +134,57 @@ class EluBackward0(Node):
         return grad * (slope + (1 - slope) * neg) * self.scale
 
 
+class CeluBackward0(EluBackward0):
+    """CELU: ELU with ``input_scale = 1 / alpha``."""
+
+
+class RreluWithNoiseBackward0(LeakyReluBackward0):
+    """RReLU in eval mode: a leaky ReLU with the mean slope."""
+
+
+class HardshrinkBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        x = a._data
+        xp = a._backend.xp
+        return xp.where(xp.abs(x) > self.lambd, x, xp.zeros((), dtype=x.dtype))
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * (x.abs() > self.lambd)
+
+
+class SoftshrinkBackward0(Node):
+    def forward(self, a):
+        self.save(a)
+        x = a._data
+        return x - a._backend.xp.clip(x, -self.lambd, self.lambd)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        return grad * (x.abs() > self.lambd)
+
+
+class GluBackward0(Node):
+    """``a * sigmoid(b)``, ``a`` and ``b`` the halves of the input along ``self.dim``."""
+
+    def forward(self, x):
+        self.save(x)
+        xp = x._backend.xp
+        half = x._data.shape[self.dim] // 2
+        lead = (slice(None),) * self.dim
+        a, b = x._data[lead + (slice(0, half), ...)], x._data[lead + (slice(half, None), ...)]
+        return a * _sigmoid_xp(xp, b)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        a, b = x.chunk(2, self.dim)
+        s = b.sigmoid()
+        from .joining import cat
+
+        return cat([grad * s, grad * a * s * (1 - s)], self.dim)
+
+
 class GeluBackward0(Node):
     def forward(self, a):
         self.save(a)
@@ -299,10 +350,10 @@ def relu6(input):
     return hardtanh(input, 0.0, 6.0)
 
 
-def elu(input, alpha=1.0, scale=1.0, input_scale=1.0):
+def elu(input, alpha=1.0, scale=1.0, input_scale=1.0, _node=None):
     """``x if x > 0 else alpha * (exp(x) - 1)`` (``scale``/``input_scale`` give SELU and CELU)."""
     return apply(
-        EluBackward0,
+        _node or EluBackward0,
         _float_input(input, "elu"),
         alpha=float(alpha),
         scale=float(scale),
@@ -323,7 +374,31 @@ def celu(input, alpha=1.0):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return elu(input, alpha, 1.0, 1.0 / alpha)
+    return elu(input, alpha, 1.0, 1.0 / alpha, _node=CeluBackward0)
+
+
+def rrelu_eval(input, lower=1.0 / 8, upper=1.0 / 3):
+    """RReLU in eval mode: a leaky ReLU of slope ``(lower + upper) / 2``."""
+    return apply(
+        RreluWithNoiseBackward0, _float_input(input, "rrelu", "leaky_relu_cpu"),
+        negative_slope=(lower + upper) / 2,
+    )
+
+
+def hardshrink(input, lambd=0.5):
+    """``x if |x| > lambd else 0``."""
+    return apply(HardshrinkBackward0, _float_input(input, "hardshrink"), lambd=float(lambd))
+
+
+def softshrink(input, lambd=0.5):
+    """Shrink towards zero by ``lambd``."""
+    x = _float_input(input, "softshrink", "softshrink_check")
+    return apply(SoftshrinkBackward0, x, lambd=float(lambd))
+
+
+def glu(input, dim=-1):
+    """Gated linear unit along ``dim`` (even size: the caller checks)."""
+    return apply(GluBackward0, input, dim=_wrap_dim(dim, input.dim()))
 
 
 def gelu(input, approximate="none"):

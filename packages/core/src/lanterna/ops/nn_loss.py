@@ -338,6 +338,75 @@ class MseLossBackward0(Node):
         return g, -g
 
 
+class SmoothL1LossBackward0(Node):
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = x - y``, beta > 0)."""
+
+    def forward(self, x, y):
+        self.save(x, y)
+        xp = x._backend.xp
+        d = x._data - y._data
+        ad = xp.abs(d)
+        beta = self.beta
+        return _reduce(xp, xp.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta), self.reduction)
+
+    def backward(self, grad):
+        x, y = self.saved
+        g = ((x - y) / self.beta).clamp(-1, 1) * _reduce_grad(grad, self.reduction, x.numel(), x.shape)
+        return g, -g
+
+
+class HuberLossBackward0(Node):
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (``d = x - y``)."""
+
+    def forward(self, x, y):
+        self.save(x, y)
+        xp = x._backend.xp
+        d = x._data - y._data
+        ad = xp.abs(d)
+        delta = self.delta
+        return _reduce(xp, xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), self.reduction)
+
+    def backward(self, grad):
+        x, y = self.saved
+        g = (x - y).clamp(-self.delta, self.delta) * _reduce_grad(grad, self.reduction, x.numel(), x.shape)
+        return g, -g
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """Smooth L1 as one node (``beta > 0``: at 0 it is the L1 loss, which the caller computes)."""
+    _check_reduction(reduction)
+    input, target = _same_shape(input, target)
+    return apply(SmoothL1LossBackward0, input, target, reduction=reduction, beta=float(beta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Huber loss as one node (``delta > 0``)."""
+    _check_reduction(reduction)
+    input, target = _same_shape(input, target)
+    return apply(HuberLossBackward0, input, target, reduction=reduction, delta=float(delta))
+
+
+class SoftMarginLossBackward0(Node):
+    """``log(1 + exp(-y x))``; the target (``self.target``) is not differentiated (as in PyTorch)."""
+
+    def forward(self, x):
+        self.save(x)
+        xp = x._backend.xp
+        return _reduce(xp, xp.logaddexp(0, -self.target._data * x._data), self.reduction)
+
+    def backward(self, grad):
+        (x,) = self.saved
+        y = self.target
+        return -y * (-y * x).sigmoid() * _reduce_grad(grad, self.reduction, x.numel(), x.shape)
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """Soft margin loss as one node, differentiable in ``input`` only."""
+    _check_reduction(reduction)
+    input, target = _same_shape(input, target.detach())
+    return apply(SoftMarginLossBackward0, input, target=target, reduction=reduction)
+
+
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error ``(input - target) ** 2`` (inputs of the same shape)."""
     _check_reduction(reduction)

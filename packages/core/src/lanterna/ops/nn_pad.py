@@ -42,10 +42,49 @@ def _pairs(pad, ndim):
     return pairs, len(pad) // 2
 
 
+class _AxisGather(Node):
+    """``x`` gathered along some axes, one index array per axis (``self.takes``: (axis, index)
+    pairs): reflect/replicate padding and nearest resampling. One node, named after the op as in
+    PyTorch (the subclasses below); its gradient scatter-adds back, axis by axis."""
+
+    def forward(self, a):
+        xp = a._backend.xp
+        x = a._data
+        shapes = []
+        for axis, index in self.takes:
+            shapes.append(x.shape)
+            x = xp.take(x, index, axis=axis)
+        self.shapes = tuple(shapes)
+        if not self.takes:  # nothing gathered: still a new array, never a view of the input
+            x = xp.asarray(x, copy=True) if hasattr(xp, "asarray") else x.copy()
+        return x
+
+    def backward(self, grad):
+        from .index import index_add_grad
+
+        for (axis, index), shape in reversed(tuple(zip(self.takes, self.shapes))):
+            idx = [slice(None)] * len(shape)
+            idx[axis] = index
+            grad = index_add_grad(grad, shape, tuple(idx))
+        return grad
+
+
+def _gather_nodes(prefix):
+    return {n: type(f"{prefix}{n}DBackward0", (_AxisGather,), {"__module__": __name__}) for n in (1, 2, 3)}
+
+
+_PAD_NODES = {"reflect": _gather_nodes("ReflectionPad"), "replicate": _gather_nodes("ReplicationPad")}
+ReflectionPad1DBackward0, ReflectionPad2DBackward0, ReflectionPad3DBackward0 = _PAD_NODES["reflect"].values()
+ReplicationPad1DBackward0, ReplicationPad2DBackward0, ReplicationPad3DBackward0 = (
+    _PAD_NODES["replicate"].values()
+)
+
+
 def _index_pad(input, pairs, n_padded, mode):
     xp = input._backend.xp
     out = input
     nd = input.dim()
+    takes = []
     for d in range(nd - n_padded, nd):
         lo, hi = pairs[d]
         if lo == 0 and hi == 0:
@@ -72,9 +111,14 @@ def _index_pad(input, pairs, n_padded, mode):
             i = xp.where(i >= n, 2 * (n - 1) - i, i)
         elif mode == "replicate":
             i = xp.clip(i, 0, n - 1)
-        idx = Tensor._make(xp.astype(i, input._backend.dtype(D.int64)), input._backend, input._device)
-        out = out.index_select(d, idx)
-    return out
+        i = xp.astype(i, input._backend.dtype(D.int64))
+        if mode == "circular":  # (PyTorch pads circularly with slice copies: no node of its own)
+            out = out.index_select(d, Tensor._make(i, input._backend, input._device))
+        else:
+            takes.append((d, i))
+    if mode == "circular":
+        return out
+    return apply(_PAD_NODES[mode][n_padded], input, takes=tuple(takes))
 
 
 def pad(input, pad, mode="constant", value=None):

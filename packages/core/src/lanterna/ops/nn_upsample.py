@@ -13,6 +13,16 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ._apply import Node, apply
+from .nn_pad import _gather_nodes
+
+# nearest modes: one gather node per call, named as PyTorch names it
+_NEAREST = _gather_nodes("UpsampleNearest")
+_NEAREST_EXACT = _gather_nodes("UpsampleNearestExact")
+UpsampleNearest1DBackward0, UpsampleNearest2DBackward0, UpsampleNearest3DBackward0 = _NEAREST.values()
+UpsampleNearestExact1DBackward0, UpsampleNearestExact2DBackward0, UpsampleNearestExact3DBackward0 = (
+    _NEAREST_EXACT.values()
+)
 
 _make = Tensor._make
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
@@ -188,29 +198,65 @@ def interpolate(
             " (bilinear supports uint8; the linear modes otherwise need a floating point input)"
         )
     xp = input._backend.xp
-    out = input
+    if mode in ("nearest", "nearest-exact"):
+        takes = []
+        for k in range(n_spatial):
+            idx = _nearest_index(xp, input.shape[2 + k], sizes[k], factors[k], mode == "nearest-exact")
+            takes.append((2 + k, xp.astype(idx, input._backend.dtype(D.int64))))
+        node = (_NEAREST_EXACT if mode == "nearest-exact" else _NEAREST)[n_spatial]
+        return apply(node, input, takes=tuple(takes))
+    mats = []
     for k in range(n_spatial):
-        axis = 2 + k
-        in_size, out_size = input.shape[axis], sizes[k]
-        if mode in ("nearest", "nearest-exact"):
-            idx = _nearest_index(xp, in_size, out_size, factors[k], mode == "nearest-exact")
-            idx = _make(xp.astype(idx, input._backend.dtype(D.int64)), input._backend, input._device)
-            out = out.index_select(axis, idx)
-        else:
-            mat = _linear_matrix(
-                xp, in_size, out_size, bool(align_corners), factors[k], mode == "bicubic", input._data.dtype
-            )
-            m = _make(
-                input._backend.from_numpy(mat, input._device.index or 0)
-                if input._device.type != "cpu"
-                else mat,
-                input._backend,
-                input._device,
-            )
-            # contract along ``axis``: move it last, multiply by m^T, move it back
-            moved = out.transpose(axis, -1)
-            out = moved.matmul(m.t()).transpose(axis, -1)
-    return out.contiguous()
+        mat = _linear_matrix(
+            xp, input.shape[2 + k], sizes[k], bool(align_corners), factors[k], mode == "bicubic",
+            input.dtype.np,
+        )
+        if input._device.type != "cpu":
+            mat = input._backend.from_numpy(mat, input._device.index or 0)
+        mats.append(_make(mat, input._backend, input._device))
+    return apply(_LINEAR[mode], input, mats=tuple(mats))
+
+
+class _SeparableLinear(Node):
+    """Linear/cubic resampling: along each spatial axis, a product with its (out, in) interpolation
+    matrix (``self.mats``, constants); the gradient multiplies by the transposes, axis by axis."""
+
+    def forward(self, a):
+        xp = a._backend.xp
+        x = a._data
+        for k, m in enumerate(self.mats):
+            x = xp.moveaxis(xp.matmul(xp.moveaxis(x, 2 + k, -1), m._data.T), -1, 2 + k)
+        contiguous = getattr(xp, "ascontiguousarray", None)
+        return contiguous(x) if contiguous is not None else x
+
+    def backward(self, grad):
+        for k in reversed(range(len(self.mats))):
+            grad = grad.transpose(2 + k, -1).matmul(self.mats[k]).transpose(2 + k, -1)
+        return grad.contiguous()
+
+
+class UpsampleLinear1DBackward0(_SeparableLinear):
+    pass
+
+
+class UpsampleBilinear2DBackward0(_SeparableLinear):
+    pass
+
+
+class UpsampleBicubic2DBackward0(_SeparableLinear):
+    pass
+
+
+class UpsampleTrilinear3DBackward0(_SeparableLinear):
+    pass
+
+
+_LINEAR = {
+    "linear": UpsampleLinear1DBackward0,
+    "bilinear": UpsampleBilinear2DBackward0,
+    "bicubic": UpsampleBicubic2DBackward0,
+    "trilinear": UpsampleTrilinear3DBackward0,
+}
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -108,7 +108,9 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomised leaky ReLU: slopes U(lower, upper) in training, their mean otherwise."""
     if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
+        if inplace:
+            return leaky_relu(input, (lower + upper) / 2, inplace)
+        return A.rrelu_eval(input, lower, upper)
     if not input.dtype.is_floating_point:
         raise _not_implemented("rrelu_with_noise_out_cpu", input)
     with lanterna.no_grad():
@@ -131,8 +133,7 @@ def glu(input, dim=-1):
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {n}")
     if not input.dtype.is_floating_point:
         raise _not_implemented("glu_cpu", input)
-    a, b = input.chunk(2, dim)
-    return a * b.sigmoid()
+    return A.glu(input, dim)
 
 
 def gelu(input, approximate="none"):
@@ -149,7 +150,7 @@ def hardshrink(input, lambd=0.5):
     """``x if |x| > lambd else 0``."""
     if not input.dtype.is_floating_point:
         raise _not_implemented("hardshrink_cpu", input)
-    return input * (input.abs() > lambd)
+    return A.hardshrink(input, lambd)
 
 
 def softshrink(input, lambd=0.5):
@@ -161,7 +162,7 @@ def softshrink(input, lambd=0.5):
             f"lambda must be in range [0, {lanterna.finfo(input.dtype).max:g}] for input dtype "
             f"{_scalar(input.dtype)}, but found {lambd:g}"
         )
-    return input - input.clamp(-lambd, lambd)
+    return A.softshrink(input, lambd)
 
 
 def tanhshrink(input):

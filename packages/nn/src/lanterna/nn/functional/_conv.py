@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lanterna
 from lanterna.ops import nn_conv, nn_pool
+from lanterna.ops._apply import Node, apply
 
 conv1d = nn_conv.conv1d
 conv2d = nn_conv.conv2d
@@ -230,6 +231,38 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
+def _shuffle(xp, x, r, up):
+    *lead, c, h, w = x.shape
+    nl = len(lead)
+    if up:
+        x = xp.reshape(x, (*lead, c // (r * r), r, r, h, w))
+        perm = list(range(nl)) + [nl, nl + 3, nl + 1, nl + 4, nl + 2]
+        shape = (*lead, c // (r * r), h * r, w * r)
+    else:
+        x = xp.reshape(x, (*lead, c, h // r, r, w // r, r))
+        perm = list(range(nl)) + [nl, nl + 2, nl + 4, nl + 1, nl + 3]
+        shape = (*lead, c * r * r, h // r, w // r)
+    permute = getattr(xp, "permute_dims", None) or xp.transpose
+    # (a copy always: with r == 1 the reshapes alone would give a view)
+    return xp.asarray(xp.reshape(permute(x, perm), shape), copy=True)
+
+
+class PixelShuffleBackward0(Node):
+    def forward(self, a):
+        return _shuffle(a._backend.xp, a._data, self.r, True)
+
+    def backward(self, grad):
+        return pixel_unshuffle(grad, self.r)
+
+
+class PixelUnshuffleBackward0(Node):
+    def forward(self, a):
+        return _shuffle(a._backend.xp, a._data, self.r, False)
+
+    def backward(self, grad):
+        return pixel_shuffle(grad, self.r)
+
+
 def pixel_shuffle(input, upscale_factor):
     """(*, C*r^2, H, W) -> (*, C, H*r, W*r)."""
     r = upscale_factor
@@ -239,10 +272,7 @@ def pixel_shuffle(input, upscale_factor):
             f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
             f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
         )
-    x = input.reshape(*lead, c // (r * r), r, r, h, w)
-    nl = len(lead)
-    perm = list(range(nl)) + [nl, nl + 3, nl + 1, nl + 4, nl + 2]
-    return x.permute(perm).reshape(*lead, c // (r * r), h * r, w * r)
+    return apply(PixelShuffleBackward0, input, r=r)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -253,10 +283,7 @@ def pixel_unshuffle(input, downscale_factor):
         raise RuntimeError(
             f"pixel_unshuffle expects height and width to be divisible by downscale_factor, got {h}x{w}"
         )
-    x = input.reshape(*lead, c, h // r, r, w // r, r)
-    nl = len(lead)
-    perm = list(range(nl)) + [nl, nl + 2, nl + 4, nl + 1, nl + 3]
-    return x.permute(perm).reshape(*lead, c * r * r, h // r, w // r)
+    return apply(PixelUnshuffleBackward0, input, r=r)
 
 
 def channel_shuffle(input, groups):

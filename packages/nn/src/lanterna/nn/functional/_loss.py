@@ -82,11 +82,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     _warn_shape(input, target)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = input - target
-    ad = d.abs()
     if beta == 0.0:
-        return _reduce(ad, reduction)
-    return _reduce(lanterna.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta), reduction)
+        return _reduce((input - target).abs(), reduction)
+    return nn_loss.smooth_l1_loss(input, target, reduction, beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -94,10 +92,12 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_shape(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is None:
+        return nn_loss.huber_loss(input, target, reduction, delta)
     d = input - target
     ad = d.abs()
     loss = lanterna.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
-    return _reduce(loss * weight if weight is not None else loss, reduction)
+    return _reduce(loss * weight, reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -222,6 +222,10 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     from lanterna.ops.nn_loss import _not_differentiable
 
     _not_differentiable("soft_margin_loss", target=target)
+    if isinstance(input, lanterna.Tensor) and isinstance(target, lanterna.Tensor) and (
+        input.dtype.is_floating_point and input.dtype is target.dtype and input.shape == target.shape
+    ):
+        return nn_loss.soft_margin_loss(input, target, reduction)
     return _reduce(softplus(-target * input), reduction)
 
 

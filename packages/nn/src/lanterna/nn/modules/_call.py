@@ -115,6 +115,6 @@ def _register_legacy_hook(grad_fn, hook, module):
     """``register_backward_hook``: hook(module, grad_input, grad_output) on the output's grad_fn."""
 
     def wrapped(grad_inputs, grad_outputs):
-        hook(module, tuple(grad_inputs), tuple(grad_outputs))
+        return hook(module, tuple(grad_inputs), tuple(grad_outputs))  # a tuple replaces grad_input
 
     grad_fn.register_hook(wrapped)
