@@ -197,10 +197,10 @@ class _Scratch(threading.local):
     def get(self, like):
         """An uninitialised array shaped and typed like ``like``, or None (then allocate as usual)."""
         size, dtype = like.size, like.dtype
-        if size * dtype.itemsize > self.MAX_BYTES:
-            return None
         buf = self.arrays.get(dtype)
         if buf is None or buf.size < size:
+            if size * dtype.itemsize > self.MAX_BYTES:
+                return None
             buf = self.arrays[dtype] = np.empty(size, dtype)
         return buf[:size].reshape(like.shape)
 
@@ -236,13 +236,16 @@ def sgd_momentum_step_(params, grads, bufs, momentum, dampening, lr):
         slow = []
         for i in range(n):
             p, g, b = params[i]._data, grads[i]._data, bufs[i]._data
-            if not (type(p) is type(g) is type(b) is np.ndarray and p.dtype == g.dtype == b.dtype
+            # identity of dtype objects (NumPy shares them) keeps the check cheap; anything else
+            # (another array type, mixed or non-float dtypes, shapes) takes the foreach ops below
+            if not (type(p) is type(g) is type(b) is np.ndarray and p.dtype is g.dtype is b.dtype
                     and p.dtype.kind == "f" and p.shape == g.shape == b.shape):
                 slow.append(i)
                 continue
             b *= momentum
             b += g if alpha == 1 else _scaled(g, alpha, b)
-            p += _scaled(b, -lr, p)
+            tmp = _SCRATCH.get(b)
+            p += b * -lr if tmp is None else np.multiply(b, -lr, out=tmp)
             bufs[i]._version[0] += 2
             params[i]._version[0] += 1
         if not slow:
