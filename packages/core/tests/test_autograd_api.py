@@ -443,3 +443,32 @@ def test_detach_in_place_and_post_accumulate_hooks_refuse_like_torch():
     torch.ones(3)[:2].detach_()  # a view of a tensor outside autograd may
     with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
         torch.ones(2).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_grad_runs_only_the_graph_between_outputs_and_inputs():
+    calls = []
+
+    class Twice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append("Twice")
+            return g * 2
+
+    x = torch.ones(3, requires_grad=True)
+    out = Twice.apply(x) * 3
+    (g,) = torch.autograd.grad((out * 2).sum(), out, retain_graph=True)
+    assert g.tolist() == [2.0, 2.0, 2.0] and calls == []  # nothing below `out` ran
+    gx = torch.autograd.grad((out * 2).sum(), [out, x])[1]
+    assert gx.tolist() == [12.0, 12.0, 12.0] and calls == ["Twice"]
+
+
+def test_an_output_reachable_from_another_output_counts_once():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 2
+    z = y.exp()
+    (g,) = torch.autograd.grad((y, z), a, (torch.ones(2), torch.ones(2)))
+    assert torch.allclose(g, 2 + 2 * (a * 2).exp().detach())

@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pytest
 
 import lanterna
@@ -256,3 +257,16 @@ def test_node_hook_results_and_detach_errors_match_torch():
         return out
 
     assert run(lanterna) == run(torch)
+
+
+def test_grad_with_nested_outputs_and_intermediate_inputs_matches_torch():
+    def run(T):
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        y = a * 2
+        z = y.exp()
+        g1 = T.autograd.grad((y, z), a, (T.ones(2), T.ones(2)), retain_graph=True)[0]
+        g2 = T.autograd.grad((z * 3).sum(), [y, a])
+        return [g1.tolist()] + [g.tolist() for g in g2]
+
+    got, want = run(lanterna), run(torch)
+    assert np.allclose(np.array(got[0]), np.array(want[0])) and np.allclose(got[1], want[1]) and np.allclose(got[2], want[2])

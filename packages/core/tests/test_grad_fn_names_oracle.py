@@ -443,7 +443,6 @@ _COMPOSITE = ("lanterna computes this op as a composite of other ops; PyTorch re
 _DECOMP = "lanterna decomposes this op differently from PyTorch (same gradients, other intermediate nodes)"
 _EINSUM = ("lanterna's einsum is one node; PyTorch rewrites the equation into permute/mul/sum/bmm/view "
            "steps (matching it means reproducing PyTorch's contraction path)")
-_NOGRAD = "lanterna computes this decomposition without autograd (no grad_fn at all)"
 _CIRCULAR = "PyTorch pads circularly with slice copies (CopySlices nodes); lanterna gathers"
 
 # name -> (lanterna's names, the reason they differ from torch's). The test checks that lanterna
@@ -458,11 +457,6 @@ KNOWN_DIFFERENCES = {
     'outer': (('MulBackward0', (('UnsqueezeBackward0', (ACC,)), ('UnsqueezeBackward0', (ACC,)))), _DECOMP),
     'kron': (('ViewBackward0', (('MulBackward0', ('ViewBackward0', 'ViewBackward0')),)), _DECOMP),
     'logdet': (('MaskedFillBackward0', (('LinalgSlogdetBackward0', (ACC,)),)), _DECOMP),
-    'qr': (None, _NOGRAD),
-    'svd': (None, _NOGRAD),
-    'svdvals': (None, _NOGRAD),
-    'eigh': (None, _NOGRAD),
-    'pinv': (None, _NOGRAD),
     'einsum_mm': (('EinsumBackward0', ((ACC, ()), (ACC, ()))), _EINSUM),
     'einsum_bmm': (('EinsumBackward0', ((ACC, ()), (ACC, ()))), _EINSUM),
     'einsum_trace': (('EinsumBackward0', ((ACC, ()),)), _EINSUM),

@@ -354,7 +354,8 @@ def test_parameter_basics():
     with torch.no_grad():
         q.add_(1)
     assert float(base.sum()) == 2.0  # shares storage
-    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+    # PyTorch's Parameter words it unlike Tensor.requires_grad_ ("only Tensors of floating point dtype")
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype can require"):
         nn.Parameter(torch.tensor([1, 2]))
 
 

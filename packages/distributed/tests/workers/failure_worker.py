@@ -20,8 +20,11 @@ if mode == "raise_before_init":
     dist.init_process_group("mpi")
     dist.barrier()
 elif mode == "env":
-    print(f"rank={os.environ['RANK']} world={os.environ['WORLD_SIZE']} local={os.environ['LOCAL_RANK']} "
-          f"omp={os.environ.get('OMP_NUM_THREADS')}", flush=True)
+    # one write with its newline: under PYTHONUNBUFFERED, print() writes text and newline separately
+    # and the two ranks' lines could interleave on the shared pipe
+    sys.stdout.write(f"rank={os.environ['RANK']} world={os.environ['WORLD_SIZE']} local={os.environ['LOCAL_RANK']} "
+                     f"omp={os.environ.get('OMP_NUM_THREADS')}\n")
+    sys.stdout.flush()
     if len(sys.argv) > 2 and sys.argv[2] == "fail" and rank == 1:
         raise KeyError("spawned rank fails")
     if len(sys.argv) > 2 and sys.argv[2] == "fail":

@@ -245,6 +245,7 @@ def _topo_dependencies(roots):
     """Count, for every node reachable from ``roots``, how many edges point at it (iteratively)."""
     deps = {}
     stack = [n for n in roots if n is not None]
+    walked = set(stack)  # roots are walked from the start: one reached from another is not walked again
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is None:
@@ -253,7 +254,8 @@ def _topo_dependencies(roots):
                 deps[nxt] += 1
             else:  # first visit: walk on from it
                 deps[nxt] = 1
-                stack.append(nxt)
+                if nxt not in walked:
+                    stack.append(nxt)
     return deps
 
 
@@ -292,6 +294,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             capture.setdefault(edge, []).append(i)
         captured = [None] * len(inputs)
         capture_nodes = {e[0] for e in capture}
+        # as PyTorch: only nodes on a path to a requested input run; the graph below stays untouched
+        reach = _reaching(roots, capture_nodes)
 
     deps = _topo_dependencies(roots)
     ready = [n for n in roots if deps.get(n, 0) == 0]
@@ -312,6 +316,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 for nr in range(node.n_outputs):
                     for i in capture.get((node, nr), ()):
                         captured[i] = grads[nr]
+                if not any(nxt in reach for nxt, _ in node.next_functions):
+                    continue  # nothing needed lies below it: its backward does not run
             if node.__class__ is AccumulateGrad:
                 if accumulate and grads[0] is not None:
                     node.accumulate(grads[0], create_graph)
@@ -342,7 +348,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 )
             metas = node._in_meta
             for i, (nxt, nr) in enumerate(edges):
-                if nxt is None:
+                if nxt is None or (capture is not None and nxt not in reach):
                     continue
                 g = in_grads[i]
                 left = deps[nxt] - 1
@@ -389,6 +395,24 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 )
         return captured
     return None
+
+
+def _reaching(roots, targets):
+    """The nodes from which some node of ``targets`` can be reached (targets included): a
+    depth-first walk that settles each node after its inputs (the graph is acyclic)."""
+    reaches = {}
+    stack = [(n, False) for n in roots]
+    while stack:
+        node, settle = stack.pop()
+        if settle:
+            reaches[node] = node in targets or any(reaches.get(c, False) for c, _ in node.next_functions)
+            continue
+        if node in reaches:
+            continue
+        reaches[node] = False  # visited; settled once its inputs are
+        stack.append((node, True))
+        stack.extend((c, False) for c, _ in node.next_functions if c is not None and c not in reaches)
+    return {n for n, r in reaches.items() if r}
 
 
 def _sum_grads(a, b, create_graph):

@@ -97,7 +97,7 @@ FAMILIES = {
 }
 
 #: torch name -> its name in the defining module, where they differ
-RENAMED = {"orgqr": "householder_product", "pinverse": "pinv", "multiply": "mul", "subtract": "sub",
+RENAMED = {"orgqr": "householder_product", "multiply": "mul", "subtract": "sub",
            "divide": "div", "true_divide": "div",
            "lu": "lu_legacy", "lu_solve": "lu_solve_legacy"}
 

@@ -283,39 +283,321 @@ def cholesky(A, *, upper=False):
     return apply(LinalgCholeskyExBackward0, A, upper=upper)
 
 
-def _no_grad_result(A, arrays):
-    return tuple(_make(x, A._backend, A._device) for x in arrays)
+def _float_input(A, name):
+    if not A.dtype.is_floating_point and not A.dtype.is_complex:
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{D.cpp_name(A.dtype).capitalize()}")
+
+
+def _multi(cls, A, arrays, **params):
+    """The outputs of a decomposition node with several outputs, each as the node's output i.
+    The arrays are kept on the node, so that backward rebuilds them as graph tensors."""
+    from .linalg_more import _apply_multi
+
+    return _apply_multi(cls, (A,), list(arrays), outs=tuple(arrays), **params)
+
+
+def _outputs(node, like):
+    """The node's outputs as graph tensors (output ``i`` of ``node``): double backward flows."""
+    outs = []
+    for i, a in enumerate(node.outs):
+        t = output_of(node, a, like)
+        t._output_nr = i
+        outs.append(t)
+    return outs
+
+
+def _first(*grads):
+    return next(g for g in grads if g is not None)
+
+
+def _eye(k, like):
+    from .creation import eye
+
+    return eye(k, dtype=like.dtype, device=like.device)
+
+
+# ---- SVD ------------------------------------------------------------------------------------------
+def _svd_backward(gU, gS, gVh, U, S, Vh):
+    """PyTorch's ``svd_backward`` (FunctionsManual.cpp) for the reduced SVD ``A = U diag(S) Vh``
+    with distinct non-zero singular values."""
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:  # svdvals: U diag(gS) Vh
+        return U @ (gS.unsqueeze(-1) * Vh) if m >= n else (U * gS.unsqueeze(-2)) @ Vh
+    UhgU = VhgV = None
+    if gU is not None:
+        UhgU = U.mH @ gU
+        UhgU = UhgU - UhgU.mH
+    if gVh is not None:
+        VhgV = Vh @ gVh.mH
+        VhgV = VhgV - VhgV.mH
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(S.shape[-1], S)  # 1 on the diagonal: 0 / 1 there
+    if gU is not None and gVh is not None:
+        ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif gU is not None:
+        ret = UhgU * S.unsqueeze(-2) / E
+    else:
+        ret = S.unsqueeze(-1) * VhgV / E
+    if gS is not None:
+        ret = ret + gS.diag_embed()
+    if m > n and gU is not None:
+        gA = U @ ret
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - U @ (U.mH @ gUSinv)
+        return gA @ Vh
+    if m < n and gVh is not None:
+        gA = ret @ Vh
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = gA + SinvgVh - (SinvgVh @ Vh.mH) @ Vh
+        return U @ gA
+    return U @ (ret @ Vh) if m >= n else (U @ ret) @ Vh
+
+
+class LinalgSvdBackward0(Node):
+    """Outputs ``(U, S, Vh)``; with ``full_matrices`` only the first ``min(m, n)`` columns of U
+    and rows of Vh take part in the gradient, as in PyTorch."""
+
+    def backward(self, gU, gS, gVh):
+        if gU is None and gS is None and gVh is None:
+            return None
+        U, S, Vh = _outputs(self, _first(gU, gS, gVh))
+        if self.full_matrices:
+            k = S.shape[-1]
+            U, Vh = U[..., :k], Vh[..., :k, :]
+            gU = gU[..., :k] if gU is not None else None
+            gVh = gVh[..., :k, :] if gVh is not None else None
+        return _svd_backward(gU, gS, gVh, U, S, Vh)
+
+
+def _svd_arrays(A, full_matrices):
+    _float_input(A, "svd")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    return _host_call(lambda x: np.linalg.svd(x, full_matrices=full_matrices), A, A._data)
 
 
 def svdvals(A):
-    """Singular values (no gradient through the decomposition)."""
-    s = _host_call(lambda x: np.linalg.svd(x, compute_uv=False), A, A._data)
-    return _make(s, A._backend, A._device)
+    """Singular values, descending (differentiable through the SVD, as in PyTorch).
+
+    >>> import lanterna as torch
+    >>> torch.linalg.svdvals(torch.tensor([[3.0, 0.0], [0.0, -4.0]]))
+    tensor([4., 3.])
+    """
+    if not (A._requires_grad and _grad_on()):
+        _float_input(A, "svd")
+        s = _host_call(lambda x: np.linalg.svd(x, compute_uv=False), A, A._data)
+        return _make(s, A._backend, A._device)
+    u, s, vh = _svd_arrays(A, False)
+    return _multi(LinalgSvdBackward0, A, (u, s, vh), full_matrices=False)[1]
 
 
 def svd(A, full_matrices=True):
-    """``(U, S, Vh)``; no gradient through the decomposition."""
-    u, s, vh = _host_call(lambda x: np.linalg.svd(x, full_matrices=full_matrices), A, A._data)
-    return return_types.linalg_svd(*_no_grad_result(A, (u, s, vh)))
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh``.
+
+    >>> import lanterna as torch
+    >>> torch.linalg.svd(torch.tensor([[3.0, 0.0], [0.0, -4.0]])).S
+    tensor([4., 3.])
+    """
+    u, s, vh = _svd_arrays(A, full_matrices)
+    return return_types.linalg_svd(*_multi(LinalgSvdBackward0, A, (u, s, vh), full_matrices=full_matrices))
+
+
+def _grad_on():
+    from ..autograd.grad_mode import GRAD_ENABLED
+
+    return GRAD_ENABLED[0]
+
+
+# ---- QR -------------------------------------------------------------------------------------------
+_QR_MODES = ("reduced", "complete", "r")
+
+
+class LinalgQrBackward0(Node):
+    """PyTorch's ``linalg_qr_backward``: ``A = Q R`` (reduced, or complete with ``m <= n``)."""
+
+    def backward(self, gQ, gR):
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                               "through linalg.qr.")
+        Q, R = _outputs(self, _first(gQ, gR))
+        m, n = Q.shape[-2], R.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if gQ is None and gR is None:
+            return None
+        from .linalg_more import solve_triangular
+
+        if gQ is not None:
+            gA = gR @ R.mH - Q.mH @ gQ if gR is not None else -(Q.mH @ gQ)
+        else:
+            gA = gR @ R.mH
+        if m >= n:
+            t = gA.triu()
+            t = t + t.mH
+            t = t - 0.5 * t.diagonal(0, -2, -1).real.diag_embed() if t.is_complex() else \
+                t - 0.5 * t.diagonal(0, -2, -1).diag_embed()
+            gA = Q @ t
+            if gQ is not None:
+                gA = gA + gQ
+            return solve_triangular(R.mH, gA, upper=False, left=False)
+        X = -gA
+        t = (X - X.mH).tril()
+        if t.is_complex():
+            d = t.diagonal(0, -2, -1)
+            t = t - 0.5j * d.imag.diag_embed()
+        gA = Q @ t
+        gA = solve_triangular(R[..., :, :m].mH, gA, upper=False, left=False)
+        from .joining import cat
+
+        gA = cat([gA, gA.new_zeros((*gA.shape[:-1], n - m))], -1)
+        if gR is not None:
+            gA = gA + Q @ gR
+        return gA
 
 
 def qr(A, mode="reduced"):
-    """``(Q, R)``; no gradient through the decomposition."""
-    q, r = _host_call(lambda x: np.linalg.qr(x, mode=mode), A, A._data)
-    return return_types.linalg_qr(*_no_grad_result(A, (q, r)))
+    """``(Q, R)`` with ``A = Q R``: ``mode`` 'reduced', 'complete' or 'r' (R only, Q empty).
+
+    >>> import lanterna as torch
+    >>> torch.linalg.qr(torch.tensor([[2.0, 0.0], [0.0, 3.0]])).R.abs()
+    tensor([[2., 0.],
+            [0., 3.]])
+    """
+    if mode not in _QR_MODES:
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
+    _float_input(A, "qr")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    if mode == "r":
+        r = _host_call(lambda x: np.linalg.qr(x, mode="r"), A, A._data)
+        q = A._backend.xp.zeros((0,), dtype=r.dtype)
+        if not isinstance(A._data, np.ndarray):
+            q = from_host(np.zeros((0,), dtype=np.asarray(to_host(r)).dtype), A._data)
+    else:
+        q, r = _host_call(lambda x: np.linalg.qr(x, mode=mode), A, A._data)
+    return return_types.linalg_qr(*_multi(LinalgQrBackward0, A, (q, r), mode=mode))
+
+
+# ---- symmetric eigendecomposition ------------------------------------------------------------------
+class LinalgEighBackward0(Node):
+    """PyTorch's ``linalg_eig_backward`` with ``is_hermitian``: ``A = V diag(L) V^H``."""
+
+    def backward(self, gL, gV):
+        if gL is None and gV is None:
+            return None
+        L, V = _outputs(self, _first(gL, gV))
+        if gV is None:
+            return (V * gL.unsqueeze(-2)) @ V.mH
+        VhgV = V.mH @ gV
+        VhgV = 0.5 * (VhgV - VhgV.mH)
+        E = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(L.shape[-1], L)  # 1 on the diagonal
+        ret = VhgV / E
+        if gL is not None:
+            if ret.is_complex():
+                ret = ret - ret.diagonal(0, -2, -1).diag_embed()
+            ret = ret + gL.diag_embed()
+        return V @ (ret @ V.mH)
 
 
 def eigh(A, UPLO="L"):
-    """Eigenvalues (ascending) and eigenvectors of symmetric matrices; no gradient."""
+    """Eigenvalues (ascending) and eigenvectors of symmetric (Hermitian) matrices.
+
+    >>> import lanterna as torch
+    >>> torch.linalg.eigh(torch.tensor([[2.0, 0.0], [0.0, 1.0]])).eigenvalues
+    tensor([1., 2.])
+    """
+    if UPLO not in ("L", "U"):
+        raise RuntimeError("Expected UPLO argument to be 'L' or 'U', but got " + str(UPLO))
+    _square(A, "eigh")
     w, v = _host_call(lambda x: np.linalg.eigh(x, UPLO=UPLO), A, A._data)
-    return return_types.linalg_eigh(*_no_grad_result(A, (w, v)))
+    return return_types.linalg_eigh(*_multi(LinalgEighBackward0, A, (w, v)))
 
 
 def eigvalsh(A, UPLO="L"):
+    """Eigenvalues (ascending) of symmetric (Hermitian) matrices."""
+    if not (A._requires_grad and _grad_on()):
+        _square(A, "eigvalsh")
+        w = _host_call(lambda x: np.linalg.eigvalsh(x, UPLO=UPLO), A, A._data)
+        return _make(w, A._backend, A._device)
     return eigh(A, UPLO).eigenvalues
 
 
-def pinv(A, *, rtol=None, hermitian=False):
-    """Pseudo-inverse (no gradient)."""
-    r = _host_call(lambda x: np.linalg.pinv(x, rcond=1e-15 if rtol is None else rtol), A, A._data)
-    return _make(r, A._backend, A._device)
+# ---- pseudo-inverse --------------------------------------------------------------------------------
+def _tol_host(t):
+    if t is None:
+        return None
+    if isinstance(t, Tensor):
+        a = np.asarray(to_host(t._data), dtype=np.float64)
+        return a.reshape(a.shape + (1,)) if a.ndim else a
+    return np.float64(t)
+
+
+def _pinv_np(x, atol, rtol, hermitian):
+    """``pinv`` as PyTorch's: singular values below ``max(atol, rtol * largest)`` count as zero;
+    ``rtol`` defaults to ``eps * max(m, n)`` when neither tolerance is given, else to 0."""
+    m, n = x.shape[-2:]
+    if rtol is None:
+        rtol = np.finfo(x.dtype).eps * max(m, n) if atol is None or not np.any(atol > 0) else 0.0
+    if atol is None:
+        atol = 0.0
+    if x.size == 0:
+        return np.zeros(x.shape[:-2] + (n, m), dtype=x.dtype)
+    if hermitian:
+        w, v = np.linalg.eigh(x)
+        aw = np.abs(w)
+        thresh = np.maximum(atol, rtol * aw.max(-1, keepdims=True))
+        inv = np.where(aw > thresh, 1.0 / np.where(w == 0, 1, w), 0.0)
+        return (v * inv[..., None, :]) @ np.swapaxes(v.conj(), -1, -2)
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    thresh = np.maximum(atol, rtol * s[..., :1])
+    inv = np.where(s > thresh, 1.0 / np.where(s == 0, 1, s), 0.0)
+    return np.swapaxes(vh.conj(), -1, -2) @ (inv[..., :, None] * np.swapaxes(u.conj(), -1, -2))
+
+
+class LinalgPinvBackward0(Node):
+    """PyTorch's ``pinv_backward``: the gradient of the pseudo-inverse where its rank is locally
+    constant."""
+
+    def forward(self, a):
+        self.save(a)
+        atol, rtol = self.atol, self.rtol
+        self.out = _host_call(lambda x: _pinv_np(x, atol, rtol, self.hermitian), a, a._data)
+        return self.out
+
+    def backward(self, grad):
+        (A,) = self.saved
+        pinvA = output_of(self, self.out, grad)
+        m, n = A.shape[-2], A.shape[-1]
+        pinvAh = pinvA.mH
+        gradh = grad.mH
+        if m <= n:
+            K = gradh @ pinvA
+            KpinvAh = K @ pinvAh
+            return -(pinvA @ K).mH + KpinvAh - (A @ pinvA) @ KpinvAh + (pinvAh @ pinvA) @ (gradh - K @ A)
+        K = pinvA @ gradh
+        pinvAhK = pinvAh @ K
+        return -(K @ pinvA).mH + ((gradh - A @ K) @ pinvA) @ pinvAh + pinvAhK - (pinvAhK @ pinvA) @ A
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """Moore-Penrose pseudo-inverse.
+
+    >>> import lanterna as torch
+    >>> torch.linalg.pinv(torch.tensor([[2.0, 0.0], [0.0, 0.0]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.0000]])
+    """
+    _float_input(A, "pinv")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.pinv(" + D.cpp_name(A.dtype).capitalize() + "{[" +
+                           ", ".join(str(s) for s in A.shape) + "]}): expected a tensor with 2 or more dimensions "
+                           "of float, double, cfloat or cdouble types")
+    return apply(LinalgPinvBackward0, A, atol=_tol_host(atol), rtol=_tol_host(rtol), hermitian=hermitian)
+
+
+def pinverse(input, rcond=1e-15):
+    """``torch.pinverse``: ``linalg.pinv`` with ``rcond`` as its relative tolerance."""
+    return pinv(input, rtol=rcond)

@@ -336,7 +336,7 @@ METHODS = {
     "addmm": "linalg.addmm", "addmv": "linalg.addmv", "baddbmm": "linalg.baddbmm", "addbmm": "linalg.addbmm",
     "addr": "linalg.addr", "cross": "linalg.cross", "kron": "linalg.kron", "det": "linalg_extra.det",
     "inverse": "linalg_extra.inv", "logdet": "linalg_extra.logdet", "slogdet": "linalg_extra.slogdet",
-    "cholesky": "linalg_extra.cholesky", "pinverse": "linalg_extra.pinv",
+    "cholesky": "linalg_extra.cholesky", "pinverse": "linalg_extra.pinverse",
     "matrix_power": "linalg_extra.matrix_power", "diag": "misc.diag", "diagonal": "misc.diagonal",
     "diag_embed": "misc.diag_embed", "trace": "misc.trace", "histc": "misc.histc",
     "bincount": "misc.bincount", "unique": "misc.unique", "unique_consecutive": "misc.unique_consecutive",

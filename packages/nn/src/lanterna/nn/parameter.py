@@ -35,6 +35,9 @@ class Parameter(Tensor, metaclass=_ParameterMeta):
             raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
         t = cls._make(data._data, data._backend, data._device)
         t._version = data._version  # an alias of the same storage, as ``detach`` gives
+        if requires_grad and not data.is_floating_point():
+            # PyTorch's Parameter (``_make_subclass``) words this unlike ``requires_grad_``
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(requires_grad)
         return t
 

@@ -110,7 +110,7 @@ class BackwardHook:
             res[i] = v
         return tuple(res)
 
-    def _wrap(self, args, callback):
+    def _wrap(self, args, callback, materialize=True):
         idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         if not (is_grad_enabled() and any(args[i].requires_grad for i in idx)):
             return args, None
@@ -118,6 +118,8 @@ class BackwardHook:
         new = ctx_out if isinstance(ctx_out, tuple) else (ctx_out,)
         node = next(t.grad_fn for t in new if t.grad_fn is not None)
         node.callback = callback
+        if not materialize:
+            node.set_materialize_grads(False)
         out = list(args)
         for i, t in zip(idx, new):
             out[i] = t
@@ -156,7 +158,9 @@ class BackwardHook:
         if self.input_index is None:  # no input requires grad: fire the hooks now
             warnings.warn(
                 "Full backward hook is firing when gradients are computed with respect to module outputs "
-                "since no inputs require gradients.",
+                "since no inputs require gradients. See "
+                "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                "#torch.nn.Module.register_full_backward_hook for more details.",
                 stacklevel=2,
             )
             grad_inputs = self._pack([], [], self.n_inputs)
@@ -179,7 +183,9 @@ class BackwardHook:
     def setup_output_hook(self, result):
         is_tuple = isinstance(result, tuple)
         args = result if is_tuple else (result,)
-        res, self.output_index = self._wrap(args, self._output_grads)
+        # PyTorch's hook sees the outputs' raw gradients: None (not zeros) for an output that
+        # took no part in the loss or does not require grad
+        res, self.output_index = self._wrap(args, self._output_grads, materialize=False)
         self.n_outputs = len(args)
         return res if is_tuple else res[0]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 import itertools
+import warnings
 
 import lanterna
 from lanterna import Tensor
@@ -27,6 +28,11 @@ def _typename(obj):
     else:
         module = obj.__class__.__module__ or ""
         qualname = obj.__class__.__qualname__
+    # classes named as PyTorch names them (as ``TorchNamedType`` prints them)
+    if module == "lanterna" or module.startswith("lanterna._"):
+        module = "torch"
+    elif module.startswith("lanterna."):
+        module = "torch" + module[len("lanterna") :]
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
@@ -149,6 +155,13 @@ class StateDictMixin:
         ['weight', 'bias']
         """
         if args:
+            warnings.warn(
+                "Positional args are being deprecated, use kwargs instead. Refer to "
+                "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                " for details.",
+                FutureWarning,
+                stacklevel=2,
+            )
             destination = args[0] if destination is None else destination
             if len(args) > 1 and prefix == "":
                 prefix = args[1]
