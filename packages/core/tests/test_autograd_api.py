@@ -472,3 +472,12 @@ def test_an_output_reachable_from_another_output_counts_once():
     z = y.exp()
     (g,) = torch.autograd.grad((y, z), a, (torch.ones(2), torch.ones(2)))
     assert torch.allclose(g, 2 + 2 * (a * 2).exp().detach())
+
+
+def test_broadcast_gradients_with_an_empty_dim_sum_to_zeros():
+    b = torch.ones(1, requires_grad=True)
+    (torch.ones(0, 1) + b).sum().backward()
+    assert b.grad.tolist() == [0.0]
+    c = torch.ones(2, 1, requires_grad=True)
+    (torch.ones(2, 0) * c).sum().backward()
+    assert c.grad.tolist() == [[0.0], [0.0]]

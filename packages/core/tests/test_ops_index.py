@@ -222,4 +222,43 @@ ERRORS = [
               match=r"shape mismatch: value tensor of shape \[3\] cannot be broadcast to indexing result of shape \[2, 4\]"),
 ]
 
+
+
+def _set_select_then_adv(x, v):
+    y = x.copy()
+    y[0][:, [1, 2]] = v  # PyTorch selects first, then indexes the view
+    return y
+
+
+# integers are selects applied before advanced indices (NumPy broadcasts them with the arrays)
+SPECS += [
+    S("int_slice_list", lambda T, x: x[0, :, [1, 2]], [X3], lambda x: x[0][:, [1, 2]]),
+    S("int_ellipsis_tensor", lambda T, x, i: x[1, ..., i], [X3, np.array([3, 0, 3])], lambda x, i: x[1][..., i]),
+    S("tensor_0d_slice_list", lambda T, x, i: x[i, :, [0, 2]], [X3, np.array(1)], lambda x, i: x[1][:, [0, 2]]),
+    S("int_none_mask", lambda T, x, m: x[0, None, m], [X3, X3[0] > 0], lambda x, m: x[0][None, m]),
+    S("empty_list", lambda T, x: x[[]], [X], lambda x: x[np.array([], np.int64)]),
+    S("empty_list_dim1", lambda T, x: x[:, []], [X], lambda x: x[:, np.array([], np.int64)]),
+    S("setitem_int_slice_list", lambda T, x, v: _set(T, x, (0, slice(None), [1, 2]), v), [X3, arr(3, 2, seed=7)],
+      _set_select_then_adv),
+    S("index_put_int_slice_list", lambda T, x, v: x.index_put((0, slice(None), T.tensor([1, 2], device=x.device)), v),
+      [X3, arr(3, 2, seed=7)], _set_select_then_adv),
+]
+
+ERRORS += [
+    ErrorSpec("float_slice_bound", lambda T, x: x[0:2.5], [X], TypeError,
+              "slice indices must be integers or None or have an __index__ method"),
+    ErrorSpec("negative_step_too_many", lambda T, x: x[::-1, 0, 0], [X], IndexError,
+              "too many indices for tensor of dimension 2"),
+    ErrorSpec("negative_step", lambda T, x: x[::-1], [X], ValueError, "step must be greater than zero"),
+    ErrorSpec("setitem_adv_dtype", lambda T, x, v: x.__setitem__([0, 1], v), [X, arr(4, dtype=np.float64)],
+              match="Index put requires the source and destination dtypes match, got Float for the destination "
+                    "and Double for the source."),
+    ErrorSpec("setitem_adv_dtype_shape_first", lambda T, x, v: x.__setitem__([0, 1], v), [X, arr(3, dtype=np.float64)],
+              match=r"shape mismatch: value tensor of shape \[3\] cannot be broadcast to indexing result of shape \[2, 4\]"),
+    ErrorSpec("index_put_dtype", lambda T, x, i, v: x.index_put((i,), v), [V, np.array([0]), arr(1, dtype=np.float64)],
+              match="Index put requires the source and destination dtypes match"),
+    ErrorSpec("setitem_uint8_mask_scalar", lambda T, x, m: x.__setitem__(m, 1.0), [V, np.array([1, 0, 1, 0, 0], np.uint8)],
+              match="masked_fill_ only supports boolean masks, but got mask with dtype unsigned char"),
+]
+
 test_forward, test_gradcheck, test_gradgradcheck, test_gradients_match_cpu, test_errors = make_tests(SPECS, ERRORS)

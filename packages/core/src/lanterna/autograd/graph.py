@@ -497,14 +497,16 @@ def _fit(g, meta, node):
 def _fit_shape(g, shape, node):
     """Undo broadcasting: sum a gradient down to the shape of the input it belongs to."""
     gshape = g._data.shape
-    if len(gshape) < len(shape) or g._data.size < _prod(shape):
+    lead = len(gshape) - len(shape)
+    # the input's shape must broadcast to the gradient's (dims of 1 or equal, aligned at the end);
+    # comparing element counts instead would refuse a gradient with a 0-sized dim
+    if lead < 0 or any(s != 1 and s != gshape[i + lead] for i, s in enumerate(shape)):
         if _prod(gshape) == _prod(shape):
             return g.reshape(shape)
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient - got {list(gshape)} but expected "
             f"shape compatible with {list(shape)}"
         )
-    lead = len(gshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
     )

@@ -7,6 +7,8 @@ The backward of an index is a scatter-add, which the Array API lacks: it is the 
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import _dtype as D
@@ -28,7 +30,7 @@ def convert_index(index, t):
     if not isinstance(index, tuple):
         index = (index,)
     out = []
-    basic = True
+    basic, bad_step = True, False
     for item in index:
         if isinstance(item, Tensor):
             if item._data.ndim == 0 and not item.dtype.is_floating_point and item.dtype is not D.bool_ \
@@ -47,10 +49,12 @@ def convert_index(index, t):
         elif isinstance(item, slice):
             s = slice(_as_int(item.start), _as_int(item.stop), _as_int(item.step))
             if s.step is not None and s.step <= 0:
-                raise ValueError("step must be greater than zero")
+                bad_step = True  # raised below: PyTorch counts the indices first
             out.append(s)
         elif isinstance(item, (list, tuple, np.ndarray)):
             a = np.asarray(item)
+            if a.size == 0 and a.dtype.kind == "f":
+                a = a.astype(np.int64)  # an empty list indexes nothing (NumPy reads it as float)
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(t._backend.from_numpy(a, t._device.index or 0) if t._device.type != "cpu" else a)
@@ -63,6 +67,10 @@ def convert_index(index, t):
             basic = False
         else:
             raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    if bad_step:
+        if sum(_ndim_used(i) for i in out) > t._data.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {t._data.ndim}")
+        raise ValueError("step must be greater than zero")
     ellipses = sum(1 for i in out if i is Ellipsis)
     if ellipses > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
@@ -89,7 +97,12 @@ def _clamp_slices(index, shape):
 
 
 def _as_int(v):
-    return None if v is None else int(v)
+    if v is None:
+        return None
+    try:
+        return operator.index(v)  # as Python's slices: 2.5 is an error, not 2
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ method") from None
 
 
 def _tensor_index(item, t):
@@ -142,6 +155,38 @@ def _is_mask(item):
     if kind is not None:
         return kind == "b"
     return item.dtype == item.__array_namespace__().bool
+
+
+def _split_selects(index):
+    """PyTorch applies integers as selects before any advanced index, so they never join the
+    advanced indices' broadcast (NumPy's do: ``x[0, :, [1, 2]]`` is (3, 2) in PyTorch, (2, 3) in
+    NumPy). For an advanced ``index`` holding integers: a basic index with only the integers (and
+    the None/slices, so later positions still line up), and what to apply to its view after.
+    ``None`` when there is nothing to split (one NumPy index means the same)."""
+    if not any(type(i) is int for i in index):
+        return None
+    first, rest = [], []
+    for item in index:
+        if type(item) is int:
+            first.append(item)
+        elif item is None:
+            first.append(None)
+            rest.append(slice(None))  # the new dim exists after the first step
+        elif item is Ellipsis or isinstance(item, slice):
+            first.append(item)
+            rest.append(item if item is Ellipsis else slice(None))
+        elif isinstance(item, bool):
+            rest.append(item)  # consumes no dim
+        else:
+            first.extend([slice(None)] * _ndim_used(item))
+            rest.append(item)
+    return tuple(first), tuple(rest)
+
+
+def _selected(arr, index):
+    """``arr`` with the integer selects of ``index`` applied (a view), and the rest of ``index``."""
+    split = _split_selects(index)
+    return (arr, index) if split is None else (arr[split[0]], split[1])
 
 
 def _wrap_array_error(e):
@@ -208,7 +253,7 @@ class IndexBackward0(Node):
     def forward(self, a):
         self.in_shape = a._data.shape
         try:
-            return kernel(a._backend, "index_get")(a._data, self.index)
+            return kernel(a._backend, "index_get")(*_selected(a._data, self.index))
         except IndexError as e:
             raise _wrap_array_error(e) from None
 
@@ -221,7 +266,7 @@ def index_add_grad(grad, in_shape, index):
     if GRAD_ENABLED[0]:
         return grad.new_zeros(in_shape).index_put(index, grad, accumulate=True)
     out = grad._backend.xp.zeros(in_shape, dtype=grad._data.dtype)
-    kernel(grad._backend, "index_add")(out, index, grad._data)
+    kernel(grad._backend, "index_add")(*_selected(out, index), grad._data)
     return _make(out, grad._backend, grad._device)
 
 
@@ -250,6 +295,8 @@ class IndexPutBackward0(Node):
 
 
 def _store(out, index, vals, accumulate, backend, basic=False):
+    if not basic:
+        out, index = _selected(out, index)  # written through the selects' view
     try:
         if accumulate:
             kernel(backend, "index_add")(out, index, np.broadcast_to(vals, out[index].shape)
@@ -273,13 +320,41 @@ def _store(out, index, vals, accumulate, backend, basic=False):
 
 def index_put(t, indices, values, accumulate=False):
     """A copy of ``t`` with ``values`` written (or added, with ``accumulate``) at ``indices``."""
-    idx = indices if _is_converted(indices) else convert_index(tuple(indices) if isinstance(indices, list)
-                                                               else indices, t)[0]
+    converted = _is_converted(indices)
+    idx = indices if converted else convert_index(tuple(indices) if isinstance(indices, list) else indices, t)[0]
+    if not converted and isinstance(values, Tensor):
+        _check_put(t, indices, idx, values, accumulate)
     if not isinstance(values, Tensor):
         from .creation import tensor
 
         values = tensor(values, dtype=t.dtype, device=t.device)
     return apply(IndexPutBackward0, t, values, index=idx, accumulate=accumulate)
+
+
+def _check_put(t, index, idx, value, accumulate=False):
+    """PyTorch's ``index_put_`` checks: a single-element value with a lone mask goes to
+    ``masked_fill_`` (which refuses uint8 masks, and casts the value); otherwise a tensor value
+    must already have the tensor's dtype (no cast, unlike basic indexing's ``copy_``)."""
+    if not accumulate and (not isinstance(value, Tensor) or value._data.size == 1):
+        adv = [i for i in idx if not (i is None or i is Ellipsis or type(i) in (int, slice))]
+        if len(adv) == 1 and not isinstance(adv[0], bool) and _is_mask(adv[0]):
+            raw = index if isinstance(index, (tuple, list)) else (index,)
+            if any(isinstance(i, Tensor) and i.dtype is D.uint8 and i._data.ndim for i in raw):
+                raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+            return
+    if isinstance(value, Tensor) and value.dtype is not t.dtype:
+        from .reduce import legacy_scalar_name
+
+        target = kernel(t._backend, "index_get")(*_selected(t._data, idx)).shape  # a shape mismatch comes first
+        try:
+            np.broadcast_shapes(tuple(value.shape), tuple(target))
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+                               f"indexing result of shape {list(target)}") from None
+
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{legacy_scalar_name(t.dtype)} for the destination and {legacy_scalar_name(value.dtype)} "
+                           f"for the source.")
 
 
 def _is_basic(index):
@@ -297,8 +372,12 @@ class CopySlices(Node):
         return "torch::autograd::CopySlices"
 
     def backward(self, grad):
-        # the engine sums the value's gradient back to its shape if it was broadcast
-        return grad.index_put(self.index, grad.new_zeros(())), grad[self.index]
+        # the value's gradient summed back to its shape if it was broadcast (here: the engine's
+        # shape check rejects a broadcast onto an empty region, e.g. [0, 1] for a value of [1])
+        gv = grad[self.index]
+        if tuple(gv.shape) != self.vshape:
+            gv = gv.sum_to_size(self.vshape) if gv.numel() else gv.new_zeros(self.vshape)
+        return grad.index_put(self.index, grad.new_zeros(())), gv
 
 
 class _IndexPutInplace(CopySlices):
@@ -310,11 +389,15 @@ def setitem(t, index, value):
     """``t[index] = value``: in place; recorded by autograd when gradients flow."""
     from .inplace import bump_version, check_inplace, rebase_history
 
+    if index is False:
+        return  # PyTorch returns before looking at the value (the result would be empty)
     check_inplace(t)
     idx, basic = convert_index(index, t)
     _check_index(t, idx)
     if isinstance(value, Tensor) and value._device is not t._device:
         value = value.to(t.device)
+    if not basic:
+        _check_put(t, index, idx, value)
     needs_graph = GRAD_ENABLED[0] and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     if not needs_graph:
         if isinstance(value, Tensor):
@@ -346,7 +429,7 @@ def setitem(t, index, value):
     old.grad_fn, old._output_nr, old._requires_grad = t.grad_fn, t._output_nr, t._requires_grad
     cls = CopySlices if basic else _IndexPutInplace
     node = cls.__new__(cls)
-    node.index = idx
+    node.index, node.vshape = idx, tuple(value.shape)
     _store(t._data, idx, value._data, False, t._backend, basic)
     bump_version(t)
     result = _make(t._data, t._backend, t._device)
