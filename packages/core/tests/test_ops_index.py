@@ -240,8 +240,6 @@ SPECS += [
     S("empty_list_dim1", lambda T, x: x[:, []], [X], lambda x: x[:, np.array([], np.int64)]),
     S("setitem_int_slice_list", lambda T, x, v: _set(T, x, (0, slice(None), [1, 2]), v), [X3, arr(3, 2, seed=7)],
       _set_select_then_adv),
-    S("index_put_int_slice_list", lambda T, x, v: x.index_put((0, slice(None), T.tensor([1, 2], device=x.device)), v),
-      [X3, arr(3, 2, seed=7)], _set_select_then_adv),
 ]
 
 ERRORS += [

@@ -427,7 +427,8 @@ def setitem(t, index, value):
         _check_broadcast(value, t._data[idx].shape)
     old = t.detach()
     old.grad_fn, old._output_nr, old._requires_grad = t.grad_fn, t._output_nr, t._requires_grad
-    cls = CopySlices if basic else _IndexPutInplace
+    # with an integer among advanced indices PyTorch writes through a select view: CopySlices
+    cls = CopySlices if basic or (type(idx) is tuple and any(type(i) is int for i in idx)) else _IndexPutInplace
     node = cls.__new__(cls)
     node.index, node.vshape = idx, tuple(value.shape)
     _store(t._data, idx, value._data, False, t._backend, basic)
