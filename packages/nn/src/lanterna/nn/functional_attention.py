@@ -51,19 +51,36 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     tensor([[[1., 1., 1.],
              [1., 1., 1.]]])
     """
-    L, S = query.size(-2), key.size(-2)
-    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
-    if attn_mask is not None and is_causal:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
-    if attn_mask is not None and attn_mask.dtype != torch.bool and not attn_mask.is_floating_point() \
-            and attn_mask.dtype != query.dtype:
+    # PyTorch's input validation, in its order and with its messages (the double space is theirs)
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{_c_type_name(query.dtype)} key.dtype: {_c_type_name(key.dtype)} and value.dtype: "
+            f"{_c_type_name(value.dtype)} instead."
+        )
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError(
+            "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+            f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead."
+        )
+    # "float" is float32 exactly: any other floating mask must match the query's dtype
+    if attn_mask is not None and attn_mask.dtype not in (torch.bool, torch.float32, query.dtype):
         raise RuntimeError(
             "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
             f"{_c_type_name(attn_mask.dtype)} and  query.dtype: {_c_type_name(query.dtype)} instead."
         )
-    if enable_gqa and key.dim() >= 3 and query.size(-3) != key.size(-3):
-        key = key.repeat_interleave(query.size(-3) // key.size(-3), -3)
-        value = value.repeat_interleave(query.size(-3) // value.size(-3), -3)
+    L, S = query.size(-2), key.size(-2)
+    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+    if attn_mask is not None and is_causal:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if enable_gqa:  # key and value each repeat their heads (dim -3) up to the query's
+        q_heads, k_heads, v_heads = query.size(-3), key.size(-3), value.size(-3)
+        if q_heads % k_heads or q_heads % v_heads:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
+        if k_heads != q_heads:
+            key = key.repeat_interleave(q_heads // k_heads, -3)
+        if v_heads != q_heads:
+            value = value.repeat_interleave(q_heads // v_heads, -3)
     scores = torch.matmul(query * scale_factor, key.transpose(-2, -1))
     masked = None  # boolean: positions that may NOT be attended
     if is_causal:

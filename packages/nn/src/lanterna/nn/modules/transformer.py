@@ -167,11 +167,20 @@ class TransformerEncoder(Module):
         seq_len = _get_seq_len(src, first_layer.self_attn.batch_first)
         is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
         output = src
+        keep = None
+        if self._pads_to_zero(src, mask, src_key_padding_mask):
+            # PyTorch's inference path makes nested tensors of the first ``count(not padding)`` steps
+            # of each sequence (not the unmasked positions: with mask_check=False the padding may sit
+            # anywhere), runs the layers on them and pads back with 0; any nonzero float mask value
+            # counts as padding there
+            lengths = (src_key_padding_mask == 0).sum(1, keepdim=True)
+            keep = torch.arange(src_key_padding_mask.size(1), device=src.device).unsqueeze(0) < lengths
+            src_key_padding_mask = FA._canonical_mask(keep.logical_not(), "src_key_padding_mask", None, "",
+                                                      src.dtype, check_other=False)
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
-        if self._pads_to_zero(src, mask, src_key_padding_mask):
-            # PyTorch's inference path drops padded positions (nested tensors) and pads back with 0
-            output = output * (src_key_padding_mask == 0).unsqueeze(-1).to(output.dtype)
+        if keep is not None:
+            output = output * keep.unsqueeze(-1).to(output.dtype)
         if self.norm is not None:
             output = self.norm(output)
         return output

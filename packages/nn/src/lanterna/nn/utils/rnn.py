@@ -255,8 +255,8 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     sequences = list(sequences)
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
-    if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+    if padding_side not in ("left", "right"):  # PyTorch's C++ check: a RuntimeError
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     lens = torch.tensor([s.shape[0] for s in sequences], dtype=torch.int64)
     T = int(lens.max())
     starts = lens.cumsum(0) - lens
