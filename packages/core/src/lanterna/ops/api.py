@@ -19,7 +19,7 @@ FAMILIES = {
                    "logical_or logical_xor lt ne not_equal",
     "ops.creation": "Generator arange as_tensor asarray bernoulli empty empty_like eye from_numpy full "
                     "full_like linspace logspace multinomial normal ones ones_like poisson rand rand_like "
-                    "randint randint_like randn randn_like randperm tensor zeros zeros_like",
+                    "randint randint_like randn randn_like randperm range tensor zeros zeros_like",
     "ops.elementwise": "add div divide floor_divide fmod mul multiply pow remainder rsub sub subtract "
                        "true_divide",
     "ops.index": "index_put",
@@ -99,7 +99,7 @@ FAMILIES = {
 #: torch name -> its name in the defining module, where they differ
 RENAMED = {"orgqr": "householder_product", "multiply": "mul", "subtract": "sub",
            "divide": "div", "true_divide": "div",
-           "lu": "lu_legacy", "lu_solve": "lu_solve_legacy"}
+           "lu": "lu_legacy", "lu_solve": "lu_solve_legacy", "range": "range_"}
 
 #: submodules that are attributes of ``lanterna`` (``torch.linalg``, ``torch.return_types`` ...)
 SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_api": "random_api",

@@ -33,29 +33,44 @@ def _place(arr, device, dtype=None):
     return _make(backend.from_numpy(arr, index), backend, Device(dev.type, index))
 
 
+def _check_ndarray(arr):
+    """PyTorch's errors for NumPy arrays it cannot hold: the type is named as NumPy's scalar class
+    (numpy.object_, numpy.longdouble), and a byte-swapped array is refused before its dtype is read."""
+    if not arr.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
+    try:
+        D.from_numpy_dtype(arr.dtype)
+    except TypeError:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{arr.dtype.type.__name__}. The only supported "
+                        "types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+
+
 def _infer_array(data, dtype=None):
     """Python data (nested lists, numbers, arrays, tensors) as a host array with PyTorch's dtype."""
     if isinstance(data, Tensor):
         return np.array(data._host())
     if isinstance(data, np.ndarray):
-        if data.dtype.kind in "USO":
-            raise TypeError(f"can't convert np.ndarray of type numpy.{data.dtype.type.__name__}. The only "
-                            "supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, "
-                            "and bool.")
-        D.from_numpy_dtype(data.dtype)  # rejects unsupported dtypes with PyTorch's message
+        _check_ndarray(data)
         return np.array(data)
     if isinstance(data, np.generic):
+        if data.dtype.kind in "USa":
+            raise TypeError(f"new(): invalid data type 'numpy.{type(data).__name__}'")
+        _check_ndarray(np.asarray(data))
         return np.array(data)
     if hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
         return _infer_array(np.asarray(data))
-    np_leaf = False
+    typed = None  # tensors / NumPy scalars among the elements: their dtypes join the inference
     if isinstance(data, range) or (isinstance(data, Sequence) and not isinstance(data, (str, bytes, list, tuple))):
         data = list(data)  # PyTorch reads any sequence (range, deque ...), not only lists
     if isinstance(data, (list, tuple)):
-        data = _flatten_tensors(data)
-        np_leaf = isinstance(_first_leaf(data), np.generic)
+        found = []
+        data = _flatten_tensors(data, found)
+        if found:
+            typed = _leaf_dtype(data, dtype)
+            data = _resolve_leaves(data, dtype or typed)
     elif not isinstance(data, (int, float, bool)) and not hasattr(data, "__array__"):
-        _bad_leaf(data)
+        _bad_leaf(data, None if isinstance(data, (str, bytes)) else dtype)  # a bare string: whatever the dtype
     try:
         arr = np.array(data)
     except (ValueError, TypeError):
@@ -64,15 +79,21 @@ def _infer_array(data, dtype=None):
     kind = arr.dtype.kind
     if kind in "OUS":
         _check_nested(data)
-        _bad_leaf(_first_bad_leaf(data))
+        bad = _first_bad_leaf(data)
+        if kind != "O" or bad is not data:  # (an object array of plain numbers holds ints past int64)
+            _bad_leaf(bad, dtype, nested=bad is _first_leaf(data))
     if kind == "c":
         raise TypeError("complex tensors are not supported")
-    if arr.dtype == np.uint64:
-        raise ValueError("Overflow when unpacking long long")
+    if arr.dtype == np.uint64 or kind == "O":
+        # integers past int64: PyTorch reads them as doubles into a float (or bool) dtype, else refuses
+        if dtype is None or not (dtype.is_floating_point or dtype is D.bool_):
+            raise ValueError("Overflow when unpacking long long")
+        arr = np.array(data, dtype=np.float64)
+        kind = "f"
     if dtype is not None and not dtype.is_floating_point and dtype is not D.bool_ and kind in "iuf" and arr.size:
         _check_overflow(arr, dtype)
-    if np_leaf and kind in "iufb":
-        return arr.astype(_leaf_dtype(data).np)
+    if typed is not None and dtype is None and kind in "iufb":
+        return arr.astype(typed.np)
     if kind == "f":
         # Python floats are doubles: with a dtype given they are rounded once, straight into it
         # (through the default float32 first, 0.3 would be 0.30000001192092896 as a float64)
@@ -82,11 +103,12 @@ def _infer_array(data, dtype=None):
     return arr
 
 
-def _check_overflow(arr, dtype):
+def _check_overflow(arr, dtype, name=None):
     info = np.iinfo(dtype.np)
     lo = -info.max if info.min == 0 else info.min  # PyTorch lets negative values wrap into unsigned types
-    if arr.min() < lo or arr.max() > info.max:
-        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+    # NaN compares false both ways: PyTorch refuses it (and the infinities) for integer dtypes
+    if not (arr.min() >= lo and arr.max() <= info.max):
+        raise RuntimeError(f"value cannot be converted to type {name or dtype.name} without overflow")
 
 
 def _leaves(data):
@@ -99,11 +121,17 @@ def _leaves(data):
             yield item
 
 
-def _leaf_dtype(data):
-    """The dtype PyTorch infers for a list holding NumPy scalars: theirs, promoted with the others."""
+def _leaf_dtype(data, dtype=None):
+    """The dtype PyTorch infers for a list holding tensors or NumPy scalars: theirs, promoted with the
+    others' (a Python float counts as the default dtype)."""
     result = None
     for leaf in _leaves(data):
-        if isinstance(leaf, np.generic):
+        if isinstance(leaf, Tensor):
+            d = leaf.dtype
+        elif isinstance(leaf, np.generic):
+            if leaf.dtype.kind not in "biuf":
+                _bad_leaf(leaf, dtype, nested=True)
+            _check_ndarray(np.asarray(leaf))
             d = D.from_numpy_dtype(leaf.dtype)
         else:
             d = D.scalar_dtype(leaf)
@@ -111,10 +139,42 @@ def _leaf_dtype(data):
     return result
 
 
-def _bad_leaf(leaf):
-    if isinstance(leaf, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{type(leaf).__name__}'")
-    raise RuntimeError(f"Could not infer dtype of {type(leaf).__name__}")
+def _check_leaf(leaf, target):
+    """PyTorch converts each element into the result dtype on its own: through ``__float__`` for a
+    float result, through ``__index__`` for an integer or bool one, which refuses multi-element and
+    float tensors, and NumPy floats (and NumPy bools for integers)."""
+    if isinstance(leaf, Tensor):
+        if target.is_floating_point:
+            if leaf.numel() != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+        elif leaf.numel() != 1 or leaf.dtype.is_floating_point:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return leaf.item()
+    if not target.is_floating_point and isinstance(leaf, np.generic) and (
+            leaf.dtype.kind == "f" or (leaf.dtype.kind == "b" and target is not D.bool_)):
+        raise TypeError(f"'numpy.{type(leaf).__name__}' object cannot be interpreted as an integer")
+    return leaf
+
+
+def _resolve_leaves(data, target):
+    return [_resolve_leaves(item, target) if isinstance(item, (list, tuple)) else _check_leaf(item, target)
+            for item in data]
+
+
+def _bad_leaf(leaf, dtype=None, nested=False):
+    cls = type(leaf)
+    name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+    if isinstance(leaf, (str, bytes)) and nested:
+        # a string as the first element reads as one more dimension (PyTorch sizes the result from the
+        # first elements); elsewhere it is refused as a value
+        raise ValueError(f"too many dimensions '{type(leaf).__name__}'")
+    if isinstance(leaf, (str, bytes)) and dtype is None:
+        raise TypeError(f"new(): invalid data type '{name}'")
+    if dtype is not None:  # with a dtype given, PyTorch converts each element straight into it
+        if dtype.is_floating_point:
+            raise TypeError(f"must be real number, not {name}")
+        raise TypeError(f"'{name}' object cannot be interpreted as an integer")
+    raise RuntimeError(f"Could not infer dtype of {name}")
 
 
 def _first_bad_leaf(data):
@@ -155,18 +215,25 @@ def _first_leaf(data):
     return data
 
 
-def _flatten_tensors(data):
-    """Replace tensors inside nested lists by Python numbers (as torch.tensor does)."""
+def _flatten_tensors(data, found=None):
+    """Nested lists copied (sequences become lists); ``found`` collects the tensors and NumPy scalars
+    met, whose dtypes join the inference. Without ``found``, tensors are replaced by their values."""
     out = []
     for item in data:
-        if isinstance(item, Tensor):
-            if item.numel() != 1 and item.dim() > 0:
-                out.append(_flatten_tensors(list(item.unbind(0))) if item.dim() > 0 else item.item())
-            else:
-                out.append(item.item())
-        elif isinstance(item, (list, tuple)):
-            out.append(_flatten_tensors(item))
+        cls = item.__class__
+        if cls is int or cls is float or cls is bool:
+            out.append(item)
+        elif cls is list or cls is tuple or isinstance(item, (list, tuple)):
+            out.append(_flatten_tensors(item, found))
+        elif isinstance(item, Tensor):
+            if found is None:
+                out.append(_check_leaf(item, D.get_default_dtype()))
+            else:  # kept: its dtype joins the inference (see _resolve_leaves)
+                found.append(item)
+                out.append(item)
         else:
+            if found is not None and isinstance(item, np.generic):
+                found.append(item)
             out.append(item)
     return out
 
@@ -223,10 +290,10 @@ def from_numpy(ndarray):
     tensor([5., 0.])
     """
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    D.from_numpy_dtype(ndarray.dtype)
-    if not ndarray.dtype.isnative:
-        raise ValueError("given numpy array has byte order different from the native byte order.")
+        cls = type(ndarray)
+        name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+        raise TypeError(f"expected np.ndarray (got {name})")
+    _check_ndarray(ndarray)
     return _make(ndarray, REGISTRY.backends["cpu"], CPU)
 
 
@@ -236,12 +303,15 @@ def _size(size, name="empty"):
         size = tuple(size[0])
     out = []
     for i, s in enumerate(size):
-        if isinstance(s, Tensor):
-            s = int(s)
-        if not isinstance(s, numbers.Integral):
+        if s.__class__ is int and s >= 0:  # the common case, first
+            out.append(s)
+            continue
+        if isinstance(s, Tensor) and s.dim() == 0 and not s.dtype.is_floating_point and s.dtype is not D.bool_:
+            s = int(s)  # 0-d integer tensors count as ints (float, bool and 1-d ones are refused)
+        if not isinstance(s, numbers.Integral) or s.__class__ is bool or isinstance(s, np.bool_):
             if len(size) == 1:
                 raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, not "
-                                f"{type(s).__name__}")
+                                f"{type(s).__name__}")  # (torch.Size, tuple and list were unpacked above)
             raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
                             f"\"type must be tuple of ints,but got {type(s).__name__}\"")
         if s < 0:
@@ -271,26 +341,88 @@ def _filled(fill, size, dtype, device, requires_grad):
     return t
 
 
+def _out_dtype(out, dtype):
+    """With ``out=``, the result takes ``out``'s dtype unless one is given."""
+    return out.dtype if dtype is None and out is not None else dtype
+
+
+def _to_out(result, out):
+    """``out=``: the result written into ``out`` (resized to it), which is returned."""
+    if out is None:
+        return result
+    if out.dtype is not result.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {result.dtype}, but got {out.dtype} instead")
+    if out.shape != result.shape:
+        out.resize_(result.shape)
+    out.copy_(result)
+    return out
+
+
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if out is not None:
+        return _to_out(_filled(0, _size(size, "zeros"), _out_dtype(out, dtype), device, requires_grad), out)
     return _filled(0, _size(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    if out is not None:
+        return _to_out(_filled(1, _size(size, "ones"), _out_dtype(out, dtype), device, requires_grad), out)
     return _filled(1, _size(size, "ones"), dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
+    if out is not None:
+        return _to_out(_filled(0, _size(size), _out_dtype(out, dtype), device, requires_grad), out)
     return _filled(0, _size(size), dtype, device, requires_grad)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if dtype is None:
-        dtype = D.scalar_dtype(fill_value) if not isinstance(fill_value, Tensor) else fill_value.dtype
+def _fill_scalar(fill_value, name):
+    """``full``'s fill value as a Python number (a one-element tensor gives its value, whose Python
+    type then picks the dtype: PyTorch reads it as a Scalar)."""
     if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    return _filled(fill_value, _size((size,) if isinstance(size, int) else (tuple(size),), "full"), dtype, device,
-                   requires_grad)
+        if fill_value.numel() != 1:
+            raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not Tensor")
+        return fill_value.item()
+    if isinstance(fill_value, np.generic):
+        return fill_value.item()
+    if not isinstance(fill_value, (numbers.Number)):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")
+    return fill_value
+
+
+def _check_fill(fill_value, dtype):
+    """PyTorch's overflow check on the fill value (negative ints wrap into unsigned types)."""
+    if dtype is D.bool_ or isinstance(fill_value, complex):
+        return
+    if dtype.is_floating_point:
+        v = float(fill_value)
+        if dtype is D.float64 or -65504.0 <= v <= 65504.0:  # (within every float dtype's range)
+            return
+        with np.errstate(over="ignore"):
+            if math.isfinite(v) and math.isinf(np.array(v).astype(dtype.np)):  # finite, but rounds to inf
+                raise RuntimeError(f"value cannot be converted to type {D.cpp_name(dtype)} without overflow")
+        return
+    info = np.iinfo(dtype.np)
+    lo = -info.max - 1 if info.min == 0 else info.min
+    if isinstance(fill_value, float) and not math.isfinite(fill_value) or not lo <= fill_value <= info.max:
+        name = {"int32": "int"}.get(dtype.name, f"{dtype.name}_t")
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if isinstance(size, int):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    fill_value = _fill_scalar(fill_value, "full")
+    dtype = _out_dtype(out, dtype)
+    if dtype is None:
+        dtype = D.scalar_dtype(fill_value)
+    _check_fill(fill_value, dtype)
+    if not dtype.is_floating_point and dtype is not D.bool_ and fill_value < 0:
+        fill_value = int(fill_value) % (1 << (8 * np.dtype(dtype.np).itemsize)) if np.iinfo(dtype.np).min == 0 \
+            else fill_value  # -1 into uint8 is 255, as in PyTorch
+    return _to_out(_filled(fill_value, _size((tuple(size),), "full"), dtype, device, requires_grad), out)
 
 
 def _like(t, dtype, device):
@@ -319,12 +451,27 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """The identity matrix (``n x m``)."""
-    if n < 0:
-        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    if m is not None and m < 0:
-        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    t = _place(np.eye(n, m if m is not None else n, dtype=(dtype or D.get_default_dtype()).np), device)
-    return _require_grad(t) if requires_grad else t
+    for name, v in (("n", n), ("m", m)):
+        if name == "m" and v is None:
+            continue
+        if isinstance(v, Tensor) and v.dim() == 0 and not v.dtype.is_floating_point:
+            v = int(v)
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"eye(): argument '{name}' (position {1 if name == 'n' else 2}) must be int, not "
+                            f"{type(v).__name__}")
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
+    dtype = _out_dtype(out, dtype) or D.get_default_dtype()
+    t = _place(np.eye(int(n), int(m) if m is not None else int(n), dtype=dtype.np), device)
+    return _to_out(_require_grad(t) if requires_grad else t, out)
+
+
+def _not_implemented(name, dtype):
+    raise NotImplementedError(f"\"{name}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -334,49 +481,122 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     start, end, step = vals
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    dtype = _out_dtype(out, dtype)
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
-    n = max(math.ceil((end - start) / step), 0)
+    if dtype is D.bool_:
+        _not_implemented("arange_cpu", dtype)
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     if dtype.is_floating_point:
+        if (end - start) * step < 0 and end != start:
+            raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+        n = max(math.ceil((end - start) / step), 0)  # in double, as PyTorch sizes it
         arr = (start + step * np.arange(n, dtype=np.float64)).astype(dtype.np)
     else:
-        arr = np.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(dtype.np)
+        # integer dtypes: PyTorch truncates start, end and step to integers first (a step that
+        # truncates to 0 is a ValueError); int64 sizes the result in integers, the others in double
+        xs, xe, xst = int(start), int(end), int(step)
+        if xst == 0:
+            raise ValueError("step must be nonzero")
+        if not ((xst > 0 and xe >= xs) or (xst < 0 and xe <= xs)):
+            raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+        if dtype is D.int64:
+            sgn = 1 if xst > 0 else -1
+            n = abs(xe - xs + xst - sgn) // abs(xst)
+        else:
+            n = max(math.ceil((float(end) - float(start)) / float(step)), 0)
+        arr = np.arange(xs, xs + n * xst, xst, dtype=np.int64)[:n]
+        if dtype is not D.int64:
+            arr = arr.astype(dtype.np)
     t = _place(arr, device)
-    return _require_grad(t) if requires_grad else t
+    return _to_out(_require_grad(t) if requires_grad else t, out)
 
 
-def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+    """``torch.range`` (deprecated): like ``arange`` but including ``end``, in the default dtype."""
+    import warnings
+
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
     if end is None:
-        start, end = 0, start
-    return arange(start, end + step * 0.5 if isinstance(end, float) or isinstance(step, float) else end + 1,
-                  step, dtype=dtype or D.get_default_dtype(), device=device, requires_grad=requires_grad)
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    dtype = _out_dtype(out, dtype) or D.get_default_dtype()
+    if dtype is D.bool_:
+        _not_implemented("range_cpu", dtype)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(math.floor((end - start) / step)) + 1  # PyTorch: size = floor((end - start) / step) + 1
+    arr = (start + step * np.arange(n, dtype=np.float64)).astype(dtype.np)
+    t = _place(arr, device)
+    return _to_out(_require_grad(t) if requires_grad else t, out)
+
+
+def _fma(a, b, c, np_dtype):
+    """``a * b + c`` rounded once into ``np_dtype`` (PyTorch's linspace kernel is compiled with
+    contraction to fused multiply-adds); extended precision keeps the product exact."""
+    ld = np.longdouble
+    return (ld(a) * np.asarray(b, dtype=ld) + ld(c)).astype(np_dtype)
+
+
+def _steps_arg(steps, name):
+    if isinstance(steps, Tensor) and steps.dim() == 0 and not steps.dtype.is_floating_point:
+        steps = int(steps)
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"{name}(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
+
+
+def _linspace_host(start, end, steps, dtype):
+    """PyTorch's CPU linspace: the step is computed in the result dtype (in double for integer
+    dtypes), the first half counts up from ``start`` and the second half down from ``end``, each
+    element rounded once (``start + step * i`` / ``end - step * (steps - 1 - i)`` fused)."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if steps == 0:
+        return np.empty(0, dtype=dtype.np)
+    if steps == 1:
+        return np.array([start], dtype=np.float64).astype(dtype.np)
+    i = np.arange(steps, dtype=np.int64)
+    half = steps // 2
+    if dtype.is_floating_point:
+        t = dtype.np.type
+        s, e = np.array(start).astype(t), np.array(end).astype(t)
+        if t == np.float16:  # c10::Half arithmetic rounds every operation (through float)
+            step = np.float16(np.float32(np.float16(np.float32(e) - np.float32(s))) / np.float32(steps - 1))
+            up = (np.float32(s) + (np.float32(step) * i.astype(np.float32)).astype(np.float16)).astype(np.float16)
+            down = (np.float32(e) - (np.float32(step) * (steps - 1 - i).astype(np.float32)).astype(np.float16))
+            return np.where(i < half, up, down.astype(np.float16))
+        step = t((e - s) / t(steps - 1))
+        return np.concatenate([_fma(step, i[:half], s, t), _fma(-step, steps - 1 - i[half:], e, t)])
+    s, e = int(start), int(end)  # integer dtypes: the ends truncated, the step in double
+    step = (float(e) - float(s)) / (steps - 1)
+    vals = np.concatenate([_fma(step, i[:half], s, np.float64), _fma(-step, steps - 1 - i[half:], e, np.float64)])
+    return np.trunc(vals).astype(dtype.np)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
-    dtype = dtype or D.get_default_dtype()
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    # PyTorch fills the two halves from each end, which keeps the endpoints exact
-    if steps == 1:
-        arr = np.array([start], dtype=np.float64)
-    else:
-        step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        arr = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
-    if not dtype.is_floating_point:
-        arr = np.trunc(arr) if False else arr
-    t = _place(arr.astype(dtype.np), device)
-    return _require_grad(t) if requires_grad else t
+    steps = _steps_arg(steps, "linspace")
+    dtype = _out_dtype(out, dtype) or D.get_default_dtype()
+    if dtype is D.bool_:
+        _not_implemented("linspace_cpu", dtype)
+    t = _place(_linspace_host(start, end, steps, dtype), device)
+    return _to_out(_require_grad(t) if requires_grad else t, out)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    dtype = dtype or D.get_default_dtype()
-    exps = linspace(start, end, steps, dtype=D.float64)._data
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None):
+    steps = _steps_arg(steps, "logspace")
+    dtype = _out_dtype(out, dtype) or D.get_default_dtype()
+    if dtype is D.bool_:
+        _not_implemented("logspace_cpu", dtype)
+    exps = _linspace_host(start, end, steps, D.float64)
     t = _place((base**exps).astype(dtype.np), device)
-    return _require_grad(t) if requires_grad else t
+    return _to_out(_require_grad(t) if requires_grad else t, out)
 
 
 # ---- random ---------------------------------------------------------------------------------
@@ -415,14 +635,14 @@ def _is_device_array(arr, backend):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False):
     dtype = dtype or D.get_default_dtype()
-    shape = _size(size)
+    shape = _size(size, "rand")
     return _random_tensor(lambda g: g.uniform(shape, dtype.np), device, generator, dtype, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
           pin_memory=False):
     dtype = dtype or D.get_default_dtype()
-    shape = _size(size)
+    shape = _size(size, "randn")
     return _random_tensor(lambda g: g.normal(shape, dtype.np), device, generator, dtype, requires_grad)
 
 
@@ -546,6 +766,8 @@ def _legacy_new(dtype, args, device=None):
         data = args[0]
         if isinstance(data, Tensor):
             return data.to(dtype)
+        if isinstance(data, np.ndarray):
+            _check_ndarray(data)
         if isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "__array__"):
             return _place(np.array(_flatten_tensors(data) if isinstance(data, (list, tuple)) else data)
                           .astype(dtype.np), device)
