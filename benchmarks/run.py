@@ -158,10 +158,13 @@ NOTES = """Notes:
   compare runs made back to back. PyTorch uses its default 2 threads; NumPy's OpenBLAS its default.
   When another process keeps a core busy, every 2-thread BLAS call (NumPy's and PyTorch's alike)
   slows down several-fold: run the table on an idle machine.
-- Spread over three back-to-back runs (5, 7 and 7 rounds, idle machine, 2026-12-07), ratio to
-  PyTorch: elementwise_16 0.80-1.52x, elementwise_16_backward 0.45-0.73x, matmul_1024 0.80-0.83x
-  (0.93-1.03x of NumPy), mlp_step 0.94-1.16x (1.09-1.56x of NumPy), lenet_step 1.01-1.66x,
-  lstm_step 1.06-1.33x, import 0.07-0.08x (+10 to +16 ms over NumPy).
+- Ratios are the median of per-round ratios: each round runs the libraries back to back, so the
+  machine's drift between rounds cancels (comparing whole-run medians let one slow minute decide).
+- Spread over five runs of the current code (5 or 7 rounds each, 2026-12-07, no other work on the
+  machine, which still swung by up to 1.6x), ratio to PyTorch: elementwise_16 0.83-0.95x,
+  elementwise_16_backward 0.55-0.63x, matmul_1024 0.87-0.94x (1.01-1.04x of NumPy), mlp_step
+  0.90-1.10x (1.16-1.47x of NumPy), lenet_step 0.93-1.33x, lstm_step 1.11-1.36x, import
+  0.07-0.09x (-1 to +31 ms over NumPy, whose own import swung from 100 to 130 ms).
 - `import` is a whole `python -c "import X"` process from compiled bytecode, the modules taking
   turns; `+N ms` is the difference to `import numpy` alone.
 - DataLoader workers pay off: `dataloader_epoch` (2 workers) against `dataloader_epoch_0_workers`
