@@ -138,3 +138,110 @@ def test_linspace_rounds_each_element_once_in_its_dtype():
     assert torch.linspace(0.1, 0.9, 9)[1].item() == np.float32(0.19999999)
     with pytest.raises(NotImplementedError, match="\"linspace_cpu\" not implemented for 'Bool'"):
         torch.linspace(0, 1, 5, dtype=torch.bool)
+
+
+# ---- random creation functions and index helpers: argument handling ------------------------------
+def test_randint_bounds_must_fit_the_dtype():
+    with pytest.raises(RuntimeError, match="to - 1 is out of bounds for unsigned char"):
+        torch.randint(300, (3,), dtype=torch.uint8)
+    with pytest.raises(RuntimeError, match="to - 1 is out of bounds for bool"):
+        torch.randint(3, (3,), dtype=torch.bool)
+    with pytest.raises(RuntimeError, match="from is out of bounds for signed char"):
+        torch.randint(-200, 5, (3,), dtype=torch.int8)
+    assert torch.randint(256, (3,), dtype=torch.uint8).dtype == torch.uint8
+    assert torch.randint(2, (3,), dtype=torch.bool).dtype == torch.bool
+
+
+def test_randint_argument_errors():
+    with pytest.raises(TypeError, match="argument 'high' \\(position 1\\) must be int, not float"):
+        torch.randint(5.0, (3,))
+    with pytest.raises(TypeError, match="invalid combination of arguments - got \\(int, float, tuple\\)"):
+        torch.randint(0, 5.5, (3,))
+    with pytest.raises(TypeError, match="argument 'size' \\(position 2\\) must be tuple of ints, not int"):
+        torch.randint(5, 3)
+    with pytest.raises(TypeError, match="invalid combination of arguments - got \\(int\\)"):
+        torch.randint(10)
+    assert torch.randint(5, size=(3,)).shape == (3,)
+    assert torch.randint(low=1, high=5, size=(2,)).shape == (2,)
+
+
+def test_random_out_sets_the_dtype():
+    assert torch.randint(5, (3,), out=torch.empty(3, dtype=torch.int32)).dtype == torch.int32
+    assert torch.rand(2, out=torch.empty(3, dtype=torch.float64)).dtype == torch.float64
+    assert torch.randperm(4, out=torch.empty(1)).dtype == torch.float32
+    with pytest.raises(RuntimeError, match="dtype Double does not match dtype of out parameter \\(Float\\)"):
+        torch.rand(2, dtype=torch.float64, out=torch.empty(2))
+
+
+def test_randperm_argument_errors():
+    with pytest.raises(RuntimeError, match="negative dimension -1"):
+        torch.randperm(-1)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8_t without overflow"):
+        torch.randperm(300, dtype=torch.uint8)
+    assert sorted(torch.randperm(256, dtype=torch.uint8).tolist()) == list(range(256))
+    with pytest.raises(NotImplementedError, match="\"randperm\" not implemented for 'Bool'"):
+        torch.randperm(5, dtype=torch.bool)
+    with pytest.raises(TypeError, match="argument 'n' \\(position 1\\) must be int, not float"):
+        torch.randperm(5.0)
+    with pytest.raises(RuntimeError, match="n cannot be greater than 2049 for Half type."):
+        torch.randperm(4096, dtype=torch.float16)
+
+
+def test_rand_randn_size_keyword_and_integer_dtypes():
+    assert torch.rand(size=(2, 3)).shape == (2, 3)
+    assert torch.randn(size=(2, 3)).shape == (2, 3)
+    with pytest.raises(NotImplementedError, match="\"check_uniform_bounds\" not implemented for 'Long'"):
+        torch.rand(2, 3, dtype=torch.int64)
+    with pytest.raises(NotImplementedError, match="\"normal_kernel_cpu\" not implemented for 'Bool'"):
+        torch.randn(2, dtype=torch.bool)
+    with pytest.raises(NotImplementedError, match="check_uniform_bounds"):
+        torch.rand_like(torch.zeros(2, dtype=torch.int64))
+    with pytest.raises(TypeError, match="invalid combination"):
+        torch.rand()
+
+
+def test_normal_bernoulli_multinomial_poisson_checks():
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0, but found std -1"):
+        torch.normal(0., -1., (3,))
+    with pytest.raises(RuntimeError, match="normal expects all elements of std >= 0.0"):
+        torch.normal(torch.zeros(3), torch.tensor([1., -1., 1.]))
+    with pytest.raises(RuntimeError, match="The size of tensor a \\(3\\) must match the size of tensor b \\(2\\)"):
+        torch.normal(torch.zeros(3), torch.ones(2))
+    with pytest.raises(RuntimeError, match="Expected p_in >= 0 && p_in <= 1"):
+        torch.bernoulli(torch.tensor([0.5, 1.5]))
+    with pytest.raises(RuntimeError, match="bernoulli_ expects p to be in \\[0, 1\\], but got p=1.5"):
+        torch.bernoulli(torch.tensor([0.5, 0.5]), 1.5)
+    with pytest.raises(RuntimeError, match="cannot sample n_sample <= 0 samples"):
+        torch.multinomial(torch.tensor([0.2, 0.8]), 0)
+    with pytest.raises(RuntimeError, match="sum of probabilities <= 0"):
+        torch.multinomial(torch.tensor([0., 0.]), 1)
+    with pytest.raises(RuntimeError, match="only supports floating-point dtypes for input, got: Long"):
+        torch.multinomial(torch.tensor([1, 2]), 1)
+    with pytest.raises(RuntimeError, match="invalid Poisson rate"):
+        torch.poisson(torch.tensor([-1., 2.]))
+
+
+def test_tri_indices_argument_checks():
+    with pytest.raises(RuntimeError, match="^row must be non-negative, got-1$"):
+        torch.tril_indices(-1, 3)
+    with pytest.raises(RuntimeError, match="^col must be non-negative, got-2$"):
+        torch.triu_indices(3, -2)
+    with pytest.raises(NotImplementedError, match="\"tril_indices\" not implemented for 'Float'"):
+        torch.tril_indices(3, 3, dtype=torch.float32)
+    with pytest.raises(TypeError, match="argument 'row' \\(position 1\\) must be int, not float"):
+        torch.tril_indices(3.0, 3)
+    assert torch.tril_indices(3, 3, dtype=torch.int32).dtype == torch.int32
+
+
+def test_new_factories_keywords():
+    t = torch.zeros(2)
+    for name in ("new_zeros", "new_ones", "new_empty"):
+        with pytest.raises(TypeError, match=f"{name}\\(\\) got an unexpected keyword argument 'out'"):
+            getattr(t, name)(2, out=torch.empty(2))
+        assert getattr(t, name)(size=(2, 3)).shape == (2, 3)
+    with pytest.raises(TypeError, match="new_full\\(\\) got an unexpected keyword argument 'out'"):
+        t.new_full((2,), 1, out=torch.empty(2))
+    with pytest.raises(TypeError, match="new_full\\(\\): argument 'size' \\(position 1\\) must be tuple of ints"):
+        t.new_full(2, 3)
+    with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
+        t.new_zeros(-1)

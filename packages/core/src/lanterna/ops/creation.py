@@ -467,6 +467,8 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
 
 
 def _not_implemented(name, dtype):
+    if dtype.name not in _SCALAR_NAMES:
+        dtype.np  # a dtype Lanterna only names (bfloat16, complex, uint16 ...): its TypeError says so
     raise NotImplementedError(f"\"{name}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
 
 
@@ -632,95 +634,286 @@ def _is_device_array(arr, backend):
     return not isinstance(arr, np.ndarray)
 
 
+_CPP_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+              "int64": "long int", "bool": "bool", "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def _random_out_dtype(out, dtype, default):
+    """The result dtype of a random creation function: ``dtype``, else ``out``'s, else ``default``;
+    a ``dtype`` that differs from ``out``'s is refused, as PyTorch does."""
+    if out is not None and dtype is not None and dtype is not out.dtype:
+        raise RuntimeError(f"dtype {_SCALAR_NAMES[dtype.name]} does not match dtype of out parameter "
+                           f"({_SCALAR_NAMES[out.dtype.name]})")
+    return dtype or (out.dtype if out is not None else default)
+
+
+def _type_names(args, kwargs):
+    names = [type(a).__name__ if not isinstance(a, Tensor) else "Tensor" for a in args]
+    names += [f"{k}={type(v).__name__ if not isinstance(v, Tensor) else 'Tensor'}" for k, v in sorted(kwargs.items())]
+    return ", ".join(names)
+
+
+def _invalid_combination(name, args, kwargs=None):
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({_type_names(args, kwargs or {})}), "
+                    "but expected one of:")
+
+
+def _int_arg(v, fn, name, pos):
+    """An ``int`` argument as PyTorch's parser reads it (0-d integer tensors count)."""
+    if isinstance(v, Tensor) and v.dim() == 0 and not v.dtype.is_floating_point and v.dtype is not D.bool_:
+        return int(v)
+    if not isinstance(v, numbers.Integral) or isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be int, not {type(v).__name__}")
+    return int(v)
+
+
+def _check_random_bounds(low, high, dtype):
+    """``check_from_to_in_range``: ``from`` and ``to - 1`` must fit the dtype."""
+    if dtype.is_floating_point:
+        lo, hi = float(np.finfo(dtype.np).min), float(np.finfo(dtype.np).max)
+    elif dtype is D.bool_:
+        lo, hi = 0, 1
+    else:
+        info = np.iinfo(dtype.np)
+        lo, hi = int(info.min), int(info.max)
+    for v, what in ((low, "from"), (high - 1, "to - 1")):
+        if not lo <= v <= hi:
+            raise RuntimeError(f"{what} is out of bounds for {_CPP_NAMES[dtype.name]}")
+
+
+def _random_size(fn, size, kw_size):
+    if kw_size is not None:
+        if size:
+            _invalid_combination(fn, size, {"size": kw_size})
+        size = (kw_size,)
+    elif not size:
+        _invalid_combination(fn, ())
+    return _size(size, fn)
+
+
+def _float_kernel(dtype, kernel):
+    if not dtype.is_floating_point:
+        _not_implemented(kernel, dtype)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-         pin_memory=False):
-    dtype = dtype or D.get_default_dtype()
-    shape = _size(size, "rand")
-    return _random_tensor(lambda g: g.uniform(shape, dtype.np), device, generator, dtype, requires_grad)
+         pin_memory=False, **kwargs):
+    shape = _random_size("rand", size, _size_kw("rand", kwargs))
+    dtype = _random_out_dtype(out, dtype, D.get_default_dtype())
+    _float_kernel(dtype, "check_uniform_bounds")
+    t = _random_tensor(lambda g: g.uniform(shape, dtype.np), device, generator, dtype, requires_grad)
+    return _to_out(t, out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          pin_memory=False):
-    dtype = dtype or D.get_default_dtype()
-    shape = _size(size, "randn")
-    return _random_tensor(lambda g: g.normal(shape, dtype.np), device, generator, dtype, requires_grad)
+          pin_memory=False, **kwargs):
+    shape = _random_size("randn", size, _size_kw("randn", kwargs))
+    dtype = _random_out_dtype(out, dtype, D.get_default_dtype())
+    _float_kernel(dtype, "normal_kernel_cpu")
+    t = _random_tensor(lambda g: g.normal(shape, dtype.np), device, generator, dtype, requires_grad)
+    return _to_out(t, out)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
-            out=None):
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing required argument 'high'")
+def _size_kw(fn, kwargs):
+    size = kwargs.pop("size", None)
+    if kwargs:
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return size
+
+
+_MISSING = object()
+
+
+def randint(*args, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+            pin_memory=False, **kwargs):
+    """``randint(high, size)`` or ``randint(low, high, size)``, as PyTorch's parser reads them."""
+    given = len(args) + len(kwargs)
+    names = ("low", "high", "size") if given == 3 else ("high", "size")
+    if set(kwargs) - set(names) or given not in (2, 3) or any(n in kwargs for n in names[:len(args)]):
+        _invalid_combination("randint", args, kwargs)
+    vals = dict(zip(names, args), **kwargs)
+    low, high, size = vals.get("low", 0), vals["high"], vals["size"]
+    pos = {n: i + 1 for i, n in enumerate(names)}
+    if any(isinstance(v, float) for v in (low, high)) and given == 3:
+        _invalid_combination("randint", args, kwargs)  # (no overload takes a float bound)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position {pos['size']}) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    low = _int_arg(low, "randint", "low", 1)
+    high = _int_arg(high, "randint", "high", pos["high"])
+    shape = _size((tuple(size),), "randint")
+    dtype = _random_out_dtype(out, dtype, D.int64)
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dtype = dtype or D.int64
-    shape = _size((tuple(size),))
-    return _random_tensor(lambda g: g.random_int(shape, low, high, dtype.np), device, generator, dtype,
-                          requires_grad)
+    _check_random_bounds(low, high, dtype)
+    t = _random_tensor(lambda g: g.random_int(shape, low, high, dtype.np), device, generator, dtype,
+                       requires_grad)
+    return _to_out(t, out)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
+              pin_memory=False, memory_format=None):
     d, dev = _like(input, dtype, device)
     return rand(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
+               pin_memory=False, memory_format=None):
     d, dev = _like(input, dtype, device)
     return randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, generator=None,
+                 layout=None, pin_memory=False, memory_format=None):
     if high is None:
         low, high = 0, low
+    if isinstance(low, float) or isinstance(high, float):
+        _invalid_combination("randint_like", (input, low, high) if low else (input, high))
     d, dev = _like(input, dtype, device)
-    return randint(low, high, input.shape, dtype=d, device=dev, generator=generator)
+    return randint(low, high, input.shape, dtype=d, device=dev, generator=generator, requires_grad=requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
              pin_memory=False):
-    dtype = dtype or D.int64
-    return _random_tensor(lambda g: g.randperm(n, dtype.np), device, generator, dtype, requires_grad)
+    n = _int_arg(n, "randperm", "n", 1)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dtype = _random_out_dtype(out, dtype, D.int64)
+    if dtype is D.bool_:
+        _not_implemented("randperm", dtype)
+    if dtype.is_floating_point:
+        digits = {"float16": 11, "float32": 24, "float64": 53}[dtype.name]
+        if n > (1 << digits) + 1:
+            kind = {"float16": "Half", "float32": "Float", "float64": "Double"}[dtype.name]
+            bound = f"2^{digits}+1" if digits != 11 else str((1 << digits) + 1)
+            raise RuntimeError(f"n cannot be greater than {bound} for {kind} type.")
+    elif n > 0 and n - 1 > np.iinfo(dtype.np).max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.np.name}_t without overflow")
+    t = _random_tensor(lambda g: g.randperm(n, dtype.np), device, generator, dtype, requires_grad)
+    return _to_out(t, out)
+
+
+def _fmt(v):
+    """A double as C++'s ``operator<<`` writes it (six significant digits)."""
+    return f"{v:g}"
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False,
-           out=None):
+           out=None, layout=None, pin_memory=False):
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        if size is not None:
+            _invalid_combination("normal", (mean, std, size))
         ref = mean if isinstance(mean, Tensor) else std
-        shape = np.broadcast_shapes(tuple(mean.shape) if isinstance(mean, Tensor) else (),
-                                    tuple(std.shape) if isinstance(std, Tensor) else ())
+        for t in (mean, std):
+            if isinstance(t, Tensor) and not t.dtype.is_floating_point:
+                _not_implemented("normal_kernel_cpu", t.dtype)
+        if isinstance(std, Tensor):
+            if bool((~(std >= 0)).any()):
+                raise RuntimeError("normal expects all elements of std >= 0.0")
+        elif not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+        a = tuple(mean.shape) if isinstance(mean, Tensor) else ()
+        b = tuple(std.shape) if isinstance(std, Tensor) else ()
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                   f"non-singleton dimension {i}")
+        shape = tuple(max(x, y) if 0 not in (x, y) else 0 for x, y in zip(a, b))
         noise = randn(shape, dtype=ref.dtype, device=ref.device, generator=generator)
-        return noise * std + mean
-    dtype = dtype or D.get_default_dtype()
-    shape = _size((tuple(size),))
-    return _random_tensor(lambda g: g.normal(shape, dtype.np, mean, std), device, generator, dtype, requires_grad)
+        result = noise * std + mean
+        if out is not None and tuple(out.shape) != tuple(result.shape) and out.numel() != 0:
+            _size_mismatch(result.shape, out.shape)
+        return _to_out(result, out)
+    if size is None:
+        _invalid_combination("normal", (mean, std))
+    if not isinstance(size, (tuple, list)):
+        _invalid_combination("normal", (mean, std, size))
+    dtype = _random_out_dtype(out, dtype, D.get_default_dtype())
+    _float_kernel(dtype, "normal_kernel_cpu")
+    if not std >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+    shape = _size((tuple(size),), "normal")
+    t = _random_tensor(lambda g: g.normal(shape, dtype.np, mean, std), device, generator, dtype, requires_grad)
+    return _to_out(t, out)
+
+
+def _size_mismatch(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
+    if p is None:
+        if not input.dtype.is_floating_point:
+            _not_implemented("bernoulli_tensor_cpu_p_", input.dtype)
+        if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    elif not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
     probs = input if p is None else input.new_full(input.shape, p)
     gen, _ = _gen_and_place(generator, input.device)
     arr = gen.bernoulli(probs._host(), input.shape, probs.dtype.np)  # (host probabilities, NumPy dtype)
     if isinstance(arr, np.ndarray):  # a host draw: moved to the input's device
-        return _place(arr, input.device)
-    return _make(arr, input._backend, input._device)
+        result = _place(arr, input.device)
+    else:
+        result = _make(arr, input._backend, input._device)
+    if out is not None and out.dtype is not result.dtype:
+        result = result.to(out.dtype)
+    return _to_out(result, out)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    num_samples = _int_arg(num_samples, "multinomial", "num_samples", 2)
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_SCALAR_NAMES[input.dtype.name]}")
+    if out is not None and out.dtype is not D.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_SCALAR_NAMES[out.dtype.name]}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > input.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    if bool((input < 0).any()):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    host = np.asarray(input._host())
+    if host.size:
+        rows = np.atleast_2d(host).astype(np.float64)
+        if not replacement or num_samples == 1:
+            if not (rows.max() < np.inf and rows.min() >= 0):  # NaN fails both
+                raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+            if (rows.sum(1) == 0).any():
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        else:
+            for row in rows:  # the kernel's checks, element by element
+                for v in row:
+                    if not v >= 0:
+                        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+                    if v == np.inf:
+                        raise RuntimeError("invalid multinomial distribution (encountering probability entry = "
+                                           "infinity or NaN)")
+                if not row.sum() > 0:
+                    raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     gen, _ = _gen_and_place(generator, input.device)
-    arr = gen.multinomial(np.asarray(input._host()), num_samples, replacement)
-    return _place(np.asarray(arr, dtype=np.int64), input.device)
+    arr = gen.multinomial(host, num_samples, replacement)
+    return _to_out(_place(np.asarray(arr, dtype=np.int64), input.device), out)
 
 
 def poisson(input, generator=None):
+    if not input.dtype.is_floating_point:
+        _not_implemented("poisson_cpu", input.dtype)
+    host = input._host()
+    if host.size and not bool((host >= 0).all()):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     gen, _ = _gen_and_place(generator, input.device)
     rs = np.random.default_rng(int(gen.random_int((), 0, 2**31 - 1, np.int64)))
-    return _place(rs.poisson(input._host()).astype(input.dtype.np), input.device)
+    return _place(rs.poisson(host).astype(input.dtype.np), input.device)
 
 
 class Generator:

@@ -68,18 +68,54 @@ def _reversed(fn):
 
 
 def _new(fn):
-    """``new_zeros``, ``new_ones``, ``new_empty`` from ``zeros``, ``ones``, ``empty``."""
+    """``new_zeros``, ``new_ones``, ``new_empty`` from ``zeros``, ``ones``, ``empty``: PyTorch's keywords
+    only (``size``, ``dtype``, ``layout``, ``device``, ``pin_memory``, ``requires_grad``)."""
+    name = f"new_{fn.__name__}"
 
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-        return fn(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, **kw):
+        from .creation import _size
 
-    method.__name__ = f"new_{fn.__name__}"
+        if "size" in kw:
+            if size:
+                raise TypeError(f"{name}() takes 1 positional argument but {len(size) + 1} were given")
+            size = (kw.pop("size"),)
+        if kw:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+        if not size:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+        if len(size) > 1 and isinstance(size[0], (tuple, list)):
+            raise TypeError(f"{name}() takes 1 positional argument but {len(size)} were given")
+        shape = _size(size, name)
+        return fn(shape, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    method.__name__ = name
     return method
 
 
 def _new_full(full):
-    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kw):
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+    def new_full(self, *args, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False, **kw):
+        from .creation import _size
+
+        args = list(args)
+        for i, n in enumerate(("size", "fill_value")):
+            if n in kw:
+                if len(args) > i:
+                    raise TypeError(f"new_full() takes 2 positional arguments but {len(args) + 1} were given")
+                args.append(kw.pop(n))
+        if kw:
+            raise TypeError(f"new_full() got an unexpected keyword argument '{next(iter(kw))}'")
+        if len(args) > 2:
+            raise TypeError(f"new_full() takes 2 positional arguments but {len(args)} were given")
+        if len(args) < 2:
+            missing = ', '.join(f'"{n}"' for n in ("size", "fill_value")[len(args):])
+            raise TypeError(f"new_full() missing {2 - len(args)} required positional "
+                            f"argument{'s' if len(args) else ''}: {missing}")
+        size, fill_value = args
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(size).__name__}")
+        shape = _size((size,), "new_full")
+        return full(shape, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
     return new_full

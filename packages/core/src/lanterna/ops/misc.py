@@ -386,18 +386,30 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
 
 def _tri_indices(row, col, offset, lower, dtype, device):
+    from .creation import _SCALAR_NAMES, _int_arg
+
+    name = "tril_indices" if lower else "triu_indices"
+    if col is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "col"')
+    row, col, offset = (_int_arg(v, name, n, i) for i, (v, n) in enumerate(((row, "row"), (col, "col"),
+                                                                             (offset, "offset")), 1))
+    for v, n in ((row, "row"), (col, "col")):
+        if v < 0:
+            raise RuntimeError(f"{n} must be non-negative, got{v}")
+    if dtype is not None and dtype not in (D.int64, D.int32):
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
     r, c = np.tril_indices(row, offset, col) if lower else np.triu_indices(row, offset, col)
     from .creation import tensor
 
     return tensor(np.stack([r, c]).astype(np.int64), dtype=dtype or D.int64, device=device)
 
 
-def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+def tril_indices(row, col=None, offset=0, *, dtype=None, device=None, layout=None):
     """Coordinates (2 x N) of the lower triangle of a ``row x col`` matrix."""
     return _tri_indices(row, col, offset, True, dtype, device)
 
 
-def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+def triu_indices(row, col=None, offset=0, *, dtype=None, device=None, layout=None):
     """Coordinates (2 x N) of the upper triangle of a ``row x col`` matrix."""
     return _tri_indices(row, col, offset, False, dtype, device)
 
