@@ -245,3 +245,14 @@ def test_new_factories_keywords():
         t.new_full(2, 3)
     with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
         t.new_zeros(-1)
+
+
+def test_random_without_bounds_stays_in_each_dtypes_range():
+    torch.manual_seed(0)
+    f = torch.empty(2000).random_()
+    assert f.min().item() >= 0 and f.max().item() <= 2 ** 24 and (f == f.floor()).all()
+    assert set(torch.empty(200, dtype=torch.bool).random_().tolist()) == {False, True}
+    u = torch.empty(2000, dtype=torch.uint8).random_()
+    assert u.min().item() >= 0 and u.max().item() <= 255 and u.max().item() > 200
+    i8 = torch.empty(2000, dtype=torch.int8).random_()
+    assert i8.min().item() >= 0 and i8.max().item() <= 127

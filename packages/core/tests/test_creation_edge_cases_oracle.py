@@ -371,3 +371,14 @@ def test_random_creation_matches_torch(src):
     ours = _run(lanterna, src)
     torch.manual_seed(0)
     assert ours == _run(torch, src)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_random_without_bounds_draws_torchs_numbers(dtype):
+    def draw(T):
+        T.manual_seed(11)
+        first = T.empty(7, dtype=getattr(T, dtype)).random_()
+        second = T.empty(3, dtype=getattr(T, dtype)).random_()  # the generator advanced alike
+        return first.tolist(), second.tolist()
+
+    assert draw(lanterna) == draw(torch)

@@ -351,6 +351,21 @@ class Generator:
         v = ((v % np.uint64(rng)) + np.uint64(low % (1 << 64))).view(np.int64)
         return (v.astype(np.float32) if dtype == np.float16 else v).astype(dtype).reshape(shape)
 
+    def random_full(self, shape, dtype) -> np.ndarray:
+        """``Tensor.random_()`` without bounds: PyTorch's ``uniform_int_distribution<T>``. double and
+        int64 take ``random64()``, the rest ``random()``; bool keeps the low bit, floats
+        ``v % (2**digits + 1)``, integers ``v % (max + 1)``."""
+        shape, dtype = _size(shape), np.dtype(dtype)
+        n = math.prod(shape)
+        v = self._random64(n) if dtype in (np.float64, np.int64) else self._random(n)
+        if dtype == np.bool_:
+            return (v & np.uint64(1)).astype(np.bool_).reshape(shape)
+        if dtype.kind == "f":
+            v = v % np.uint64((1 << {2: 11, 4: 24, 8: 53}[dtype.itemsize]) + 1)
+        else:
+            v = v % np.uint64(int(np.iinfo(dtype).max) + 1)
+        return v.astype(dtype).reshape(shape)
+
     def randperm(self, n, dtype=np.int64) -> np.ndarray:
         """``torch.randperm(n)``: swap-based Fisher-Yates with ``random() % (n - i)``."""
         n = int(n)

@@ -180,9 +180,11 @@ def _random_inplace_method(kind, gen_and_place):
                 lo, hi = 0, args[0]
             elif len(args) == 2:
                 lo, hi = args
+            elif "from" not in kwargs and "to" not in kwargs and hasattr(gen, "random_full"):
+                lo = hi = None  # no bounds: each dtype's own range, drawn as PyTorch draws it
             else:
                 lo, hi = kwargs.get("from", 0), kwargs.get("to", 2**24 if self.dtype.is_floating_point else 2**63)
-            arr = gen.random_int(shape, lo, hi, npdt)
+            arr = gen.random_int(shape, lo, hi, npdt) if hi is not None else gen.random_full(shape, npdt)
         elif kind == "bernoulli_":
             p = kwargs.get("p", args[0] if args else 0.5)
             if isinstance(p, Tensor):
