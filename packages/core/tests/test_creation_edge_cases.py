@@ -256,3 +256,17 @@ def test_random_without_bounds_stays_in_each_dtypes_range():
     assert u.min().item() >= 0 and u.max().item() <= 255 and u.max().item() > 200
     i8 = torch.empty(2000, dtype=torch.int8).random_()
     assert i8.min().item() >= 0 and i8.max().item() <= 127
+
+
+def test_inplace_samplers_check_their_arguments():
+    with pytest.raises(RuntimeError, match=r"uniform_ expects to return a \[from, to\) range, but found from=2 > to=1"):
+        torch.empty(3).uniform_(2, 1)
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0, but found std -1"):
+        torch.empty(3).normal_(0, -1)
+    with pytest.raises(RuntimeError, match="exponential_ expects lambda > 0.0, but found lambda=0"):
+        torch.empty(3).exponential_(0)
+    with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\], but got p=1.5"):
+        torch.empty(3).bernoulli_(1.5)
+    with pytest.raises(NotImplementedError, match="check_uniform_bounds"):
+        torch.empty(3, dtype=torch.int64).uniform_()
+    assert torch.empty(3).uniform_(1, 1).tolist() == [1.0, 1.0, 1.0]

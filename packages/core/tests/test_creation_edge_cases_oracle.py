@@ -382,3 +382,30 @@ def test_random_without_bounds_draws_torchs_numbers(dtype):
         return first.tolist(), second.tolist()
 
     assert draw(lanterna) == draw(torch)
+
+
+INPLACE_SAMPLER_CASES = [
+    lambda T: T.empty(3).uniform_(2, 1),
+    lambda T: T.empty(3, dtype=T.int64).uniform_(),
+    lambda T: T.empty(3).uniform_(a=0, b=1),
+    lambda T: T.empty(3).normal_(0, -1),
+    lambda T: T.empty(3, dtype=T.int64).normal_(),
+    lambda T: T.empty(3).exponential_(-1),
+    lambda T: T.empty(3).exponential_(0),
+    lambda T: T.empty(3, dtype=T.int32).exponential_(),
+    lambda T: T.empty(3).bernoulli_(1.5),
+    lambda T: T.empty(3).bernoulli_(-0.5),
+    lambda T: T.empty(3).uniform_(1, 1),
+]
+
+
+@pytest.mark.parametrize("i", range(len(INPLACE_SAMPLER_CASES)))
+def test_inplace_sampler_argument_errors_match_torch(i):
+    def outcome(T):
+        try:
+            INPLACE_SAMPLER_CASES[i](T)
+            return None
+        except Exception as e:  # noqa: BLE001 - the type and text are what is compared
+            return type(e).__name__, str(e)
+
+    assert outcome(lanterna) == outcome(torch)

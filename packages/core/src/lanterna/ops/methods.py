@@ -162,8 +162,43 @@ def _random_inplace(kind):
     return lambda gen_and_place: _random_inplace_method(kind, gen_and_place)
 
 
+def _check_random_args(kind, t, args, kwargs):
+    """PyTorch's argument checks of the in-place samplers (before anything is drawn)."""
+    from .reduce import legacy_scalar_name
+
+    floating = t.dtype.is_floating_point
+    if kind == "uniform_":
+        for k in kwargs:
+            if k not in ("from", "to"):
+                raise TypeError(f"uniform_() got an unexpected keyword argument '{k}'")
+        if not floating:
+            raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{legacy_scalar_name(t.dtype)}'")
+        lo = kwargs.get("from", args[0] if args else 0.0)
+        hi = kwargs.get("to", args[1] if len(args) > 1 else 1.0)
+        if lo > hi:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g} > to={hi:g}")
+    elif kind == "normal_":
+        if not floating:
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{legacy_scalar_name(t.dtype)}'")
+        std = kwargs.get("std", args[1] if len(args) > 1 else 1.0)
+        if not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    elif kind == "exponential_":
+        if not floating:
+            raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                               f"floating point but you specified {legacy_scalar_name(t.dtype)}")
+        lambd = kwargs.get("lambd", args[0] if args else 1.0)
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    elif kind == "bernoulli_":
+        p = kwargs.get("p", args[0] if args else 0.5)
+        if not isinstance(p, Tensor) and not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+
+
 def _random_inplace_method(kind, gen_and_place):
     def method(self, *args, generator=None, **kwargs):
+        _check_random_args(kind, self, args, kwargs)
         gen, _ = gen_and_place(generator, self.device)
         shape = self.shape
         npdt = self.dtype.np  # generators take NumPy dtypes, whatever the device's arrays are
