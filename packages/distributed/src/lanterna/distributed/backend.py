@@ -95,6 +95,28 @@ def as_red_op(op) -> ReduceOp.RedOpType:
         raise ValueError(f"Invalid reduce op {op!r}: use a member of lanterna.distributed.ReduceOp") from None
 
 
+def reduction_for(op, dtype, backend: str, *, sum, prod, min, max, logical_and, logical_or, logical_xor,
+                  bit_and, bit_or, bit_xor):
+    """The backend's elementwise reduction (given by keyword) that implements ``op`` on arrays of
+    ``dtype``, the one rule every backend follows: bools combine logically (a sum is an "or", a
+    product an "and"), AVG sums (the caller divides), bitwise ops need integers. Raises naming the
+    backend before any data moves."""
+    import numpy as np
+
+    op = ReduceOp.RedOpType(int(op))
+    if dtype == np.bool_:
+        table = {ReduceOp.SUM: logical_or, ReduceOp.MAX: logical_or, ReduceOp.BOR: logical_or,
+                 ReduceOp.PRODUCT: logical_and, ReduceOp.MIN: logical_and, ReduceOp.BAND: logical_and,
+                 ReduceOp.BXOR: logical_xor}
+    else:
+        table = {ReduceOp.SUM: sum, ReduceOp.AVG: sum, ReduceOp.PRODUCT: prod, ReduceOp.MIN: min, ReduceOp.MAX: max}
+        if np.issubdtype(dtype, np.integer):
+            table.update({ReduceOp.BAND: bit_and, ReduceOp.BOR: bit_or, ReduceOp.BXOR: bit_xor})
+    if op not in table:
+        raise ValueError(f"ReduceOp.{op.name} is not supported by the '{backend}' backend for {dtype} tensors")
+    return table[op]
+
+
 def _fmt_timeout(seconds: float) -> str:
     return str(timedelta(seconds=round(seconds, 3)))
 

@@ -18,7 +18,7 @@ import importlib.util
 
 import numpy as np
 
-from .backend import CommBackend, DistBackendError, ReduceOp, Work
+from .backend import CommBackend, DistBackendError, ReduceOp, Work, reduction_for
 
 _MPI = None
 _IN_PLACE = None
@@ -97,19 +97,9 @@ class MPIBackend(CommBackend):
     @staticmethod
     def _lookup_op(op, dtype):
         MPI = _mpi()
-        op = ReduceOp.RedOpType(int(op))
-        if dtype == np.bool_:
-            table = {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
-                     ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
-                     ReduceOp.BXOR: MPI.LXOR}
-        else:
-            table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-                     ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
-            if np.issubdtype(dtype, np.integer):
-                table.update({ReduceOp.BAND: MPI.BAND, ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR})
-        if op not in table:
-            raise ValueError(f"ReduceOp.{op.name} is not supported by the 'mpi' backend for {dtype} tensors")
-        return table[op]
+        return reduction_for(op, dtype, "mpi", sum=MPI.SUM, prod=MPI.PROD, min=MPI.MIN, max=MPI.MAX,
+                             logical_and=MPI.LAND, logical_or=MPI.LOR, logical_xor=MPI.LXOR,
+                             bit_and=MPI.BAND, bit_or=MPI.BOR, bit_xor=MPI.BXOR)
 
     def _finish_inplace(self, t, buf, copied, avg=False):
         def finish():

@@ -32,7 +32,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from .backend import CommBackend, DistBackendError, DistNetworkError, DistStoreError, ReduceOp, Work
+from .backend import CommBackend, DistBackendError, DistNetworkError, DistStoreError, ReduceOp, Work, reduction_for
 
 _HEADER = struct.Struct("<qqqq")  # group id, kind, sequence number or tag, payload bytes
 _COLL, _P2P = 0, 1
@@ -373,19 +373,9 @@ class _TCPWork(Work):
 
 def _reducer(op, dtype):
     """``f(acc, x)`` for ``op`` on arrays of ``dtype`` (raises before any data moves)."""
-    op = ReduceOp.RedOpType(int(op))
-    if dtype == np.bool_:
-        table = {ReduceOp.SUM: np.logical_or, ReduceOp.MAX: np.logical_or, ReduceOp.BOR: np.logical_or,
-                 ReduceOp.PRODUCT: np.logical_and, ReduceOp.MIN: np.logical_and, ReduceOp.BAND: np.logical_and,
-                 ReduceOp.BXOR: np.logical_xor}
-    else:
-        table = {ReduceOp.SUM: np.add, ReduceOp.AVG: np.add, ReduceOp.PRODUCT: np.multiply,
-                 ReduceOp.MIN: np.minimum, ReduceOp.MAX: np.maximum}
-        if np.issubdtype(dtype, np.integer):
-            table.update({ReduceOp.BAND: np.bitwise_and, ReduceOp.BOR: np.bitwise_or, ReduceOp.BXOR: np.bitwise_xor})
-    if op not in table:
-        raise ValueError(f"ReduceOp.{op.name} is not supported by the 'tcp' backend for {dtype} tensors")
-    return table[op]
+    return reduction_for(op, dtype, "tcp", sum=np.add, prod=np.multiply, min=np.minimum, max=np.maximum,
+                         logical_and=np.logical_and, logical_or=np.logical_or, logical_xor=np.logical_xor,
+                         bit_and=np.bitwise_and, bit_or=np.bitwise_or, bit_xor=np.bitwise_xor)
 
 
 def _array(t):
