@@ -467,13 +467,16 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
 
 
 def _not_implemented(name, dtype):
-    if dtype.name not in _SCALAR_NAMES:
+    if isinstance(dtype, D.UnsupportedDtype):
         dtype.np  # a dtype Lanterna only names (bfloat16, complex, uint16 ...): its TypeError says so
-    raise NotImplementedError(f"\"{name}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
+    raise NotImplementedError(f"\"{name}\" not implemented for '{_scalar_name(dtype)}'")
 
 
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+def _scalar_name(dtype):
+    """PyTorch's C++ name of ``dtype`` in its messages (``Long``, ``Float`` ...)."""
+    from .reduce import legacy_scalar_name  # (reduce loads after creation)
+
+    return legacy_scalar_name(dtype)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -642,8 +645,8 @@ def _random_out_dtype(out, dtype, default):
     """The result dtype of a random creation function: ``dtype``, else ``out``'s, else ``default``;
     a ``dtype`` that differs from ``out``'s is refused, as PyTorch does."""
     if out is not None and dtype is not None and dtype is not out.dtype:
-        raise RuntimeError(f"dtype {_SCALAR_NAMES[dtype.name]} does not match dtype of out parameter "
-                           f"({_SCALAR_NAMES[out.dtype.name]})")
+        raise RuntimeError(f"dtype {_scalar_name(dtype)} does not match dtype of out parameter "
+                           f"({_scalar_name(out.dtype)})")
     return dtype or (out.dtype if out is not None else default)
 
 
@@ -875,9 +878,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_SCALAR_NAMES[input.dtype.name]}")
+                           f"{_scalar_name(input.dtype)}")
     if out is not None and out.dtype is not D.int64:
-        raise RuntimeError(f"multinomial expects Long tensor out, got: {_SCALAR_NAMES[out.dtype.name]}")
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {_scalar_name(out.dtype)}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > input.shape[-1]:

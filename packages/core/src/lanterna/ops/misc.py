@@ -386,7 +386,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
 
 def _tri_indices(row, col, offset, lower, dtype, device):
-    from .creation import _SCALAR_NAMES, _int_arg
+    from .creation import _int_arg, _scalar_name
 
     name = "tril_indices" if lower else "triu_indices"
     if col is None:
@@ -397,7 +397,7 @@ def _tri_indices(row, col, offset, lower, dtype, device):
         if v < 0:
             raise RuntimeError(f"{n} must be non-negative, got{v}")
     if dtype is not None and dtype not in (D.int64, D.int32):
-        raise NotImplementedError(f"\"{name}\" not implemented for '{_SCALAR_NAMES[dtype.name]}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_scalar_name(dtype)}'")
     r, c = np.tril_indices(row, offset, col) if lower else np.triu_indices(row, offset, col)
     from .creation import tensor
 
