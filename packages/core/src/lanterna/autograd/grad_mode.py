@@ -6,6 +6,7 @@ Each works as a context manager and as a decorator (``@torch.no_grad()`` or bare
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import warnings
 
@@ -24,15 +25,6 @@ def is_inference_mode_enabled() -> bool:
     return INFERENCE_MODE[0]
 
 
-def _is_generator_function(fn):
-    """``inspect.isgeneratorfunction`` without importing ``inspect`` (about 10 ms at ``import
-    lanterna``): unwrap partials and bound methods, then read the code object's generator flag."""
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-    return code is not None and bool(code.co_flags & 0x20)  # CO_GENERATOR
-
-
 def _decorate(ctx_factory, fn):
     """Run ``fn`` under a fresh context from ``ctx_factory`` (each step of it, for a generator)."""
     if isinstance(fn, type):
@@ -44,7 +36,7 @@ def _decorate(ctx_factory, fn):
         )
         orig = fn
         fn = lambda *args, **kwargs: orig(*args, **kwargs)  # noqa: E731
-    if _is_generator_function(fn):
+    if inspect.isgeneratorfunction(fn):
         return _wrap_generator(ctx_factory, fn)
 
     @functools.wraps(fn)

@@ -244,8 +244,7 @@ def sgd_momentum_step_(params, grads, bufs, momentum, dampening, lr):
                 continue
             b *= momentum
             b += g if alpha == 1 else _scaled(g, alpha, b)
-            tmp = _SCRATCH.get(b)
-            p += b * -lr if tmp is None else np.multiply(b, -lr, out=tmp)
+            p += _scaled(b, -lr, p)
             bufs[i]._version[0] += 2
             params[i]._version[0] += 1
         if not slow:
