@@ -44,6 +44,7 @@ class Tensor(metaclass=TorchNamedType):
     _base = None
     _grad_acc = None
     _hooks = None
+    _post_acc_hooks = None  # register_post_accumulate_grad_hook puts a list in the instance dict
     _retains_grad = False
 
     # ---- construction -------------------------------------------------------------------
@@ -282,10 +283,6 @@ class Tensor(metaclass=TorchNamedType):
         from .autograd.graph import _RemovableHandle
 
         return _RemovableHandle(hooks, hook)
-
-    @property
-    def _post_acc_hooks(self):
-        return self.__dict__.get("_post_acc_hooks")
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""

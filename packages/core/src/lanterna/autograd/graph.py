@@ -184,11 +184,12 @@ class AccumulateGrad(Node):
         """Add ``grad`` into the leaf's ``.grad``; ``held`` is how many references to ``grad``
         the engine itself still holds (its buffer or locals), for the buffer-stealing check."""
         var = self.variable
-        for hook in var._hooks or ():
-            out = hook(grad)
-            if out is not None:
-                grad = out
-                held = 1  # the name ``out``
+        if var._hooks:
+            for hook in var._hooks:
+                out = hook(grad)
+                if out is not None:
+                    grad = out
+                    held = 1  # the name ``out``
         if create_graph:
             var.grad = grad if var.grad is None else var.grad + grad
             return
@@ -209,8 +210,9 @@ class AccumulateGrad(Node):
             except (TypeError, ValueError):
                 g._data = g._data + grad._data
             g._version[0] += 1
-        for hook in var.__dict__.get("_post_acc_hooks") or ():  # set by register_post_accumulate_grad_hook
-            hook(var)
+        if var._post_acc_hooks:  # set by register_post_accumulate_grad_hook
+            for hook in var._post_acc_hooks:
+                hook(var)
 
 
 def _owns_memory(a):
@@ -337,8 +339,13 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if node._post_hooks:
                 in_grads = _run_post_hooks(node, in_grads, grads)
             grads = None  # let the incoming gradients die: a leaf may then take its buffer
-            if not retain_graph and (saved is not None or node.__dict__):
-                node.release()
+            if not retain_graph:
+                d = node.__dict__
+                if d:
+                    if saved is not None and len(d) == 2:  # just what save() set: nothing else to scan
+                        node._saved = _RELEASED
+                    else:
+                        node.release()
             # send each input's gradient to the node that produced that input
             edges = node.next_functions
             if len(in_grads) != len(edges):

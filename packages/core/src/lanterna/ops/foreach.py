@@ -206,6 +206,7 @@ class _Scratch(threading.local):
 
 
 _SCRATCH = _Scratch()
+_FLOAT_DTYPES = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
 
 
 def _plain_np(x, *others):
@@ -234,22 +235,24 @@ def sgd_momentum_step_(params, grads, bufs, momentum, dampening, lr):
     alpha = 1 - dampening
     if not _recording(params, grads, bufs):
         slow = []
-        for i in range(n):
-            p, g, b = params[i]._data, grads[i]._data, bufs[i]._data
+        neg_lr = -lr
+        for pt, gt, bt in zip(params, grads, bufs):
+            p, g, b = pt._data, gt._data, bt._data
             # identity of dtype objects (NumPy shares them) keeps the check cheap; anything else
             # (another array type, mixed or non-float dtypes, shapes) takes the foreach ops below
-            if not (type(p) is type(g) is type(b) is np.ndarray and p.dtype is g.dtype is b.dtype
-                    and p.dtype.kind == "f" and p.shape == g.shape == b.shape):
-                slow.append(i)
+            if not (p.__class__ is g.__class__ is b.__class__ is np.ndarray
+                    and p.dtype is g.dtype is b.dtype in _FLOAT_DTYPES and p.shape == g.shape == b.shape):
+                slow.append((pt, gt, bt))
                 continue
             b *= momentum
             b += g if alpha == 1 else _scaled(g, alpha, b)
-            p += _scaled(b, -lr, p)
-            bufs[i]._version[0] += 2
-            params[i]._version[0] += 1
+            scratch = _SCRATCH.get(p)
+            p += b * neg_lr if scratch is None else np.multiply(b, neg_lr, out=scratch)
+            bt._version[0] += 2
+            pt._version[0] += 1
         if not slow:
             return
-        params, grads, bufs = ([lst[i] for i in slow] for lst in (params, grads, bufs))
+        params, grads, bufs = (list(lst) for lst in zip(*slow))
     _foreach_mul_(bufs, momentum)
     _foreach_add_(bufs, grads, alpha=alpha)
     _foreach_add_(params, bufs, alpha=-lr)

@@ -207,7 +207,32 @@ def reduce_sum(x, axis, keepdims, dtype):
     return namespace(x).sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
+@default_kernel
+def value_range(x):
+    """``(min, max)`` of a non-empty array, as 0-d arrays or scalars (for index checks); on NumPy
+    the ufunc reductions themselves, without ``np.min``'s Python wrapper."""
+    if isinstance(x, np.ndarray):
+        return np.minimum.reduce(x, axis=None), np.maximum.reduce(x, axis=None)
+    xp = namespace(x)
+    return xp.min(x), xp.max(x)
+
+
 # ---- nn kernels ------------------------------------------------------------------------------
+@default_kernel
+def log_softmax(x, axis):
+    """``z - log(sum(exp(z)))`` with ``z = x - max(x)`` over ``axis`` (no overflow for large
+    logits). On NumPy the ufunc reductions themselves: the Python wrappers of ``np.max`` and
+    ``np.sum`` cost more than the arithmetic on a batch of class scores."""
+    if isinstance(x, np.ndarray):
+        z = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+        z -= np.log(np.add.reduce(np.exp(z), axis=axis, keepdims=True))
+        return z
+    xp = namespace(x)
+    z = x - xp.max(x, axis=axis, keepdims=True)
+    z -= xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+    return z
+
+
 _INT_OF_FLOAT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 

@@ -12,8 +12,12 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from . import nn_special
 from ._apply import Node, apply, output_of
 from .elementwise import cast
+from .kernels import kernel
 from .reduce import legacy_scalar_name
 from .unary import _floating
+
+
+_make = Tensor._make
 
 
 def _result(node, like):
@@ -38,17 +42,28 @@ class SoftmaxBackward0(Node):
 
 class LogSoftmaxBackward0(Node):
     def forward(self, a):
-        xp = a._backend.xp
-        x = a._data
-        ax = self.dim
-        z = x - xp.max(x, axis=ax, keepdims=True)
-        z -= xp.log(xp.sum(xp.exp(z), axis=ax, keepdims=True))
-        self.out = z
+        self.out = z = kernel(a._backend, "log_softmax")(a._data, self.dim)
         return z
 
     def backward(self, grad):
+        if not GRAD_ENABLED[0]:
+            return self._plain_backward(grad)
         y = _result(self, grad)
         return grad - y.exp() * grad.sum(self.dim, keepdim=True)
+
+    def _plain_backward(self, grad):
+        """The same formula on arrays when no graph is recorded (every classifier's loss runs
+        through here; four Tensor ops' dispatch would cost more than their arithmetic)."""
+        y = self.out
+        dirty = self.__dict__.get("_out_dirty")  # as output_of: the saved output changed in place
+        if dirty is not None:
+            raise dirty
+        backend = grad._backend
+        g = grad._data
+        if g.dtype != y.dtype or g.shape != y.shape:  # promotion or broadcasting: the Tensor ops
+            return grad - _result(self, grad).exp() * grad.sum(self.dim, keepdim=True)
+        total = kernel(backend, "reduce_sum")(g, (self.dim,), True, None)
+        return _make(g - backend.xp.exp(y) * total, backend, grad._device)
 
 
 def _softmax_input(input, dim, dtype, name):

@@ -11,6 +11,7 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, attach, check_same_device
 from .kernels import kernel
 from .linalg import _blas
+from .shape import matrix_t
 from .reduce import legacy_scalar_name
 
 _make = Tensor._make
@@ -23,6 +24,8 @@ def _shape_str(s):
 class AddmmBackward0(Node):
     """``b + x @ W.T`` for 2-D ``x``. As in PyTorch, the inputs are ``(bias, x, W.T)``, the last
     through a ``TBackward0`` node, so ``grad_fn.next_functions`` walks exactly like PyTorch's."""
+
+    has_bias = True
 
     def backward(self, grad):
         x, wt = self.saved
@@ -52,6 +55,8 @@ class AddmmBackward0(Node):
 
 class MmBackward0(AddmmBackward0):
     """``linear`` without bias: inputs ``(x, W.T)``."""
+
+    has_bias = False
 
 
 def linear(input, weight, bias=None):
@@ -114,15 +119,13 @@ def _linear2d(input, weight, bias):
     if GRAD_ENABLED[0] and (
         input._requires_grad or weight._requires_grad or (bias is not None and bias._requires_grad)
     ):
-        wt = weight.t()  # records TBackward0 when the weight requires grad, as PyTorch's graph does
+        wt = matrix_t(weight)  # records TBackward0 when the weight requires grad, as PyTorch's graph does
         if bias is not None:
             node = AddmmBackward0.__new__(AddmmBackward0)
-            node.has_bias = True
             node.save(input, wt)
             attach(node, (bias, input, wt), out)
         else:
             node = MmBackward0.__new__(MmBackward0)
-            node.has_bias = False
             node.save(input, wt)
             attach(node, (input, wt), out)
     return out

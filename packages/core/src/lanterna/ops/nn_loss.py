@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply
 from .kernels import kernel
 from .nn_activation import log_softmax
@@ -42,7 +43,7 @@ class NllLossBackward0(Node):
             losses = coef * rows[xp.arange(n), t]
             if self.reduction == "none":
                 return xp.reshape(losses, self.target_shape)
-            return xp.sum(losses)
+            return kernel(x._backend, "reduce_sum")(losses, None, False, None)
         keep = t != self.ignore_index
         safe = xp.where(keep, t, 0)
         if self.weight is not None:
@@ -73,6 +74,9 @@ class NllLossBackward0(Node):
         return out
 
     def backward(self, grad):
+        if not GRAD_ENABLED[0]:  # nothing to record: the scatter on arrays, without its node
+            data = _scatter_rows(grad._backend, grad._data, self.coef, self.safe, self.in_shape, self.reduction)
+            return _make(data, grad._backend, grad._device)
         return apply(
             NllLossScatter,
             grad,
@@ -100,17 +104,23 @@ def _input_to_rows(xp, a):
     return xp.reshape(a, (-1, a.shape[-1]))
 
 
+def _scatter_rows(backend, gd, coef, safe, in_shape, reduction):
+    """``coef * grad`` at each row's target class, zeros elsewhere, shaped like nll's input."""
+    xp = backend.xp
+    if reduction == "none":
+        gd = xp.reshape(gd, (-1,))
+    m = safe.shape[0]
+    c = in_shape[1] if len(in_shape) > 1 else in_shape[0]
+    rows = xp.zeros((m, c), dtype=gd.dtype)
+    kernel(backend, "index_set")(rows, (xp.arange(m), safe), coef * gd)
+    return _rows_to_input(xp, rows, in_shape)
+
+
 class NllLossScatter(Node):
     """The gradient of nll: ``coef * grad`` placed at each row's target class (linear in grad)."""
 
     def forward(self, g):
-        xp = g._backend.xp
-        gd = g._data if self.reduction != "none" else xp.reshape(g._data, (-1,))
-        m = self.safe.shape[0]
-        c = self.in_shape[1] if len(self.in_shape) > 1 else self.in_shape[0]
-        rows = xp.zeros((m, c), dtype=g._data.dtype)
-        kernel(g._backend, "index_set")(rows, (xp.arange(m), self.safe), self.coef * gd)
-        return _rows_to_input(xp, rows, self.in_shape)
+        return _scatter_rows(g._backend, g._data, self.coef, self.safe, self.in_shape, self.reduction)
 
     def backward(self, h):
         return apply(NllLossGather, h, coef=self.coef, safe=self.safe, reduction=self.reduction)
@@ -157,7 +167,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     t = xp.reshape(xp.astype(t, input._backend.dtype(D.int64), copy=False), (-1,))
     all_counted = True  # every row is a class index in range, none equal to ignore_index
     if t.size:
-        lo, hi = int(xp.min(t)), int(xp.max(t))
+        lo, hi = kernel(input._backend, "value_range")(t)
+        lo, hi = int(lo), int(hi)
         if lo < 0 or hi >= c:  # cheap test first, details if it fails
             bad = (t != ignore_index) & ((t < 0) | (t >= c))
             if bool(xp.any(bad)):

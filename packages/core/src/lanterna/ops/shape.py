@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
-from ._apply import Node, apply
+from ._apply import Node, _record_trace, apply
+from ..autograd.graph import ANOMALY, grad_edge
 from ..autograd.grad_mode import GRAD_ENABLED
 
 _make = Tensor._make
@@ -242,7 +243,26 @@ def _permuted(x, perm, xp):
 
 
 class TBackward0(TransposeBackward0):
-    pass
+    # a matrix's transpose (the common case) needs no attributes of its own
+    d0, d1, perm = 0, 1, (1, 0)
+
+
+def matrix_t(w):
+    """``w.t()`` for a 2-D ``w`` with grad mode on: what ``apply(TBackward0, w)`` does, spelled out,
+    because Linear transposes its weight on every forward. The gradient of a transpose has its
+    input's shape and dtype, so the node needs no fitting metadata (``_in_meta`` None)."""
+    out = _make(w._data.T, w._backend, w._device)
+    out._version = w._version
+    out._base = w if w._base is None else w._base
+    if w._requires_grad:
+        node = TBackward0.__new__(TBackward0)
+        node.next_functions = (grad_edge(w),)
+        node._in_meta = None
+        if ANOMALY[0]:
+            _record_trace(node)
+        out.grad_fn = node
+        out._requires_grad = True
+    return out
 
 
 def transpose(input, dim0, dim1):
@@ -263,8 +283,9 @@ def t(input):
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    perm = (1, 0) if nd == 2 else tuple(range(nd))
-    return apply(TBackward0, input, d0=0, d1=nd - 1 if nd else 0, perm=perm)
+    if nd == 2:
+        return apply(TBackward0, input)  # the class's own d0, d1 and perm
+    return apply(TBackward0, input, d0=0, d1=0, perm=tuple(range(nd)))
 
 
 def adjoint(input):

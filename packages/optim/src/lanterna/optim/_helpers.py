@@ -6,6 +6,7 @@ import functools
 
 import lanterna
 from lanterna import Tensor
+from lanterna.autograd.grad_mode import GRAD_ENABLED
 
 
 def _use_grad(step):
@@ -13,8 +14,13 @@ def _use_grad(step):
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
-        with lanterna.set_grad_enabled(bool(self.defaults.get("differentiable", False))):
+        # the flag itself rather than a set_grad_enabled object: this runs on every step
+        prev = GRAD_ENABLED[0]
+        GRAD_ENABLED[0] = bool(self.defaults.get("differentiable", False))
+        try:
             return step(self, *args, **kwargs)
+        finally:
+            GRAD_ENABLED[0] = prev
 
     return wrapper
 

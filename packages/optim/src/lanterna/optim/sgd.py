@@ -57,12 +57,15 @@ class SGD(Optimizer):
             group.setdefault("fused", False)
 
     def _init_group(self, group, params, grads, momentum_buffer_list):
+        state = self.state
+        with_momentum = group["momentum"] != 0
         for p in group["params"]:
-            if p.grad is not None:
+            grad = p.grad
+            if grad is not None:
                 params.append(p)
-                grads.append(p.grad)
-                if group["momentum"] != 0:
-                    momentum_buffer_list.append(self.state[p].get("momentum_buffer"))
+                grads.append(grad)
+                if with_momentum:
+                    momentum_buffer_list.append(state[p].get("momentum_buffer"))
 
     @_use_grad
     def step(self, closure=None):
@@ -79,8 +82,9 @@ class SGD(Optimizer):
                 nesterov=group["nesterov"], maximize=group["maximize"],
                 foreach=_group_foreach(group), differentiable=group["differentiable"])
             if group["momentum"] != 0:
+                state = self.state
                 for p, buf in zip(params, momentum_buffer_list):
-                    self.state[p]["momentum_buffer"] = buf
+                    state[p]["momentum_buffer"] = buf
         return loss
 
 
@@ -124,7 +128,7 @@ def _multi_tensor_sgd(params, grads, momentum_buffer_list, *, weight_decay, mome
     if weight_decay != 0:
         grads = lanterna._foreach_add(grads, params, alpha=weight_decay)
     if momentum != 0:
-        if all(b is not None for b in momentum_buffer_list):
+        if _all_set(momentum_buffer_list):
             bufs = momentum_buffer_list
             if not nesterov:  # the common case: the whole update as one core loop, same arithmetic
                 sgd_momentum_step_(params, grads, bufs, momentum, dampening, lr)
@@ -142,3 +146,12 @@ def _multi_tensor_sgd(params, grads, momentum_buffer_list, *, weight_decay, mome
         # out of place: the caller's .grad tensors stay untouched (torch's loop path leaves them too)
         grads = lanterna._foreach_add(grads, bufs, alpha=momentum) if nesterov else bufs
     lanterna._foreach_add_(params, grads, alpha=-lr)
+
+
+def _all_set(buffers):
+    """Whether every momentum buffer exists (after the first step); a loop, not ``None in
+    buffers``, which would compare tensors with ``==``."""
+    for b in buffers:
+        if b is None:
+            return False
+    return True
