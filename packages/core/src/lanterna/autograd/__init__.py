@@ -51,6 +51,9 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape of {o.shape}."
                 )
+            if g._data.dtype != o._data.dtype:
+                # as PyTorch's engine: a root gradient takes its output's dtype before any node sees it
+                g = g.to(o.dtype)
         grads.append(g)
     return grads
 

@@ -60,14 +60,10 @@ class Node:
         """Free what forward saved (after a backward without ``retain_graph``): the saved tensors
         and any array kept in the node's attributes (``self.out`` and the like)."""
         d = self.__dict__
-        freed = d.get("_saved") is not None
-        for v in d.values():  # most nodes keep no array attribute: a bare scan finds that out
-            if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape"):
-                for k in [k for k, v in d.items() if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape")]:
-                    del d[k]
-                freed = True
-                break
-        if freed:
+        arrays = [k for k, v in d.items() if v.__class__ not in _PLAIN_TYPES and hasattr(v, "shape")]
+        for k in arrays:
+            del d[k]
+        if arrays or d.get("_saved") is not None:
             self._saved = _RELEASED
 
     @property
@@ -360,35 +356,38 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 g = in_grads[i]
                 left = deps[nxt] - 1
                 deps[nxt] = left
-                if g is not None:
-                    if metas is not None:
-                        # the check inline, the fitting (rare) in _fit; no local names the array:
-                        # accumulate() counts its references to decide whether to steal it
-                        shape, dtype = metas[i]
-                        if g._data.shape != shape or (g._data.dtype is not dtype and g._data.dtype != dtype):
-                            g = _fit(g, metas[i], node)
-                    buf = buffers.get(nxt)
-                    if left == 0 and nxt.__class__ is AccumulateGrad and fast_leaves and not nxt._pre_hooks:
+                if g is None:
+                    if left == 0:
+                        if nxt in buffers:
+                            ready.append(nxt)
+                        else:
+                            _skip(nxt, buffers, deps, ready)
+                    continue
+                if metas is not None:
+                    # the check inline, the fitting (rare) in _fit; no local names the array:
+                    # accumulate() counts its references to decide whether to steal it
+                    shape, dtype = metas[i]
+                    if g._data.shape != shape or (g._data.dtype is not dtype and g._data.dtype != dtype):
+                        g = _fit(g, metas[i], node)
+                if left == 0:
+                    if nxt.__class__ is AccumulateGrad and fast_leaves and not nxt._pre_hooks:
                         # a leaf's only (or last) gradient: straight into .grad, no queueing
+                        buf = buffers.pop(nxt, None)
                         if buf is not None:  # the sum of what reached it
-                            del buffers[nxt]
                             g = _sum_grads(buf[0], g, create_graph)
                             buf = None
                         nxt.accumulate(g, create_graph, 1 + (in_grads[i] is g))
                         continue
-                    if buf is None:
-                        if nxt.n_outputs == 1:
-                            buffers[nxt] = [g]
-                        else:
-                            buf = buffers[nxt] = [None] * nxt.n_outputs
-                            buf[nr] = g
+                    ready.append(nxt)  # runs once its buffer below holds this last gradient
+                buf = buffers.get(nxt)
+                if buf is None:
+                    if nxt.n_outputs == 1:
+                        buffers[nxt] = [g]
                     else:
-                        buf[nr] = g if buf[nr] is None else _sum_grads(buf[nr], g, create_graph)
-                if left == 0:
-                    if nxt in buffers:
-                        ready.append(nxt)
-                    else:
-                        _skip(nxt, buffers, deps, ready)
+                        buf = buffers[nxt] = [None] * nxt.n_outputs
+                        buf[nr] = g
+                else:
+                    buf[nr] = g if buf[nr] is None else _sum_grads(buf[nr], g, create_graph)
             g = in_grads = None  # hold no stale reference: accumulate() counts them
     finally:
         GRAD_ENABLED[0] = prev_mode

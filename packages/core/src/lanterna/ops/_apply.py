@@ -23,27 +23,35 @@ from ..autograd.graph import ANOMALY, Node, grad_edge
 _make = Tensor._make
 
 
-def attach(node, inputs, out):
-    """Record ``node`` as the producer of ``out``, differentiable w.r.t. ``inputs``."""
+def attach(node, inputs, out, exact_grads=False):
+    """Record ``node`` as the producer of ``out``, differentiable w.r.t. ``inputs``.
+    ``exact_grads``: the node's backward always returns each input's shape and dtype, so the
+    engine need not check or fit them (``_in_meta`` None)."""
     n = len(inputs)
     if n == 1:  # unary, binary and ternary ops (addmm's three): no comprehension frames
         t = inputs[0]
         node.next_functions = (grad_edge(t),)
-        node._in_meta = ((t._data.shape, t._data.dtype),)
+        node._in_meta = None if exact_grads else ((t._data.shape, t._data.dtype),)
     elif n == 2:
         a, b = inputs
         node.next_functions = (grad_edge(a), grad_edge(b))
-        da, db = a._data, b._data
-        node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype))
+        if exact_grads:
+            node._in_meta = None
+        else:
+            da, db = a._data, b._data
+            node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype))
     elif n == 3:
         a, b, c = inputs
         node.next_functions = (grad_edge(a), grad_edge(b), grad_edge(c))
-        da, db, dc = a._data, b._data, c._data
-        node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype), (dc.shape, dc.dtype))
+        if exact_grads:
+            node._in_meta = None
+        else:
+            da, db, dc = a._data, b._data, c._data
+            node._in_meta = ((da.shape, da.dtype), (db.shape, db.dtype), (dc.shape, dc.dtype))
     else:
         node.next_functions = tuple([grad_edge(t) for t in inputs])
         # each input's shape and array dtype: the engine fits gradients to them (undoing broadcasting)
-        node._in_meta = tuple([(t._data.shape, t._data.dtype) for t in inputs])
+        node._in_meta = None if exact_grads else tuple([(t._data.shape, t._data.dtype) for t in inputs])
     out.grad_fn = node
     out._requires_grad = True
     if ANOMALY[0]:

@@ -109,12 +109,15 @@ def linear(input, weight, bias=None):
 def _linear2d(input, weight, bias):
     xp = input._backend.xp
     data = xp.matmul(input._data, weight._data.T)
+    exact = True  # every gradient backward returns has its input's shape and dtype
     if bias is not None:
         b = bias._data
         if b.dtype == data.dtype:
             data += b
+            exact = b.shape == data.shape[1:]  # not a (1,) or 0-d bias: its gradient is summed down
         else:
             data = data + b
+            exact = False
     out = _make(data, input._backend, input._device)
     if GRAD_ENABLED[0] and (
         input._requires_grad or weight._requires_grad or (bias is not None and bias._requires_grad)
@@ -123,11 +126,11 @@ def _linear2d(input, weight, bias):
         if bias is not None:
             node = AddmmBackward0.__new__(AddmmBackward0)
             node.save(input, wt)
-            attach(node, (bias, input, wt), out)
+            attach(node, (bias, input, wt), out, exact)
         else:
             node = MmBackward0.__new__(MmBackward0)
             node.save(input, wt)
-            attach(node, (input, wt), out)
+            attach(node, (input, wt), out, True)
     return out
 
 

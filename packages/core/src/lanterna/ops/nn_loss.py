@@ -155,9 +155,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_reduction(reduction)
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError("nll_loss(): input and target must be Tensors")
-    nd = input.dim()
+    nd = input._data.ndim
     _check_nll_shapes(input, target, weight, nd)
-    c = input.shape[1] if nd > 1 else input.shape[0]
+    in_shape = input._data.shape  # plain tuples here: torch.Size objects cost more
+    c = in_shape[1] if nd > 1 else in_shape[0]
     xp = input._backend.xp
     t = (
         target._data
@@ -188,8 +189,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         all_counted=all_counted,
         weight=w,
         reduction=reduction,
-        in_shape=tuple(input.shape),
-        target_shape=tuple(target.shape) if nd > 1 else (),
+        in_shape=in_shape,
+        target_shape=target._data.shape if nd > 1 else (),
     )
 
 
@@ -198,8 +199,8 @@ def _check_nll_shapes(input, target, weight, nd):
     which test the target's dtype at different points and word the weight check differently."""
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    tdim = target.dim()
-    if nd != 1 and input.shape[0] != (target.shape[0] if tdim else 0):
+    tdim = target._data.ndim
+    if nd != 1 and input._data.shape[0] != (target._data.shape[0] if tdim else 0):
         raise ValueError(
             f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
             f"({target.shape[0] if tdim else 0})."
@@ -254,7 +255,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     _check_reduction(reduction)
     class_dim = 0 if input.dim() == 1 else 1
-    if target.shape == input.shape:  # PyTorch reads same-shaped targets as class probabilities
+    if target._data.shape == input._data.shape:  # PyTorch reads same-shaped targets as class probabilities
         if not target.dtype.is_floating_point:
             raise RuntimeError(
                 "Expected floating point type for target with class probabilities, got "
