@@ -357,7 +357,10 @@ def test_uniform_and_kl():
     s = u.sample((100,))
     assert (s >= -1).all() and (s < 3).all()
     assert u.log_prob(torch.tensor(0.0)).item() == pytest.approx(-math.log(4))
-    assert u.log_prob(torch.tensor(5.0)).item() == -math.inf
+    with pytest.raises(ValueError, match="within the support"):  # validated by default, as in PyTorch
+        u.log_prob(torch.tensor(5.0))
+    unchecked = Uniform(torch.tensor(-1.0), torch.tensor(3.0), validate_args=False)
+    assert unchecked.log_prob(torch.tensor(5.0)).item() == -math.inf
     assert u.mean.item() == 1.0 and u.variance.item() == pytest.approx(16 / 12)
     assert kl_divergence(Normal(0.0, 1.0), Normal(0.0, 1.0)).item() == 0.0
     assert kl_divergence(Normal(1.0, 1.0), Normal(0.0, 1.0)).item() == pytest.approx(0.5)

@@ -81,7 +81,11 @@ def _fma64(a, b, c) -> np.ndarray:
     bh = bh - (bh - b)
     pl = ((ah * bh - ph) + ah * (b - bh) + (a - ah) * bh) + (a - ah) * (b - bh)
     th, tl = _two_sum(c, ph)
-    return th + _nudge(*_two_sum(tl, pl))
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = th + _nudge(*_two_sum(tl, pl))
+    # The error terms are NaN once a * b or the sum overflows (or an input is inf/NaN): there
+    # the plain expression already has the fused result (inf, -inf or NaN).
+    return np.where(np.isfinite(out), out, ph + c) if not np.isfinite(out).all() else out
 
 
 def _affine(z, std, mean, fma):
@@ -159,6 +163,55 @@ def _normal_fill_16_double(u: np.ndarray, mean: float, std: float) -> np.ndarray
     theta = (2.0 * math.pi) * u[:, 8:]
     cos, sin = _libm(math.cos, theta), _libm(math.sin, theta)
     return _affine(np.concatenate([radius * cos, radius * sin], 1), std, mean, _fma64)
+
+
+def _c_int64(x: float) -> int:
+    """``static_cast<int64_t>(double)`` as x86 computes it: out of range (or inf/NaN) gives INT64_MIN."""
+    return int(x) if -(2.0**63) <= x < 2.0**63 else -(1 << 63)
+
+
+def float_bounds(low: int, high: int, dtype) -> tuple[int, int]:
+    """ATen's ``update_from`` / ``update_to`` for a floating ``dtype``: move ``[low, high)`` inwards
+    where the float type cannot tell ``low + 1`` from ``low`` (or ``high - 1`` from ``high``)."""
+    dtype = np.dtype(dtype)
+    digits = {2: 11, 4: 24, 8: 53}[dtype.itemsize]
+
+    def as_f(v: int) -> int:  # static_cast<int64_t>(static_cast<scalar_t>(v)); half via float
+        with np.errstate(over="ignore"):
+            f = np.array(v, np.int64).astype(np.float32 if digits == 11 else dtype).astype(dtype)
+        return _c_int64(float(f))
+
+    if as_f(low + 1) < low:
+        low = as_f(low + 1) + (1 << (abs(low + 1).bit_length() - digits))
+    if as_f(high - 1) >= high:
+        high = as_f(high - 1) - (1 << (abs(high - 1).bit_length() - digits))
+    return low, high
+
+
+def _from_double(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``static_cast<scalar_t>(double)`` of PyTorch's serial kernels. Integers follow x86's
+    truncating conversion: int64 out of range gives INT64_MIN; the narrower types convert through
+    int32 (out of range: INT32_MIN) and keep the low bits."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return _cast(x, dtype)
+    wide = dtype == np.int64
+    lim = 2.0**63 if wide else 2.0**31
+    ok = (x >= -lim) & (x < lim)  # False for NaN too
+    out = np.where(ok, x, 0).astype(np.int64 if wide else np.int32)
+    out[~ok] = np.iinfo(out.dtype).min
+    return out.astype(dtype)
+
+
+def _c_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # C's exp returns inf
+        return math.inf
+
+
+def _c_log(x: float) -> float:
+    return math.log(x) if x > 0 else -math.inf  # x >= 0 here; C's log(0) is -inf
 
 
 class Generator:
@@ -330,21 +383,16 @@ class Generator:
         """``torch.randint(low, high, shape)`` / ``Tensor.random_(low, high)``: ``v % range + low``."""
         shape, dtype = _size(shape), np.dtype(dtype)
         low, high = int(low), int(high)
+        if low >= high:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
         if dtype.kind == "f":
             # update_from / update_to: shrink bounds that the float type cannot represent.
-            digits = {2: 11, 4: 24, 8: 53}[dtype.itemsize]
-
-            def as_f(v: int) -> int:  # static_cast<int64_t>(static_cast<scalar_t>(v)); half via float
-                return int(np.array(v, np.int64).astype(np.float32 if digits == 11 else dtype).astype(dtype))
-
-            if as_f(low + 1) < low:
-                low = as_f(low + 1) + (1 << (abs(low + 1).bit_length() - digits))
-            if as_f(high - 1) >= high:
-                high = as_f(high - 1) - (1 << (abs(high - 1).bit_length() - digits))
-        if low >= high:
-            raise RuntimeError(
-                f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
-            )
+            low, high = float_bounds(low, high, dtype)
+            if low >= high:
+                raise RuntimeError(
+                    f"random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+                    f"from={low} >= to={high}"
+                )
         rng, n = high - low, math.prod(shape)
         # OSS builds use random64() from 2**28 up ("allow approx 5% skew").
         v = self._random64(n) if rng >= 1 << 28 else self._random(n)
@@ -401,6 +449,41 @@ class Generator:
         shape = _size(shape)
         u = self._uniform53(math.prod(shape))
         return _cast((-1.0 / float(lambd)) * _libm(math.log1p, -u), np.dtype(dtype)).reshape(shape)
+
+    def normal_serial(self, shape, dtype, mean=0.0, std=1.0) -> np.ndarray:
+        """``Tensor.normal_`` on a non-contiguous tensor: one ``normal_distribution<double>`` draw
+        per element (in memory order), whatever the size, then cast."""
+        shape = _size(shape)
+        return _cast(self._normal_scalar(math.prod(shape), mean, std), np.dtype(dtype)).reshape(shape)
+
+    def random_full64(self, shape, dtype) -> np.ndarray:
+        """``Tensor.random_(-2**63, None)``: ``static_cast<T>(int64_t(random64()))`` (int64, float, double)."""
+        shape = _size(shape)
+        v = self._random64(math.prod(shape)).view(np.int64)
+        return v.astype(np.dtype(dtype)).reshape(shape)
+
+    def geometric(self, shape, dtype, p) -> np.ndarray:
+        """``Tensor.geometric_(p)``: ``ceil(log(u) / log1p(-p))`` in double (u: 53-bit uniform), then cast."""
+        shape = _size(shape)
+        u = self._uniform53(math.prod(shape))
+        x = np.ceil(_libm(_c_log, u) / math.log1p(-float(p)))
+        return _from_double(x, dtype).reshape(shape)
+
+    def log_normal(self, shape, dtype, mean=1.0, std=2.0) -> np.ndarray:
+        """``Tensor.log_normal_(mean, std)``: ``exp`` of a ``normal_distribution<double>`` draw (the
+        scalar Box-Muller with its cached sample) per element, then cast."""
+        shape = _size(shape)
+        z = self._normal_scalar(math.prod(shape), mean, std)
+        return _cast(_libm(_c_exp, z), np.dtype(dtype)).reshape(shape)
+
+    def cauchy(self, shape, dtype, median=0.0, sigma=1.0) -> np.ndarray:
+        """``Tensor.cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))`` in double, u
+        clamped to [eps, 1 - eps] (the sum fused into one rounding, as the compiled kernel does)."""
+        shape = _size(shape)
+        eps = np.finfo(np.float64).eps
+        u = np.clip(self._uniform53(math.prod(shape)), eps, 1 - eps)
+        t = _libm(math.tan, math.pi * (u - 0.5))
+        return _cast(_fma64(t, float(sigma), float(median)), np.dtype(dtype)).reshape(shape)
 
     def multinomial(self, probs, num_samples, replacement=False) -> np.ndarray:
         """``torch.multinomial`` for 1-D or 2-D probabilities (int64 indices)."""

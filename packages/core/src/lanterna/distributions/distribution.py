@@ -20,15 +20,18 @@ def clamp_probs(probs):
 
 
 class Distribution:
-    """``torch.distributions.Distribution``: shapes, sampling and the shared properties."""
+    """``torch.distributions.Distribution``: shapes, sampling, validation and the shared properties."""
 
     has_rsample = False
-    arg_constraints: dict = {}  # parameter name -> (check, description), validated at construction
+    has_enumerate_support = False
+    arg_constraints: dict = {}  # parameter name -> constraint, validated at construction
     _validate_args = True
 
     @staticmethod
     def set_default_validate_args(value):
-        Distribution._validate_args = bool(value)
+        if value not in (True, False):
+            raise ValueError
+        Distribution._validate_args = value
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape = lanterna.Size(batch_shape)
@@ -36,13 +39,13 @@ class Distribution:
         if validate_args is not None:
             self._validate_args = validate_args
         if self._validate_args:
-            for name, (check, text) in self.arg_constraints.items():
+            for name, constraint in self.arg_constraints.items():
                 if name not in self.__dict__:
                     continue  # a lazily computed parameter (probs from logits ...)
                 value = self.__dict__[name]
-                if not bool(check(value).all()):
+                if not bool(constraint.check(value).all()):
                     raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape {tuple(value.shape)}) "
-                                     f"of distribution {self!r} to satisfy the constraint {text}, but found "
+                                     f"of distribution {self!r} to satisfy the constraint {constraint!r}, but found "
                                      f"invalid values:\n{value}")
 
     @property
@@ -53,8 +56,45 @@ class Distribution:
     def event_shape(self):
         return self._event_shape
 
+    @property
+    def support(self):
+        raise NotImplementedError
+
     def _extended_shape(self, sample_shape=()):
+        if not isinstance(sample_shape, lanterna.Size):
+            sample_shape = lanterna.Size(sample_shape)
         return lanterna.Size(tuple(sample_shape) + tuple(self._batch_shape) + tuple(self._event_shape))
+
+    def _get_checked_instance(self, cls, _instance=None):
+        """A bare instance for ``expand`` (a subclass must implement its own ``expand``)."""
+        if _instance is None and type(self).__init__ != cls.__init__:
+            raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom "
+                                      "__init__ method must also define a custom .expand() method.")
+        return self.__new__(type(self)) if _instance is None else _instance
+
+    def expand(self, batch_shape, _instance=None):
+        raise NotImplementedError
+
+    def _validate_sample(self, value):
+        """PyTorch's checks of a ``log_prob``/``cdf`` argument: a tensor whose right-most sizes are the
+        event shape, broadcastable with the batch shape, inside the support."""
+        if not isinstance(value, lanterna.Tensor):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        event_dim_start = value.dim() - len(self._event_shape)
+        if value.size()[event_dim_start:] != self._event_shape:
+            raise ValueError(f"The right-most size of value must match event_shape: {value.size()} vs "
+                             f"{self._event_shape}.")
+        actual_shape = value.size()
+        expected_shape = self._batch_shape + self._event_shape
+        for i, j in zip(reversed(actual_shape), reversed(expected_shape)):
+            if i != 1 and j != 1 and i != j:
+                raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: {actual_shape} vs "
+                                 f"{expected_shape}.")
+        support = self.support
+        if not bool(support.check(value).all()):
+            raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be "
+                             f"within the support ({support!r}) of the distribution {self!r}, but found invalid "
+                             f"values:\n{value}")
 
     def sample(self, sample_shape=lanterna.Size()):
         with lanterna.no_grad():
@@ -65,6 +105,33 @@ class Distribution:
 
     def sample_n(self, n):
         return self.sample(lanterna.Size((n,)))
+
+    def log_prob(self, value):
+        raise NotImplementedError
+
+    def cdf(self, value):
+        raise NotImplementedError
+
+    def icdf(self, value):
+        raise NotImplementedError
+
+    def entropy(self):
+        raise NotImplementedError
+
+    def enumerate_support(self, expand=True):
+        raise NotImplementedError
+
+    @property
+    def mean(self):
+        raise NotImplementedError(f"{self.__class__} does not implement mean")
+
+    @property
+    def mode(self):
+        raise NotImplementedError(f"{self.__class__} does not implement mode")
+
+    @property
+    def variance(self):
+        raise NotImplementedError(f"{self.__class__} does not implement variance")
 
     @property
     def stddev(self):

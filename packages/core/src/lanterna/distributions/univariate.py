@@ -6,22 +6,41 @@ import math
 
 import lanterna
 
+from . import constraints
 from .distribution import LOG_SQRT_2PI, Distribution, broadcast_all, clamp_probs
-
-_positive = (lambda v: v > 0, "GreaterThan(lower_bound=0.0)")
-_real = (lambda v: v == v, "Real()")
-_unit = (lambda v: (v >= 0) & (v <= 1), "Interval(lower_bound=0.0, upper_bound=1.0)")
-_simplex = (lambda v: (v >= 0).all(-1) & ((v.sum(-1) - 1).abs() < 1e-6), "Simplex()")
 
 
 def _softplus(x):
     return lanterna.logaddexp(x, lanterna.zeros_like(x))
 
 
+def _log_sigmoid(x):
+    """``F.logsigmoid`` as PyTorch's CPU kernel computes it: ``min(0, x) - log1p(exp(-|x|))``."""
+    return x.clamp(max=0) - (-x.abs()).exp().log1p()
+
+
+def _bce_with_logits(logits, target):
+    """``F.binary_cross_entropy_with_logits(logits, target, reduction="none")``, PyTorch's formula
+    ``(1 - target) * logits - logsigmoid(logits)`` (so results agree to the last bit)."""
+    return (1 - target) * logits - _log_sigmoid(logits)
+
+
+def _expand_params(dist, cls, batch_shape, names, _instance):
+    """``expand``: a new ``cls`` whose parameters ``names`` are expanded to ``batch_shape``."""
+    new = dist._get_checked_instance(cls, _instance)
+    batch_shape = lanterna.Size(batch_shape)
+    for name in names:
+        setattr(new, name, getattr(dist, name).expand(batch_shape))
+    Distribution.__init__(new, batch_shape, validate_args=False)
+    new._validate_args = dist._validate_args
+    return new
+
+
 class Normal(Distribution):
     """``Normal(loc, scale)``: reparameterized (``rsample``) Gaussian."""
 
-    arg_constraints = {"loc": _real, "scale": _positive}
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
@@ -42,11 +61,18 @@ class Normal(Distribution):
         eps = lanterna.empty(shape, dtype=self.loc.dtype, device=self.loc.device).normal_()
         return self.loc + eps * self.scale
 
+    def expand(self, batch_shape, _instance=None):
+        return _expand_params(self, Normal, batch_shape, ("loc", "scale"), _instance)
+
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         var = self.scale**2
         return -((value - self.loc) ** 2) / (2 * var) - self.scale.log() - LOG_SQRT_2PI
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return 0.5 * (1 + lanterna.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def icdf(self, value):
@@ -59,16 +85,22 @@ class Normal(Distribution):
 class Uniform(Distribution):
     """``Uniform(low, high)`` on the half-open interval ``[low, high)``."""
 
-    arg_constraints = {"low": _real, "high": _real}
     has_rsample = True
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
         super().__init__(self.low.shape, validate_args=validate_args)
-        if self._validate_args and not bool((self.low < self.high).all()):
-            raise ValueError(f"Expected parameter low ({type(self.low).__name__} of shape {tuple(self.low.shape)}) "
-                             f"of distribution {self!r} to satisfy the constraint LessThan(upper_bound=high), but "
-                             f"found invalid values:\n{self.low}")
+
+    @property
+    def arg_constraints(self):
+        return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+    def expand(self, batch_shape, _instance=None):
+        return _expand_params(self, Uniform, batch_shape, ("low", "high"), _instance)
 
     mean = property(lambda self: (self.high + self.low) / 2)
     mode = property(lambda self: lanterna.full_like(self.high, math.nan))
@@ -81,11 +113,15 @@ class Uniform(Distribution):
         return self.low + rand * (self.high - self.low)
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         lb = self.low.le(value).type_as(self.low)
         ub = self.high.gt(value).type_as(self.low)
         return (lb * ub).log() - (self.high - self.low).log()
 
     def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         return ((value - self.low) / (self.high - self.low)).clamp(min=0, max=1)
 
     def icdf(self, value):
@@ -125,7 +161,9 @@ class _ProbsOrLogits(Distribution):
 class Bernoulli(_ProbsOrLogits):
     """``Bernoulli(probs=None, logits=None)``: samples are 0.0 or 1.0."""
 
-    arg_constraints = {"probs": _unit, "logits": _real}
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         param = self._set(probs, logits)
@@ -153,20 +191,31 @@ class Bernoulli(_ProbsOrLogits):
         with lanterna.no_grad():
             return lanterna.bernoulli(self.probs.expand(shape))
 
+    def expand(self, batch_shape, _instance=None):
+        names = [n for n in ("probs", "logits") if n in self.__dict__]
+        return _expand_params(self, Bernoulli, batch_shape, names, _instance)
+
     def log_prob(self, value):
-        logits, value = lanterna.broadcast_tensors(self.logits, lanterna.as_tensor(value, dtype=self.logits.dtype))
-        # -binary_cross_entropy_with_logits(logits, value), in its stable form
-        return -(logits.clamp(min=0) - logits * value + (-logits.abs()).exp().log1p())
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        return -_bce_with_logits(logits, value)
 
     def entropy(self):
-        logits, p = self.logits, self.probs
-        return logits.clamp(min=0) - logits * p + (-logits.abs()).exp().log1p()
+        return _bce_with_logits(self.logits, self.probs)
+
+    def enumerate_support(self, expand=True):
+        param = self.__dict__.get("probs", self.__dict__.get("logits"))
+        values = lanterna.arange(2, dtype=param.dtype, device=param.device)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
 
 class Categorical(_ProbsOrLogits):
     """``Categorical(probs=None, logits=None)`` over the last dimension's categories."""
 
-    arg_constraints = {"probs": _simplex, "logits": (lambda v: v == v, "IndependentConstraint(Real(), 1)")}
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         if probs is not None:
@@ -186,6 +235,22 @@ class Categorical(_ProbsOrLogits):
     def _logits_to_probs(logits):
         return lanterna.softmax(logits, dim=-1)
 
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Categorical, _instance)
+        batch_shape = lanterna.Size(batch_shape)
+        param_shape = batch_shape + lanterna.Size((self._num_events,))
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name].expand(param_shape)
+        new._num_events = self._num_events
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @staticmethod
     def _probs_to_logits(probs):
         return clamp_probs(probs).log()
@@ -202,6 +267,8 @@ class Categorical(_ProbsOrLogits):
         return samples_2d.reshape(self._extended_shape(sample_shape))
 
     def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
         value = value.long().unsqueeze(-1)
         value, log_pmf = lanterna.broadcast_tensors(value, self.logits)
         return log_pmf.gather(-1, value[..., :1]).squeeze(-1)

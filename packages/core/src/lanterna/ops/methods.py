@@ -157,90 +157,16 @@ def _dim_kw(fn):
 
 
 def _random_inplace(kind):
-    """uniform_, normal_, random_, bernoulli_, exponential_ ... drawing from the device's generator
-    (built over creation's ``_gen_and_place`` when the creation family loads)."""
-    return lambda gen_and_place: _random_inplace_method(kind, gen_and_place)
+    """uniform_, normal_, random_, bernoulli_, exponential_, geometric_, log_normal_, cauchy_: drawing
+    from the device's generator (built over creation's ``_gen_and_place`` when the creation family
+    loads; the samplers live in :mod:`lanterna.ops.random_inplace`)."""
 
+    def bind(gen_and_place):
+        from .random_inplace import make_method
 
-def _check_random_args(kind, t, args, kwargs):
-    """PyTorch's argument checks of the in-place samplers (before anything is drawn)."""
-    from .reduce import legacy_scalar_name
+        return make_method(kind, gen_and_place)
 
-    floating = t.dtype.is_floating_point
-    if kind == "uniform_":
-        for k in kwargs:
-            if k not in ("from", "to"):
-                raise TypeError(f"uniform_() got an unexpected keyword argument '{k}'")
-        if not floating:
-            raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{legacy_scalar_name(t.dtype)}'")
-        lo = kwargs.get("from", args[0] if args else 0.0)
-        hi = kwargs.get("to", args[1] if len(args) > 1 else 1.0)
-        if lo > hi:
-            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g} > to={hi:g}")
-    elif kind == "normal_":
-        if not floating:
-            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{legacy_scalar_name(t.dtype)}'")
-        std = kwargs.get("std", args[1] if len(args) > 1 else 1.0)
-        if not std >= 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    elif kind == "exponential_":
-        if not floating:
-            raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
-                               f"floating point but you specified {legacy_scalar_name(t.dtype)}")
-        lambd = kwargs.get("lambd", args[0] if args else 1.0)
-        if not lambd > 0:
-            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    elif kind == "bernoulli_":
-        p = kwargs.get("p", args[0] if args else 0.5)
-        if not isinstance(p, Tensor) and not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-
-
-def _random_inplace_method(kind, gen_and_place):
-    def method(self, *args, generator=None, **kwargs):
-        _check_random_args(kind, self, args, kwargs)
-        gen, _ = gen_and_place(generator, self.device)
-        shape = self.shape
-        npdt = self.dtype.np  # generators take NumPy dtypes, whatever the device's arrays are
-        if kind == "uniform_":
-            a = kwargs.get("a", kwargs.get("from", args[0] if args else 0.0))
-            b = kwargs.get("b", kwargs.get("to", args[1] if len(args) > 1 else 1.0))
-            arr = gen.uniform(shape, npdt, a, b)
-        elif kind == "normal_":
-            mean = kwargs.get("mean", args[0] if args else 0.0)
-            std = kwargs.get("std", args[1] if len(args) > 1 else 1.0)
-            arr = gen.normal(shape, npdt, mean, std)
-        elif kind == "random_":
-            if len(args) == 1:
-                lo, hi = 0, args[0]
-            elif len(args) == 2:
-                lo, hi = args
-            elif "from" not in kwargs and "to" not in kwargs and hasattr(gen, "random_full"):
-                lo = hi = None  # no bounds: each dtype's own range, drawn as PyTorch draws it
-            else:
-                lo, hi = kwargs.get("from", 0), kwargs.get("to", 2**24 if self.dtype.is_floating_point else 2**63)
-            arr = gen.random_int(shape, lo, hi, npdt) if hi is not None else gen.random_full(shape, npdt)
-        elif kind == "bernoulli_":
-            p = kwargs.get("p", args[0] if args else 0.5)
-            if isinstance(p, Tensor):
-                p = p._host()
-            arr = gen.bernoulli(p, shape, npdt)
-        elif kind == "exponential_":
-            lambd = kwargs.get("lambd", args[0] if args else 1.0)
-            arr = gen.exponential(shape, npdt, lambd)
-        else:
-            raise NotImplementedError(kind)
-        inplace.check_inplace(self)
-        if self._device.type == "cpu":
-            self._data[...] = arr
-        else:
-            host = type(arr).__module__ == "numpy"  # a host draw to move, or one made on the device
-            self._data[...] = self._backend.from_numpy(arr, self._device.index or 0) if host else arr
-        inplace.bump_version(self)
-        return self
-
-    method.__name__ = kind
-    return method
+    return bind
 
 
 def _where(fn):
@@ -468,7 +394,8 @@ for _op, _fn in (("floordiv", "floor_divide_"), ("mod", "remainder_"), ("pow", "
                  ("or", "bitwise_or_"), ("xor", "bitwise_xor_"), ("lshift", "bitwise_left_shift_"),
                  ("rshift", "bitwise_right_shift_")):
     METHODS[f"__i{_op}__"] = METHODS[_fn]
-for _kind in ("uniform_", "normal_", "random_", "bernoulli_", "exponential_"):
+for _kind in ("uniform_", "normal_", "random_", "bernoulli_", "exponential_", "geometric_", "log_normal_",
+              "cauchy_"):
     METHODS[_kind] = ("creation._gen_and_place", _random_inplace(_kind))
 
 
