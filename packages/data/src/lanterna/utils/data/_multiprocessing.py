@@ -4,9 +4,11 @@ The main process keeps up to ``prefetch_factor * num_workers`` tasks in flight, 
 ``i`` to worker ``i % num_workers`` (skipping retired workers) and buffers batches that arrive
 early, so that batches are returned in sampler order. While waiting it checks every
 ``MP_STATUS_CHECK_INTERVAL`` seconds that the workers are alive, so a killed worker is an error,
-not a hang. Processes and queues belong to a :class:`_WorkerPool`, shut down by a
-``weakref.finalize`` of the iterator: at the end of the epoch, when the iterator is dropped
-(``break``) or garbage-collected, and at interpreter exit.
+not a hang. As in PyTorch, neither a dead worker nor a timeout ends the iterator: the error is
+raised once, the dead worker's batches are skipped and the other workers go on serving, so a
+caller that catches the error may keep iterating. Processes and queues belong to a
+:class:`_WorkerPool`, shut down by a ``weakref.finalize`` of the iterator: at the end of the
+epoch, when the iterator is dropped (``break``) or garbage-collected, and at interpreter exit.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import tempfile
 import time
+import warnings
 import weakref
 
 from . import _utils
@@ -55,6 +59,9 @@ class _WorkerPool:
         self.index_queues = []
         self.stack_files = []
         self.closed = False
+        # seconds shutdown waits for workers to exit on their own; shortened once one is known
+        # to be stuck (timeout), so dropping the iterator does not wait for it in vain
+        self.join_timeout = WORKER_JOIN_TIMEOUT
         self.owner_pid = os.getpid()
         self.shm_prefix = shared_memory.new_prefix(self.owner_pid, next(_pool_ids))
 
@@ -81,7 +88,19 @@ class _WorkerPool:
             ),
             daemon=True,  # multiprocessing terminates daemonic children at exit: no orphans
         )
-        w.start()
+        try:
+            w.start()
+        except (TypeError, AttributeError, pickle.PicklingError):
+            # spawn/forkserver pickle the dataset, collate_fn and worker_init_fn: say so, as PyTorch does
+            warnings.warn(
+                "Got pickle error when attempting to start a worker Process. "
+                "This might be because the worker Process arguments are not picklable. "
+                "Python 3.14+ changed the multiprocessing start method in non-Mac POSIX platforms "
+                "to 'forkserver', which requires the worker Process arguments to be picklable. "
+                "You can also try multiprocessing.set_start_method('fork').",
+                stacklevel=4,
+            )
+            raise
         self.index_queues.append(index_queue)
         self.workers.append(w)
 
@@ -111,15 +130,17 @@ class _WorkerPool:
             return None
         return text or None
 
-    def shutdown(self, join_timeout=WORKER_JOIN_TIMEOUT):
+    def shutdown(self, join_timeout=None):
         """Stop every worker (politely, then by force) and release queues and files. Idempotent.
 
-        Waits ``join_timeout`` seconds in all for the workers to exit on their own, then terminates
-        the rest.
+        Waits ``join_timeout`` seconds (default: ``self.join_timeout``) in all for the workers to
+        exit on their own, then terminates the rest.
         """
         if self.closed or os.getpid() != self.owner_pid:
             return  # done already, or this is a forked copy of the pool inside a child process
         self.closed = True
+        if join_timeout is None:
+            join_timeout = self.join_timeout
         try:
             self.done_event.set()
             for q in self.index_queues:
@@ -219,8 +240,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._try_put_index()
 
     # ---- receiving ---------------------------------------------------------------------------
-    def _check_workers_alive(self):
-        """Raise a RuntimeError naming every active worker that has died, with its exit code or signal."""
+    def _check_workers_alive(self, cause=None):
+        """Raise a RuntimeError naming every active worker that has died, with its exit code or signal.
+
+        The dead workers are retired (their unfinished batches will be skipped), the others keep
+        running, as in PyTorch: the iterator stays usable for a caller that catches the error.
+        """
         dead = [
             (wid, w) for wid, w in enumerate(self._workers) if self._workers_status[wid] and not w.is_alive()
         ]
@@ -228,7 +253,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         messages = []
         for wid, w in dead:
-            self._workers_status[wid] = False
+            self._mark_worker_as_unavailable(wid)
             code = w.exitcode
             tasks = sorted(idx for idx, info in self._task_info.items() if info[0] == wid and len(info) == 1)
             where = f" while loading batch(es) {tasks}" if tasks else ""
@@ -246,8 +271,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         # PyTorch's own summary line last, so code that matches torch's message matches this one
         pids = ", ".join(str(w.pid) for _, w in dead)
         messages.append(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
-        self._shutdown_workers(join_timeout=0.1)  # the iterator is broken: do not wait for the others
-        raise RuntimeError("\n".join(messages))
+        raise RuntimeError("\n".join(messages)) from cause
 
     def _timeout_error(self):
         info = self._task_info.get(self._rcvd_idx)
@@ -272,13 +296,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
             try:
                 return self._data_queue.get(timeout=wait)
-            except queue.Empty:
-                pass
-            self._check_workers_alive()
+            except queue.Empty as empty:
+                self._check_workers_alive(cause=empty)
             if deadline is not None and time.monotonic() >= deadline:
-                error = self._timeout_error()
-                self._shutdown_workers(join_timeout=0.1)
-                raise error
+                # not fatal (as in PyTorch): the next call waits again for the same batch; but a
+                # stuck worker is not worth waiting for when the iterator is dropped
+                self._pool.join_timeout = min(self._pool.join_timeout, 0.1)
+                raise self._timeout_error()
 
     def _next_data(self):
         while True:
@@ -365,7 +389,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues[worker_id].put(None)
         self._workers_status[worker_id] = False
 
-    def _shutdown_workers(self, join_timeout=WORKER_JOIN_TIMEOUT):
+    def _shutdown_workers(self, join_timeout=None):
         """Stop the workers now (also done automatically when the iterator is dropped)."""
         if not self._shutdown:
             self._shutdown = True
