@@ -640,3 +640,12 @@ def test_storage_offset_of_views():
     assert x[1].storage_offset() == 4
     assert x[:, 2].storage_offset() == 2
     assert x[1:, 1:].storage_offset() == 5
+
+
+def test_size_and_stride_of_a_0d_tensor_name_the_missing_dim():
+    x = torch.tensor(1.0)
+    for call in (lambda: x.size(0), lambda: x.size(-1), lambda: x.stride(0)):
+        with pytest.raises(IndexError, match=r"Dimension specified as -?\d but tensor has no dimensions"):
+            call()
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got 2"):
+        torch.ones(2).size(2)

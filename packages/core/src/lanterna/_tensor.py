@@ -99,7 +99,7 @@ class Tensor(metaclass=TorchNamedType):
     def size(self, dim=None):
         if dim is None:
             return _make_size(Size, self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_wrap_sized_dim(dim, self._data.ndim)]
 
     def dim(self):
         return self._data.ndim
@@ -158,7 +158,7 @@ class Tensor(metaclass=TorchNamedType):
             strides = tuple(strides)
         else:
             strides = tuple(s // self._data.itemsize for s in byte_strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        return strides if dim is None else strides[_wrap_sized_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):
         flags = getattr(self._data, "flags", None)
@@ -638,6 +638,13 @@ class Size(tuple, metaclass=TorchNamedType):
 
 
 _make_size = tuple.__new__  # a Size from a tuple known to hold ints (an array's shape): no checks
+
+
+def _wrap_sized_dim(dim, ndim):
+    """``_wrap_dim`` for ``size(dim)``/``stride(dim)``: a 0-d tensor has no dim to give."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 def _wrap_dim(dim, ndim):
