@@ -196,7 +196,7 @@ class AccumulateGrad(Node):
             data = grad._data
             if sys.getrefcount(grad) > 2 + held or sys.getrefcount(data) > 3 or not _owns_memory(data):
                 grad = grad.detach().clone()
-            elif grad.grad_fn is not None or grad.requires_grad:
+            elif grad.grad_fn is not None or grad._requires_grad:
                 grad = grad.detach()
             var._grad = grad
         else:
