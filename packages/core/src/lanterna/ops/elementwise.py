@@ -197,7 +197,8 @@ class PowBackward1(_Binary):
 
     def backward(self, grad):
         a, b = self.saved
-        ga = grad * b * a ** (b - 1)
+        # b * a^(b-1) is 0 * inf = NaN at a == 0, b == 0; PyTorch defines the gradient as 0 wherever b == 0
+        ga = (grad * b * a ** (b - 1)).masked_fill(b == 0, 0)
         gb = None
         if b._requires_grad:
             out = output_of(self, self.out, a) if not GRAD_ENABLED[0] else a**b

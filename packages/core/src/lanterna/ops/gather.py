@@ -22,6 +22,67 @@ def _out_of_bounds(e):
     return RuntimeError(str(e).replace("axis", "dimension"))
 
 
+def _name(dtype):
+    from .reduce import legacy_scalar_name
+
+    return legacy_scalar_name(dtype)
+
+
+def _dims(t):
+    """A tensor's shape with a 0-d tensor counted as one element, as PyTorch's index ops see it."""
+    return tuple(t.shape) or (1,)
+
+
+def _check_scatter(input, dim, index, src):
+    """PyTorch's scatter checks: ``src`` of ``input``'s dtype, and ``index`` no larger than
+    ``input`` (off ``dim``) nor than ``src``. Nothing is read for an empty index."""
+    is_src = isinstance(src, Tensor)
+    if is_src and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if not index.numel():
+        return
+    ishape, sshape = _dims(index), _dims(input)
+    if len(ishape) != len(sshape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if is_src and len(_dims(src)) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    srcshape = _dims(src) if is_src else None
+    for i, n in enumerate(ishape):
+        if (i != dim and n > sshape[i]) or (is_src and n > srcshape[i]):
+            msg = f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} apart from dimension {dim}"
+            if is_src:
+                msg += f" and to be no larger size than src {list(src.shape)}"
+            raise RuntimeError(msg)
+
+
+def _check_index_source(input, dim, index, source, name):
+    """index_add/index_copy: ``source`` is ``input`` with ``dim`` resized to ``index``'s length."""
+    ishape, sshape = _dims(input), _dims(source)
+    if source.dim() and source.dim() != input.dim() or any(
+            a != b for i, (a, b) in enumerate(zip(ishape, sshape)) if i != dim):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
+    if index.numel() != sshape[dim]:
+        err = IndexError if name == "index_copy_" else RuntimeError
+        raise err(f"{name}(): Number of indices ({index.numel()}) should be equal to source.size(dim) "
+                  f"({sshape[dim]})")
+
+
+def _check_index_bounds(input, dim, index, err=IndexError, prefix="", negative=False):
+    """PyTorch's bounds check for the index_* ops (``negative``: index_fill reads -1 as the last)."""
+    if index.numel():
+        n = _dims(input)[dim]
+        host = np.asarray(index._host())
+        bad = host[(host >= n) | (host < (-n if negative else 0))]
+        if bad.size:
+            raise err(f"{prefix}index {int(bad[0])} is out of bounds for dimension {dim} with size {n}")
+
+
+def _as_1d(t):
+    """0-d tensors take part in index_add/index_copy/index_fill as one-element vectors."""
+    return t.reshape(1) if not t.dim() else t
+
+
 def gather_array(a, idx, axis):
     """``take_along_axis`` where the index may be smaller than ``a`` off ``axis`` (as torch.gather)."""
     x = a._data
@@ -164,6 +225,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         src = value
     _check_index_tensor(index, "scatter")
     d = _wrap_dim(dim, input._data.ndim)
+    _check_scatter(input, d, index, src)
     if not isinstance(src, Tensor):
         return apply(ScatterBackward1, input, dim=d, index=index, value=src)
     return apply(ScatterBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce)
@@ -187,6 +249,7 @@ def scatter_add(input, dim, index, src):
     """Add ``src`` into a copy of ``input`` at ``index`` along ``dim`` (repeated indices add up)."""
     _check_index_tensor(index, "scatter")
     d = _wrap_dim(dim, input._data.ndim)
+    _check_scatter(input, d, index, src)
     return apply(ScatterAddBackward0, input, src.to(input.dtype), dim=d, index=index)
 
 
@@ -286,6 +349,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     _check_index_tensor(index, "scatter_reduce")
     d = _wrap_dim(dim, input._data.ndim)
+    _check_scatter(input, d, index, src)
     return apply(ScatterReduceBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce,
                  include_self=include_self)
 
@@ -354,8 +418,15 @@ class IndexAddBackward0(Node):
 def index_add(input, dim, index, source, *, alpha=1):
     """Add ``alpha * source`` into a copy of ``input`` at the slices ``index`` of ``dim``."""
     _check_index_vector(index, "index_add")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_add_(): self ({_name(input.dtype)}) and source ({_name(source.dtype)}) must "
+                           "have the same scalar type")
     d = _wrap_dim(dim, input._data.ndim)
-    return apply(IndexAddBackward0, input, source.to(input.dtype), dim=d, index=index, alpha=alpha)
+    _check_index_source(input, d, index, source, "index_add_")
+    _check_index_bounds(input, d, index, RuntimeError)
+    if not input.dim():
+        return index_add(input.reshape(1), 0, index, _as_1d(source), alpha=alpha).reshape(())
+    return apply(IndexAddBackward0, input, source, dim=d, index=index.reshape(-1), alpha=alpha)
 
 
 class IndexCopyBackward0(Node):
@@ -371,8 +442,17 @@ class IndexCopyBackward0(Node):
 def index_copy(input, dim, index, source):
     """A copy of ``input`` with the slices ``index`` of ``dim`` replaced by ``source``."""
     _check_index_vector(index, "index_copy")
+    if index.dtype is not D.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {_name(index.dtype)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{_name(input.dtype)} and (source) {_name(source.dtype)}")
     d = _wrap_dim(dim, input._data.ndim)
-    return apply(IndexCopyBackward0, input, source.to(input.dtype), dim=d, index=index)
+    _check_index_source(input, d, index, source, "index_copy_")
+    _check_index_bounds(input, d, index, prefix="index_copy_(): ")
+    if not input.dim():
+        return index_copy(input.reshape(1), 0, index, _as_1d(source)).reshape(())
+    return apply(IndexCopyBackward0, input, source, dim=d, index=index.reshape(-1))
 
 
 class IndexFillBackward0(Node):
@@ -385,12 +465,36 @@ class IndexFillBackward0(Node):
         return grad.index_fill(self.dim, self.index, 0)
 
 
+class IndexFillBackward1(Node):
+    """``index_fill`` with a 0-d tensor value: the value gets the gradient of every filled element."""
+
+    def forward(self, a, value):
+        out = a._backend.xp.asarray(a._data, copy=True)
+        v = a._backend.xp.astype(value._data, out.dtype)
+        kernel(a._backend, "index_set")(out, _dim_index(out.ndim, self.dim, self.index), v)
+        return out
+
+    def backward(self, grad):
+        return grad.index_fill(self.dim, self.index, 0), grad.index_select(self.dim, self.index).sum()
+
+
 def index_fill(input, dim, index, value):
     """A copy of ``input`` with the slices ``index`` of ``dim`` set to ``value``."""
+    if index.dim() > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     _check_index_vector(index, "index_fill")
-    if isinstance(value, Tensor):
-        value = value.item()
+    if index.dtype is not D.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
     d = _wrap_dim(dim, input._data.ndim)
+    _check_index_bounds(input, d, index, negative=True)
+    if not input.dim():
+        return index_fill(input.reshape(1), 0, index, value).reshape(())
+    index = index.reshape(-1)
+    if isinstance(value, Tensor):
+        if value.dim():
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        return apply(IndexFillBackward1, input, value.to(input.device), dim=d, index=index)
     return apply(IndexFillBackward0, input, dim=d, index=index, value=value)
 
 
@@ -408,7 +512,12 @@ def masked_select(input, mask):
     """The elements where ``mask`` (broadcast with ``input``) is True, as a 1-D tensor."""
     if mask.dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    except ValueError:
+        from .elementwise import _broadcast_error
+
+        raise _broadcast_error(input, mask) from None
     if tuple(input.shape) != shape:
         input = input.expand(shape)
     return apply(MaskedSelectBackward0, input, mask=mask.expand(shape))
@@ -439,6 +548,11 @@ class MaskedScatterBackward0(Node):
 
 def masked_scatter(input, mask, source):
     """A copy of ``input`` with the elements where ``mask`` is True taken, in order, from ``source``."""
+    if mask.dtype is not D.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {_name(mask.dtype)}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got "
+                           f"{_name(input.dtype)} and {_name(source.dtype)}")
     return apply(MaskedScatterBackward0, input, source.to(input.dtype), mask=mask.expand(input.shape))
 
 

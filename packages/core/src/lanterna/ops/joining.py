@@ -287,15 +287,17 @@ class SliceBackward0(Node):
 
 def narrow(input, dim, start, length):
     """``length`` elements of dim ``dim`` from ``start`` (a view)."""
+    if not input._data.ndim:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
-    start = int(start)
+    start = given = int(start)
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += size
     if not 0 <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {given})")
     if start + length > size or length < 0:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return apply(SliceBackward0, input, dim=d, start=start, stop=start + length, step=1)
@@ -350,10 +352,16 @@ def flip(input, *dims):
 
 
 def fliplr(input):
+    """Reverse the columns (dim 1) of an at least 2-D tensor."""
+    if input.dim() < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, 1)
 
 
 def flipud(input):
+    """Reverse the rows (dim 0) of an at least 1-D tensor."""
+    if input.dim() < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, 0)
 
 
@@ -398,10 +406,15 @@ class Rot90Backward0(Node):
 def rot90(input, k=1, dims=(0, 1)):
     """Rotate by 90 degrees ``k`` times in the plane of ``dims``."""
     nd = input._data.ndim
-    dims = tuple(_wrap_dim(d, nd) for d in dims)
-    if len(dims) != 2 or dims[0] == dims[1]:
-        raise RuntimeError("expected total rotation dims == 2 and different, but got "
-                           f"dims = {list(dims)}")
+    # PyTorch's checks, in its order
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = (_wrap_dim(d, nd) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    dims = (d0, d1)
     return apply(Rot90Backward0, input, k=k % 4, dims=dims)
 
 

@@ -436,6 +436,12 @@ class LinalgCrossBackward0(Node):
 
 def cross(input, other, dim=None):
     """Cross product of 3-vectors along ``dim`` (the first dim of size 3 by default)."""
+    if input.dim() != other.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.dtype is not other.dtype:
+        from .reduce import legacy_scalar_name as name
+
+        raise RuntimeError(f"expected scalar type {name(input.dtype)} but found {name(other.dtype)}")
     a, b = _binary_same(input, other)
     if dim is None:
         dim = next((i for i, s in enumerate(a.shape) if s == 3), None)

@@ -11,10 +11,11 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap_dim
 from . import return_types
 from ._apply import Node, apply, output_of
 from .kernels import from_host, to_host
+from .reduce import legacy_scalar_name as _scalar_name
 from .stats import vector_norm
 
 _make = Tensor._make
@@ -184,11 +185,32 @@ def solve(A, B, *, left=True):
     return apply(LinalgSolveExBackward0, A, B)
 
 
+def _check_matrix_norm(A, ord, dim):
+    """PyTorch's argument checks for linalg.matrix_norm, in its order and with its messages."""
+    if isinstance(ord, str):
+        ok = ord in ("fro", "nuc")
+    else:
+        ok = abs(ord) in (1, 2, math.inf)
+    if not ok:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_scalar_name(A.dtype)}")
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
+    d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
+
+
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matrix norm over the two ``dim``: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2."""
+    _check_matrix_norm(A, ord, dim)
     if dtype is not None:
         A = A.to(dtype)
-    d0, d1 = (d % A.dim() for d in dim)
+    d0, d1 = (_wrap_dim(d, A.dim()) for d in dim)
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
     if ord in (math.inf, -math.inf, 1, -1):
@@ -218,12 +240,17 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     2-D input or ``dim`` a pair; with neither ``ord`` nor ``dim``, the 2-norm of all elements."""
     if isinstance(dim, int):
         dim = (dim,)
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
+    if dim is None and ord is not None and A.dim() not in (1, 2):
+        raise RuntimeError("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                           f"Got {A.dim()}D.")
     if ord is None:
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-    if dim is None:
-        dim = (-2, -1) if A.dim() == 2 else None
-    if dim is not None and len(dim) == 2:
-        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    if isinstance(ord, str):  # 'fro' and 'nuc' are matrix norms only
+        return matrix_norm(A, ord, dim if dim is not None else (0, 1), keepdim, dtype=dtype)
+    if (dim is None and A.dim() == 2) or (dim is not None and len(dim) == 2):
+        return matrix_norm(A, ord, dim if dim is not None else (0, 1), keepdim, dtype=dtype)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 

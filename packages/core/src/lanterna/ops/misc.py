@@ -130,8 +130,12 @@ def diag(input, diagonal=0):
 class TraceBackward0(Node):
     def forward(self, a):
         self.shape = a._data.shape
-        return a._backend.xp.sum(a._backend.xp.asarray(np.trace(a._data)) if isinstance(a._data, np.ndarray)
-                                 else a._backend.xp.linalg.trace(a._data))
+        xp = a._backend.xp
+        # integers sum in int64, as PyTorch (NumPy would give uint64 for unsigned ones)
+        acc = None if a.dtype.is_floating_point else a._backend.dtype(D.int64)
+        if isinstance(a._data, np.ndarray):
+            return xp.asarray(np.trace(a._data, dtype=acc))
+        return xp.linalg.trace(a._data, dtype=acc)
 
     def backward(self, grad):
         from .creation import eye
@@ -143,6 +147,8 @@ def trace(input):
     """Sum of the main diagonal of a matrix."""
     if input.dim() != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input.dim()))
+    if input.dtype is D.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     return apply(TraceBackward0, input)
 
 
@@ -234,10 +240,30 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 
 
 # ---- binning ---------------------------------------------------------------------------------
+def _check_searchsorted_shapes(seq, values):
+    """A batched ``seq`` must have ``values``' leading dims (PyTorch does not broadcast them)."""
+    if seq.dim() <= 1:
+        return
+    if not isinstance(values, Tensor):
+        raise RuntimeError("torch.searchsorted(): input value can be a scalar only when boundaries tensor dimension "
+                           f"is 1, but we got boundaries tensor dim({seq.dim()}) and input value's dim(0) numel(1)")
+    if tuple(seq.shape[:-1]) != tuple(values.shape[:-1]):
+        got = list(values.shape)
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           "dimensions of boundaries tensor and input value tensor must match, but we got "
+                           f"boundaries tensor {list(seq.shape)} and input value tensor {got}")
+
+
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     """Indices where ``input`` would be inserted into the last dim of ``sorted_sequence``."""
     if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
         right = side == "right"
+    _check_searchsorted_shapes(sorted_sequence, input)
     seq = _host(sorted_sequence)
     vals = _host(input) if isinstance(input, Tensor) else np.asarray(input)
     if sorter is not None:
@@ -254,12 +280,20 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each element of ``input`` given sorted ``boundaries``."""
+    if boundaries.dim() != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})")
     r = searchsorted(boundaries, input, out_int32=out_int32, right=right)
     return r if isinstance(input, Tensor) else r.reshape(())
 
 
 def histc(input, bins=100, min=0, max=0):
     """Histogram of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range if equal)."""
+    if not input.dtype.is_floating_point:
+        from .reduce import legacy_scalar_name
+
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{legacy_scalar_name(input.dtype)}\'')
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     x = _host(input).astype(np.float64).reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and x.size:
@@ -274,10 +308,19 @@ def histc(input, bins=100, min=0, max=0):
 
 def bincount(input, weights=None, minlength=0):
     """Count of each value of a non-negative 1-D integer tensor (weighted sums with ``weights``)."""
-    if input.dim() != 1 or input.dtype.is_floating_point:
+    if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is D.bool_:
+        from .reduce import legacy_scalar_name
+
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{legacy_scalar_name(input.dtype)}\'')
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    x = _host(input)
+    if input.dim() != 1 or (x.size and x.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and (weights.dim() != 1 or weights.shape[0] != x.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
     w = None if weights is None else _host(weights)
-    r = np.bincount(_host(input), weights=w, minlength=minlength)
+    r = np.bincount(x, weights=w, minlength=minlength)
     if weights is None:
         r = r.astype(np.int64)
     elif weights.dtype is not D.float32:
@@ -371,6 +414,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     """``n``-th forward difference along ``dim``."""
     from .joining import cat
 
+    if not input.dim():
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
     d = _wrap_dim(dim, input.dim())
     if prepend is not None or append is not None:
         parts = [p if p.dim() else p.expand([1 if i == d else s for i, s in enumerate(input.shape)])

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from .. import _dtype as D
+
 
 def _norm(x, p, dim, keepdim):
     return x.norm(p, dim=dim, keepdim=keepdim)
+
+
+def _dist_norm(x, p, dim):
+    """The norm behind cdist and pdist. Their p=0 (a count of nonzeros) gives the inputs a zero
+    gradient in PyTorch, where a plain 0-norm leaves it undefined (None)."""
+    out = _norm(x, p, dim, False)
+    if p == 0 and x.requires_grad:
+        # x filled with zeros: an exact 0 (x * 0 would be NaN at inf) through which a zero gradient flows
+        everywhere = x.new_ones((), dtype=D.bool_)
+        out = out + x.masked_fill(everywhere, 0).sum(dim)
+    return out
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -39,7 +52,7 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
         )
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    return _norm(diff, p, -1, False)
+    return _dist_norm(diff, p, -1)
 
 
 def pdist(input, p=2.0):
@@ -58,7 +71,7 @@ def pdist(input, p=2.0):
             cols.append(j)
     ri = tensor(rows, device=input.device)
     ci = tensor(cols, device=input.device)
-    return _norm(input[ri] - input[ci], p, -1, False)
+    return _dist_norm(input[ri] - input[ci], p, -1)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

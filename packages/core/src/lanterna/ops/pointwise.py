@@ -329,8 +329,11 @@ class Atan2Backward0(Node):
 
     def backward(self, grad):
         a, b = self.saved
-        r = grad / (a * a + b * b)
-        return r * b, -r * a
+        # at a == b == 0 the gradient is 0 (PyTorch masks the infinite reciprocal), not 0/0 = NaN
+        denom = a * a + b * b
+        recip = denom.masked_fill(denom == 0, 1).reciprocal()
+        recip = recip.masked_fill((denom == 0) | recip.isinf(), 0)
+        return grad * b * recip, grad * -a * recip
 
 
 def _float_pair(input, other):
@@ -439,9 +442,33 @@ def lerp(input, end, weight):
     if not isinstance(input, Tensor) or not isinstance(end, Tensor):
         raise invalid_arguments("lerp", (input, end, weight), ("Tensor input, Tensor end, Tensor weight",
                                                                "Tensor input, Tensor end, Number weight"))
+    _check_lerp_dtypes(input, end, weight)
     if isinstance(weight, Tensor):
         return apply(LerpBackward1, *promote(input, end, weight))
     return apply(LerpBackward0, *promote(input, end), weight=weight)
+
+
+# PyTorch's lerp names dtypes by their C++ types
+_CPP_TYPE_NAMES = {D.float32: "float", D.float64: "double", D.float16: "c10::Half", D.bfloat16: "c10::BFloat16",
+                   D.int64: "long int", D.int32: "int", D.int16: "short int", D.int8: "signed char",
+                   D.uint8: "unsigned char", D.bool_: "bool"}
+
+
+def _check_lerp_dtypes(input, end, weight):
+    """lerp does not promote: ``end`` (and a weight tensor of 1 or more dims) must have
+    ``input``'s dtype, and that dtype must be floating point."""
+    def cpp(t):
+        return _CPP_TYPE_NAMES.get(t.dtype, str(t.dtype))
+
+    if end.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {cpp(input)} for `end` but got dtype {cpp(end)}")
+    if isinstance(weight, Tensor) and weight.dim() and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {cpp(input)} for `weight` but got dtype {cpp(weight)}")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        from .reduce import legacy_scalar_name
+
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise NotImplementedError(f'"lerp_kernel_{kind}" not implemented for \'{legacy_scalar_name(input.dtype)}\'')
 
 
 class AddcmulBackward0(Node):

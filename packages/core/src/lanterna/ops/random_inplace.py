@@ -289,7 +289,9 @@ def _prepare(kind, t, args, kwargs):
 def _memory_order(data):
     """The axes of ``data`` from the largest stride to the smallest: the order in which torch's
     TensorIterator visits the elements of its output (ties keep the original order)."""
-    strides = data.strides
+    strides = getattr(data, "strides", None)
+    if strides is None:  # arrays of the Array API standard have no strides: row-major
+        return list(range(data.ndim))
     return sorted(range(data.ndim), key=lambda d: -abs(strides[d]))
 
 

@@ -92,9 +92,12 @@ class SumBackward1(SumBackward0):
 
 
 def _int_accumulator(input, dtype):
-    """Integer and bool sums accumulate in int64, as in PyTorch."""
+    """Integer and bool sums accumulate in int64, as in PyTorch; an integer (or bool) ``dtype``
+    given explicitly is kept, the sum wrapping around in it as in PyTorch."""
     if dtype is not None:
         input = cast(input, dtype)
+        if not (dtype.is_floating_point or dtype.is_complex):
+            return input, input._backend.dtype(dtype)
     if input.dtype is D.bool_:  # the standard does not sum or multiply bools
         input = cast(input, D.int64)
     return input, None if input.dtype.is_floating_point else input._backend.dtype(D.int64)

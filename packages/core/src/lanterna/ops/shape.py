@@ -504,6 +504,8 @@ class UnfoldBackward0(Node):
 
         import numpy as np
 
+        if not self.in_shape:  # a 0-d input unfolds to its one element
+            return grad.reshape(())
         d = self.dim
         n = grad.shape[d]
         # position of every window element along dim: start + offset
@@ -563,6 +565,22 @@ class AsStridedBackward0(Node):
         return grad.new_zeros((n,)).index_put((index,), grad, accumulate=True).reshape(self.in_shape)
 
 
+def _check_strided_bounds(input, size, stride, offset):
+    """PyTorch refuses a view reaching past its storage (here: ``input``'s elements, which the view
+    reads as contiguous); NumPy would read whatever memory lies beyond."""
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: {len(stride)} strides, {len(size)} sizes")
+    needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    itemsize = input.element_size()
+    if needed > input.numel():
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds "
+                           f"for storage of size {input.numel() * itemsize}")
+
+
 def as_strided(input, size, stride, storage_offset=0):
     """A view with the given ``size`` and ``stride`` (elements) from ``storage_offset`` on."""
+    _check_strided_bounds(input, tuple(size), tuple(stride), int(storage_offset))
     return apply(AsStridedBackward0, input, size=tuple(size), stride=tuple(stride), offset=int(storage_offset))

@@ -595,6 +595,22 @@ def entr(input):
     return apply(SpecialEntrBackward0, _floating(input))
 
 
+class SpecialXlog1PyBackward0(Node):
+    def forward(self, a, b):
+        self.save(a, b)
+        xp = a._backend.xp
+        x, y = a._data, b._data
+        with np.errstate(all="ignore"):
+            r = x * xp.log1p(y)
+        return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), dtype=r.dtype), r)
+
+    def backward(self, grad):
+        a, b = self.saved
+        # d/dx is log1p(y) even at x == 0, except where y <= -1 makes it 0, as PyTorch:
+        # xlog1py(grad, y).masked_fill((x == 0) & (y <= -1), 0)
+        return xlog1py(grad, b).masked_fill((a == 0) & (b <= -1), 0), grad * a / (b + 1)
+
+
 def xlog1py(input, other):
     """``input * log1p(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
     from .pointwise import promote
@@ -602,5 +618,4 @@ def xlog1py(input, other):
     a, b = promote(input, other)
     if not a.dtype.is_floating_point:
         a, b = a.to(D.get_default_dtype()), b.to(D.get_default_dtype())
-    r = a * b.log1p()
-    return _renamed(r.masked_fill((a == 0) & ~b.isnan(), 0.0), "SpecialXlog1PyBackward0")
+    return apply(SpecialXlog1PyBackward0, a, b)

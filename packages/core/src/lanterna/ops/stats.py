@@ -118,7 +118,9 @@ class LinalgVectorNormBackward0(Node):
             x = xp.astype(x, xp.float32)
         p, axes, kd = self.ord, self.axes, self.keepdim
         if p == math.inf:
-            out = xp.max(x, axis=axes, keepdims=kd) if x.size else xp.zeros(())
+            # only a reduction over non-empty dims reaches here with an empty x (checked in
+            # vector_norm): those slices are all empty, and the max of nothing is taken as 0
+            out = xp.max(x, axis=axes, keepdims=kd) if x.size else xp.sum(x, axis=axes, keepdims=kd)
         elif p == -math.inf:
             out = xp.min(x, axis=axes, keepdims=kd)
         elif p == 0:
@@ -136,9 +138,9 @@ class LinalgVectorNormBackward0(Node):
     def backward(self, grad):
         (a,) = self.saved
         p = self.ord
+        if p == 0:  # a count of nonzeros: PyTorch leaves the input's gradient undefined (None)
+            return None
         g = expand_back(grad, a.shape, self.axes, self.keepdim)
-        if p == 0:
-            return g * 0
         if p == 1:
             return g * a.sign()
         out = expand_back(output_of(self, self.out, a), a.shape, self.axes, self.keepdim)
@@ -150,12 +152,31 @@ class LinalgVectorNormBackward0(Node):
         if p == 2:
             r = g * a / out
         else:
-            r = g * a * a.abs() ** (p - 2) / out ** (p - 1)
+            # sign(a) |a|^(p-1) rather than a |a|^(p-2): finite at a == 0 for 1 < p < 2
+            scaled = a.sign() * a.abs() ** (p - 1)
+            if p < 1:  # |a|^(p-1) is infinite at a == 0; PyTorch gives those entries no gradient
+                scaled = scaled.masked_fill(a.detach() == 0, 0)
+            r = g * scaled / out ** (p - 1)
         return r.masked_fill(out.detach() == 0, 0)
+
+
+def _check_empty_norm(x, ord, axes):
+    """inf, -inf and negative norms have no identity: PyTorch refuses them over an empty slice."""
+    if x.numel() or not (ord < 0 or ord == math.inf):
+        return
+    if axes is None:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    for d in axes:
+        if x.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                               "this dimension is empty and the operation does not have an identity")
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """``torch.linalg.vector_norm``: the ``ord``-norm of ``x`` flattened over ``dim``."""
+    if isinstance(ord, (str, bool)) or not isinstance(ord, (int, float)):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(ord).__name__}")
     if dtype is not None:
         x = cast(x, dtype)
     if not x.dtype.is_floating_point:
@@ -163,18 +184,24 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                            f"Got {legacy_scalar_name(x.dtype)}")
     if isinstance(dim, int):
         dim = (dim,)
-    return apply(LinalgVectorNormBackward0, x, ord=float(ord), axes=norm_dims(dim, x._data.ndim), keepdim=keepdim)
+    axes = norm_dims(dim, x._data.ndim)
+    _check_empty_norm(x, float(ord), axes)
+    return apply(LinalgVectorNormBackward0, x, ord=float(ord), axes=axes, keepdim=keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    """``torch.norm``: a vector norm (``p`` a number or ``'fro'``) over ``dim`` (all by default)."""
-    if p == "fro" or p is None:
-        p = 2
-    elif p == "nuc":
+    """``torch.norm``: a vector norm (``p`` a number, or ``'fro'`` over at most two dims) over
+    ``dim`` (all by default); other strings ('nuc') are matrix norms over exactly two dims."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype)
         from . import linalg_extra
 
-        return linalg_extra.matrix_norm(input, "nuc", dim if dim is not None else (-2, -1), keepdim)
-    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+        # 'nuc', or 'fro' over more than two dims: PyTorch hands both to matrix_norm, which
+        # refuses anything but a pair of dims
+        dims = [dim] if isinstance(dim, int) else list(range(input.dim())) if dim is None else dim
+        return linalg_extra.matrix_norm(input, p, dims, keepdim, dtype=dtype)
+    return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
 # ---- logsumexp -------------------------------------------------------------------------------
@@ -221,11 +248,20 @@ class CumsumBackward0(Node):
         return grad if grad.dim() == 0 else grad.flip(self.axis).cumsum(self.axis).flip(self.axis)
 
 
+def _scan_dtype(input, dtype, name):
+    """cumsum/cumprod's accumulator: int64 for integers and bools, unless ``dtype`` names another
+    integer type, in which the scan then wraps around (as PyTorch)."""
+    if dtype is None:
+        return input, None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
+    if dtype is D.bool_:
+        raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'')
+    input = cast(input, dtype)
+    return input, None if dtype.is_floating_point else input._backend.dtype(dtype)
+
+
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim`` (integers accumulate in int64)."""
-    if dtype is not None:
-        input = cast(input, dtype)
-    out_dtype = None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
+    input, out_dtype = _scan_dtype(input, dtype, "cumsum")
     return apply(CumsumBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
 
 
@@ -262,9 +298,7 @@ class CumprodBackward0(Node):
 
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``."""
-    if dtype is not None:
-        input = cast(input, dtype)
-    out_dtype = None if input.dtype.is_floating_point else input._backend.dtype(D.int64)
+    input, out_dtype = _scan_dtype(input, dtype, "cumprod")
     return apply(CumprodBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
 
 

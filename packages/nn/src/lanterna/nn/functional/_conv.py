@@ -139,20 +139,40 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return nn_pool.max_unpool2d(input.unsqueeze(-2), indices.unsqueeze(-2), (1, length)).squeeze(-2)
 
 
+def _lp_pool_extreme(max_pool, input, norm_type, kernel_size, stride, ceil_mode):
+    """``norm_type = +-inf``: the limit of the power mean, the max (min) of ``|x|`` over each window,
+    as PyTorch computes it (``x^inf`` would overflow to inf or vanish to 0 instead)."""
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    return None
+
+
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """``(sum over window of x^p)^(1/p)``."""
+    out = _lp_pool_extreme(max_pool2d, input, norm_type, kernel_size, stride, ceil_mode)
+    if out is not None:
+        return out
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kw * kh).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """``(sum over window of x^p)^(1/p)`` over (N, C, L) input."""
+    out = _lp_pool_extreme(max_pool1d, input, norm_type, kernel_size, stride, ceil_mode)
+    if out is not None:
+        return out
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kernel_size).pow(1.0 / norm_type)
 
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """``(sum over window of x^p)^(1/p)`` over (kd, kh, kw) windows."""
+    out = _lp_pool_extreme(max_pool3d, input, norm_type, kernel_size, stride, ceil_mode)
+    if out is not None:
+        return out
     kd, kh, kw = _triple(kernel_size)
     out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)

@@ -23,6 +23,20 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _weighted_reduce(loss, weight, input, reduction, by_weight):
+    """The ``weight=`` form of mse/l1/huber loss, as PyTorch: ``weight`` must have ``input``'s
+    exact shape, and ``'mean'`` divides by ``weight.sum()`` for mse and l1 (a weighted mean) but by
+    the element count for huber."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    loss = loss * weight
+    if reduction == "mean" and by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
 def _warn_shape(input, target):
     if target.shape != input.shape:
         warnings.warn(
@@ -64,7 +78,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = resolve(size_average, reduce, reduction)
     _warn_shape(input, target)
     if weight is not None:
-        return _reduce(weight * (input - target) ** 2, reduction)
+        return _weighted_reduce((input - target) ** 2, weight, input, reduction, by_weight=True)
     return nn_loss.mse_loss(input, target, reduction)
 
 
@@ -73,7 +87,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     reduction = resolve(size_average, reduce, reduction)
     _warn_shape(input, target)
     loss = (input - target).abs()
-    return _reduce(loss * weight if weight is not None else loss, reduction)
+    if weight is not None:
+        return _weighted_reduce(loss, weight, input, reduction, by_weight=True)
+    return _reduce(loss, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -97,7 +113,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     d = input - target
     ad = d.abs()
     loss = lanterna.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
-    return _reduce(loss * weight, reduction)
+    return _weighted_reduce(loss, weight, input, reduction, by_weight=False)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
