@@ -31,14 +31,22 @@ DEFAULT_PROTOCOL = 2
 __all__ = [
     "CheckpointError",
     "DEFAULT_PROTOCOL",
+    "LoadEndianness",
+    "SourceChangeWarning",
     "add_safe_globals",
     "clear_safe_globals",
     "default_restore_location",
+    "get_crc32_options",
+    "get_default_load_endianness",
+    "get_default_mmap_options",
     "get_safe_globals",
     "get_unsafe_globals_in_checkpoint",
     "load",
     "safe_globals",
     "save",
+    "set_crc32_options",
+    "set_default_load_endianness",
+    "set_default_mmap_options",
 ]
 
 # name -> submodule that defines it, imported on first access
@@ -51,6 +59,19 @@ _LAZY = {
     "write_checkpoint": "_io",
     "default_restore_location": "_storage",
     "CheckpointError": "_zip",
+    **{
+        name: "_options"
+        for name in (
+            "LoadEndianness",
+            "SourceChangeWarning",
+            "get_crc32_options",
+            "set_crc32_options",
+            "get_default_load_endianness",
+            "set_default_load_endianness",
+            "get_default_mmap_options",
+            "set_default_mmap_options",
+        )
+    },
 }
 
 
@@ -63,6 +84,10 @@ def __getattr__(name):
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def save(

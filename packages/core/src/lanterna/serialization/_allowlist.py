@@ -15,6 +15,9 @@ from . import _names
 UnpicklingError = pickle.UnpicklingError
 
 # never allowed, whatever the user allowlists (os.system, subprocess.Popen, builtins.eval ...)
+# PyTorch blocks only the first four modules; lanterna blocks more, and says so only where it
+# matters (a user allowlisted one): otherwise the error is PyTorch's "Unsupported global".
+TORCH_BLOCKED_MODULES = frozenset(("sys", "os", "posix", "nt"))
 BLOCKED_MODULES = frozenset(
     "os sys posix nt subprocess shutil socket pty importlib runpy ctypes multiprocessing code pickle "
     "marshal webbrowser signal".split()
@@ -91,9 +94,9 @@ def _user_global(full: str):
 
 
 def unsupported_global_message(full: str) -> str:
-    shown = full.removeprefix("builtins.")
+    shown = full.removeprefix("builtins.")  # as torch.load names builtins: `eval`, not `builtins.eval`
     return (
-        f"Unsupported global: GLOBAL {full} was not an allowed global by default. Please use "
+        f"Unsupported global: GLOBAL {shown} was not an allowed global by default. Please use "
         f"`torch.serialization.add_safe_globals([{shown}])` or the "
         f"`torch.serialization.safe_globals([{shown}])` context manager to allowlist this global "
         "if you trust this class/function."
@@ -116,7 +119,11 @@ def resolve_weights_only_global(module: str, name: str):
     full = f"{module}.{name}"
     root = module.split(".")[0]
     if root in BLOCKED_MODULES or (module == "builtins" and name in BLOCKED_BUILTINS):
-        raise UnpicklingError(f"Trying to load unsupported GLOBAL {full} whose module {module} is blocked.")
+        if module in TORCH_BLOCKED_MODULES or _user_global(full) is not None:
+            raise UnpicklingError(
+                f"Trying to load unsupported GLOBAL {full} whose module {module} is blocked."
+            )
+        raise UnpicklingError(unsupported_global_message(full))
     obj = _names.torch_global(full)
     if obj is None:
         obj = _user_global(full)

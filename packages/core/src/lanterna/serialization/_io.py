@@ -13,12 +13,12 @@ import pickle
 import pickletools
 import tempfile
 
-from . import DEFAULT_PROTOCOL, _legacy
+from . import DEFAULT_PROTOCOL, _legacy, _options
 from ._allowlist import full_unpickler, py3_name, resolve_weights_only_global
 from ._pickler import StorageTable, pickle_checkpoint
 from ._storage import LoadedStorage, check_storage_id, decode_file_array, make_restore_location
-from ._unpickler import PickleTruncated, WeightsUnpickler
-from ._zip import CheckpointEOFError, CheckpointError, ZipReader, ZipWriter
+from ._unpickler import WeightsUnpickler
+from ._zip import CheckpointEOFError, CheckpointError, CheckpointValueError, ZipReader, ZipWriter
 
 FILE_FORMAT_VERSION = b"3\n"  # the "version" record torch.save writes
 UNSAFE_MESSAGE = (
@@ -87,7 +87,7 @@ def write_checkpoint(
         _legacy.write_legacy(stream, data, table.storages)
         return
     prefix = (archive_name or "archive") + "/"
-    writer = ZipWriter(stream, force_zip64=force_zip64)
+    writer = ZipWriter(stream, force_zip64=force_zip64, compute_crc32=_options.get_crc32_options())
     writer.write_record(prefix + "data.pkl", data)
     writer.write_record(prefix + ".storage_alignment", b"64")
     if byteorder_record:
@@ -200,11 +200,18 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             stream.seek(start + consumed)  # leaves a following checkpoint in the file readable
             return result
     except pickle.UnpicklingError as exc:
-        if not weights_only:
-            raise
-        # a pickle cut short stays an EOFError (what torch.load raises for it)
-        error = PickleTruncated if isinstance(exc, PickleTruncated) else pickle.UnpicklingError
-        raise error(_weights_only_message(str(exc))) from None
+        if not weights_only or isinstance(exc, CheckpointError):
+            raise  # not a refusal of the restricted unpickler: "weights_only=False" would not help
+        raise _with_message(exc, _weights_only_message(str(exc))) from None
+
+
+def _with_message(exc: Exception, message: str) -> Exception:
+    """``exc`` with a new message, of the same class where it can be rebuilt from one: a pickle cut
+    short stays an EOFError, a bad element count stays a TypeError (what torch.load raises)."""
+    try:
+        return type(exc)(message)
+    except Exception:  # a class that needs other arguments
+        return pickle.UnpicklingError(message)
 
 
 def _weights_only_message(message: str) -> str:
@@ -242,11 +249,18 @@ def _map_file(f, stream):
         raise ValueError("f must be a file path in order to use the mmap argument")
     if os.fstat(stream.fileno()).st_size == 0:
         return None
-    return _mmap.mmap(stream.fileno(), 0, access=_mmap.ACCESS_COPY)
+    if not _options.mmap_is_shared():
+        return _mmap.mmap(stream.fileno(), 0, access=_mmap.ACCESS_COPY)
+    # MAP_SHARED: changes to the loaded tensors go to the file, which needs a writable descriptor
+    fd = os.open(os.fspath(f), os.O_RDWR)
+    try:
+        return _mmap.mmap(fd, 0, access=_mmap.ACCESS_WRITE)
+    finally:
+        os.close(fd)
 
 
 def _load_zip(stream, what, restore, weights_only, pickle_module, encoding, mapped, **pickle_load_args):
-    reader = ZipReader(stream, what, mapped)
+    reader = ZipReader(stream, what, mapped, mmap_shared=mapped is not None and _options.mmap_is_shared())
     names = reader.names()
     prefix = names[0].split("/")[0] + "/" if names and "/" in names[0] else ""
     if not reader.has_record(prefix + "data.pkl"):
@@ -258,11 +272,11 @@ def _load_zip(stream, what, restore, weights_only, pickle_module, encoding, mapp
         raise CheckpointError(
             f"{what} is a zip archive without a data.pkl record: not a checkpoint written by torch.save"
         )
-    byteorder = "little"
+    byteorder = _options.fallback_byteorder()  # files of old PyTorch versions record none
     if reader.has_record(prefix + "byteorder"):
         byteorder = reader.read(prefix + "byteorder").decode("ascii", "replace")
         if byteorder not in ("little", "big"):
-            raise CheckpointError(f"Unknown endianness type: {byteorder}")
+            raise CheckpointValueError(f"Unknown endianness type: {byteorder}")
     loaded: dict[str, tuple] = {}
 
     def persistent_load(pid):
@@ -307,18 +321,51 @@ def _load_safetensors(path, map_location):
 
 
 def get_unsafe_globals_in_checkpoint(f) -> list:
-    """The globals in a zip checkpoint's pickle that a ``weights_only`` load would refuse."""
+    """The globals in a zip checkpoint's pickle that a ``weights_only`` load would refuse.
+
+    Globals named through ``STACK_GLOBAL`` (pickle protocol 4 and later) count too: their
+    names are strings on the stack, so the pickle is scanned (evaluating nothing), not only
+    disassembled.
+    """
     with _open_for_read(f) as (stream, what):
+        head = stream.read(4)
+        stream.seek(-len(head), os.SEEK_CUR)
+        if head != b"PK\x03\x04":
+            raise ValueError("Expected input to be a checkpoint returned by torch.save")
         reader = ZipReader(stream, what)
         names = reader.names()
         prefix = names[0].split("/")[0] + "/" if names and "/" in names[0] else ""
+        if not reader.has_record(prefix + "data.pkl"):
+            raise ValueError(
+                "Expected input to be a checkpoint returned by torch.save"
+                + (" but got a torchscript checkpoint" if reader.has_record(prefix + "constants.pkl") else "")
+            )
         data = reader.read(prefix + "data.pkl")
     unsafe = set()
-    for op, arg, _ in pickletools.genops(data):
-        if op.name == "GLOBAL":
-            module, name = py3_name(*arg.split(" ", 1))
-            try:
-                resolve_weights_only_global(module, name)
-            except (pickle.UnpicklingError, RuntimeError):
-                unsafe.add(f"{module}.{name}")
+    for module, name in _globals_in_pickle(data):
+        module, name = py3_name(module, name)
+        try:
+            resolve_weights_only_global(module, name)
+        except (pickle.UnpicklingError, RuntimeError):
+            unsafe.add(f"{module}.{name}")
     return sorted(unsafe)
+
+
+def _globals_in_pickle(data: bytes) -> list:
+    """Every (module, name) a pickle names as a global, found without evaluating anything."""
+    scan = WeightsUnpickler(data, persistent_load=lambda pid: None, scan=True)
+    try:
+        scan.load()
+    except (pickle.UnpicklingError, RuntimeError):
+        # an opcode the scan refuses (INST, OBJ ...) or a damaged pickle: the names met so far,
+        # plus those that opcodes spell out in the stream (GLOBAL, INST), which pickletools reads
+        found = list(scan.globals_seen)
+        try:
+            for op, arg, _ in pickletools.genops(data):
+                if op.name in ("GLOBAL", "INST"):
+                    found.append(tuple(arg.split(" ", 1)))
+        except ValueError:
+            pass
+    else:
+        found = scan.globals_seen
+    return [(m, n) for m, n in found if type(m) is str and type(n) is str]

@@ -22,7 +22,7 @@ import numpy as np
 from ._allowlist import full_unpickler
 from ._storage import LoadedStorage, as_str, check_storage_id, decode_file_array
 from ._unpickler import PickleTruncated, WeightsUnpickler
-from ._zip import CheckpointEOFError, CheckpointError, write_all
+from ._zip import CheckpointEOFError, CheckpointError, NotACheckpointError, write_all
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 PROTOCOL_VERSION = 1001
@@ -65,7 +65,7 @@ class _LegacyReader:
     def check_header(self, weights_only) -> int:
         """Check magic number, protocol version and byte order; return where the object starts."""
         if self.buf[:1] != pickle.PROTO:
-            raise CheckpointError(
+            raise NotACheckpointError(
                 f"{self.what} is not a checkpoint (neither a zip archive nor the legacy format)"
             )
         try:
@@ -75,7 +75,7 @@ class _LegacyReader:
         except pickle.UnpicklingError:
             if weights_only:  # e.g. a bare malicious pickle: the caller reports the refused global
                 raise
-            raise CheckpointError(
+            raise NotACheckpointError(
                 f"Invalid magic number; {self.what} is corrupt or not a checkpoint"
             ) from None
         if magic != MAGIC_NUMBER:

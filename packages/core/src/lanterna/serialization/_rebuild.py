@@ -7,6 +7,8 @@ PyTorch's names (see ``_names.py``), so both libraries read the same files.
 
 Every argument comes from a file that may be hostile, so each is checked: a tensor must lie
 inside its storage, sizes and strides are non-negative integers, nothing is read out of bounds.
+A tensor that does not fit its storage raises ``RuntimeError`` (``CheckpointError``), as
+``torch.load`` does for the same bytes; a size or stride of the wrong type also is a ``TypeError``.
 """
 
 from __future__ import annotations
@@ -21,19 +23,31 @@ from .._device import CPU
 from .._tensor import Tensor
 from ..backends.registry import REGISTRY
 from ._storage import LoadedStorage
+from ._zip import CheckpointError, CheckpointTypeError
 
 _MAX_NUMEL = 1 << 62
 
 
 def _int_tuple(value, what: str) -> tuple:
-    if not isinstance(value, (tuple, list)):
-        raise pickle.UnpicklingError(f"tensor {what} must be a tuple of integers, got {type(value).__name__}")
-    out = []
-    for v in value:
-        if type(v) is not int or not 0 <= v < _MAX_NUMEL:
-            raise pickle.UnpicklingError(f"tensor {what} must hold non-negative integers, got {value!r}")
-        out.append(v)
-    return tuple(out)
+    if not isinstance(value, (tuple, list)) or any(type(v) is not int for v in value):
+        raise CheckpointTypeError(
+            f"the checkpoint is corrupted: tensor {what} must be a tuple of integers, got {value!r:.200}"
+        )
+    if any(not 0 <= v < _MAX_NUMEL for v in value):
+        raise CheckpointError(
+            f"the checkpoint is corrupted: tensor {what} must hold non-negative integers below 2**62, "
+            f"got {value!r:.200}"
+        )
+    return tuple(value)
+
+
+def _ndarray(size, dtype, **view) -> np.ndarray:
+    """``np.ndarray(size, dtype, **view)``; a shape NumPy cannot index (a broadcast view whose
+    nominal byte size passes 2**63) is a clear error rather than NumPy's ValueError."""
+    try:
+        return np.ndarray(size, dtype=dtype, **view)
+    except ValueError as exc:
+        raise CheckpointError(f"cannot load a tensor of size {list(size)}: {exc}") from None
 
 
 def _view(storage, storage_offset, size, stride) -> Tensor:
@@ -45,30 +59,36 @@ def _view(storage, storage_offset, size, stride) -> Tensor:
     size = _int_tuple(size, "size")
     stride = _int_tuple(stride, "stride")
     if len(size) != len(stride):
-        raise pickle.UnpicklingError(f"tensor size {size} and stride {stride} have different lengths")
-    if type(storage_offset) is not int or storage_offset < 0:
-        raise pickle.UnpicklingError(
-            f"tensor storage offset must be a non-negative integer, got {storage_offset!r}"
+        raise CheckpointError(
+            f"the checkpoint is corrupted: tensor size {list(size)} and stride {list(stride)} have "
+            "different lengths"
         )
+    if type(storage_offset) is not int:
+        raise CheckpointTypeError(
+            "the checkpoint is corrupted: tensor storage offset must be an integer, "
+            f"got {storage_offset!r:.100}"
+        )
+    if storage_offset < 0:
+        raise CheckpointError(f"the checkpoint is corrupted: invalid storage offset {storage_offset}")
     array = storage.array
     numel = 1
     for s in size:
         numel *= s
     if numel > _MAX_NUMEL:
-        raise pickle.UnpicklingError(f"tensor of size {size} is too large")
+        raise CheckpointError(f"the checkpoint is corrupted: a tensor of size {list(size)} is too large")
     if numel == 0:
-        data = np.empty(size, dtype=array.dtype)
+        data = _ndarray(size, array.dtype)
     else:
         last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
         if last >= array.size:
-            raise RuntimeError(
+            raise CheckpointError(
                 f"the checkpoint is corrupted: a tensor of size {list(size)}, stride {list(stride)} and "
                 f"offset {storage_offset} reaches element {last} of a storage of only {array.size} elements"
             )
         item = array.itemsize
-        data = np.ndarray(
+        data = _ndarray(
             size,
-            dtype=array.dtype,
+            array.dtype,
             buffer=array,
             offset=storage_offset * item,
             strides=tuple(s * item for s in stride),
@@ -81,7 +101,9 @@ def _view(storage, storage_offset, size, stride) -> Tensor:
 
 def _set_requires_grad(t: Tensor, requires_grad) -> Tensor:
     if type(requires_grad) is not bool:
-        raise pickle.UnpicklingError(f"requires_grad must be a bool, got {requires_grad!r}")
+        raise CheckpointError(
+            f"the checkpoint is corrupted: requires_grad must be a bool, got {requires_grad!r:.100}"
+        )
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import CPU
 from .._device import device as Device
+from ._zip import CheckpointError, CheckpointTypeError
 
 
 class StorageType:
@@ -280,9 +281,14 @@ def check_storage_id(pid, expected_len: int):
         )
     key = as_str(key, "key")
     if not KEY_PATTERN.fullmatch(key):
-        raise pickle.UnpicklingError(f"refusing storage key {key!r:.100}: keys are short alphanumeric names")
+        # torch.load looks the record up and finds none (RuntimeError); never a path to follow
+        raise CheckpointError(
+            f"the checkpoint is corrupted: refusing storage key {key!r:.100}: keys are short "
+            "alphanumeric names of records in the archive's data/ folder"
+        )
     if type(numel) is not int or not 0 <= numel < 1 << 62:
-        raise pickle.UnpicklingError(
-            f"storage element count must be a non-negative integer, got {numel!r:.100}"
+        raise CheckpointTypeError(  # torch.load's TypeError, from its size_t argument
+            f"the checkpoint is corrupted: storage element count must be a non-negative integer "
+            f"below 2**62, got {numel!r:.100}"
         )
     return storage_type, key, as_str(location, "location"), numel

@@ -73,6 +73,7 @@ class WeightsUnpickler:
         self._encoding = encoding
         self._handed_out: dict[int, object] = {}  # id -> object, for REDUCE/NEWOBJ checks
         self._refused = None  # scan pass: the first global it refused, reported if a storage needs it
+        self.globals_seen: list = []  # scan pass: every (module, name) it met, STACK_GLOBAL's too
 
     # -- reading, bounds-checked
     def _read(self, n: int) -> bytes:
@@ -151,6 +152,7 @@ class WeightsUnpickler:
 
     def _push_global(self, module, name):
         if self._scan:
+            self.globals_seen.append((module, name))
             try:
                 obj = resolve_weights_only_global(module, name)
             except (UnpicklingError, RuntimeError) as exc:

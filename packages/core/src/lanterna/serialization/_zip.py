@@ -15,6 +15,7 @@ on load, so a flipped byte in a weight goes unnoticed there; here it is an error
 from __future__ import annotations
 
 import os
+import pickle
 import struct
 import zipfile
 import zlib
@@ -40,6 +41,21 @@ class CheckpointEOFError(CheckpointError, EOFError):
     EOFError, which is what ``torch.load`` raises there, so code catching either works."""
 
 
+class NotACheckpointError(CheckpointError, pickle.UnpicklingError):
+    """The bytes are neither a zip archive nor a pickle. ``torch.load`` hands such bytes to its
+    unpickler, which raises ``pickle.UnpicklingError``: this is both, so code catching either works."""
+
+
+class CheckpointTypeError(CheckpointError, TypeError):
+    """A value in the checkpoint has the wrong type or sign (a negative element count, a float
+    size), where ``torch.load`` raises ``TypeError``."""
+
+
+class CheckpointValueError(CheckpointError, ValueError):
+    """A record holds a value outside its allowed set (a ``byteorder`` that is neither ``little``
+    nor ``big``), where ``torch.load`` raises ``ValueError``."""
+
+
 def write_all(stream, data) -> int:
     """Write every byte of ``data`` (unbuffered raw files may take fewer per call); return the count."""
     view = memoryview(data).cast("B")
@@ -55,8 +71,9 @@ def write_all(stream, data) -> int:
 class ZipWriter:
     """Writes stored records to a binary stream, each record's data aligned to ``ALIGNMENT``."""
 
-    def __init__(self, stream, force_zip64: bool = False):
+    def __init__(self, stream, force_zip64: bool = False, compute_crc32: bool = True):
         self._stream = stream
+        self._compute_crc32 = compute_crc32  # False writes 0: "not recorded" (set_crc32_options)
         self._offset = 0  # bytes written so far: offsets are relative to the archive's start
         self._entries: list[tuple[bytes, int, int, int]] = []  # name, crc, size, header offset
         self._force_zip64 = force_zip64
@@ -68,7 +85,7 @@ class ZipWriter:
         """Append one record; ``data`` is anything with the buffer protocol (bytes, a NumPy array)."""
         view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         size = len(view)
-        crc = zlib.crc32(view)
+        crc = zlib.crc32(view) if self._compute_crc32 else 0
         encoded = name.encode("utf-8")
         header_offset = self._offset
         zip64 = self._force_zip64 or size >= _U32
@@ -148,10 +165,14 @@ class ZipReader:
     the same file, from which tensor data is then viewed instead of copied.
     """
 
-    def __init__(self, stream, description: str = "the checkpoint", mmap_buffer=None):
+    def __init__(self, stream, description: str = "the checkpoint", mmap_buffer=None, mmap_shared=False):
         self._stream = stream
         self._what = description
         self._mmap = mmap_buffer
+        # A file mapped with MAP_SHARED is meant to be edited in place through its tensors: their
+        # records are not CRC-checked, and their CRC-32s are set to 0 ("not recorded", as
+        # set_crc32_options(False) writes) so that the edited file still loads, here and in PyTorch.
+        self._mmap_shared = mmap_shared
         start = stream.tell()
         self._file_end = stream.seek(0, os.SEEK_END)
         stream.seek(start)
@@ -250,7 +271,10 @@ class ZipReader:
             )
         if self._mmap is not None:
             array = np.ndarray((count,), dtype=np_dtype, buffer=self._mmap, offset=start)
-            self._check_crc(name, array.view(np.uint8) if count else b"")
+            if self._mmap_shared:
+                self._forget_crc(name)
+            else:
+                self._check_crc(name, array.view(np.uint8) if count else b"")
             return array
         array = np.empty(count, dtype=np_dtype)
         buf = memoryview(array.view(np.uint8)) if count else memoryview(bytearray())
@@ -263,6 +287,21 @@ class ZipReader:
             got += n
         self._check_crc(name, buf)
         return array
+
+    def _forget_crc(self, name: str) -> None:
+        """Zero the CRC-32 of record ``name`` in the (shared, writable) map: local header and
+        central directory entry."""
+        info = self._infos[name]
+        if info.CRC == 0:
+            return
+        self._mmap[info.header_offset + 14 : info.header_offset + 18] = bytes(4)
+        pos, encoded = self._zip.start_dir, info.orig_filename.encode("utf-8")
+        while self._mmap[pos : pos + 4] == b"PK\x01\x02":
+            name_len, extra_len, comment_len = struct.unpack_from("<HHH", self._mmap, pos + 28)
+            if self._mmap[pos + 46 : pos + 46 + name_len] == encoded:
+                self._mmap[pos + 16 : pos + 20] = bytes(4)
+                return
+            pos += 46 + name_len + extra_len + comment_len
 
     def close(self) -> None:
         self._zip.close()
