@@ -11,6 +11,8 @@ import sys
 import weakref
 
 from .grad_mode import GRAD_ENABLED
+from .saved_hooks import SAVED_HOOKS, Packed, disable_saved_tensors_hooks, save_on_cpu, saved_tensors_hooks
+from .saved_hooks import pack as pack_saved
 
 ANOMALY = [False]
 
@@ -41,6 +43,10 @@ class Node:
 
     # --- saving tensors for backward, with the version check that catches in-place changes
     def save(self, *tensors):
+        if SAVED_HOOKS:  # inside saved_tensors_hooks: keep what pack_hook returns
+            self._saved = pack_saved(tensors)
+            self._versions = ()  # as PyTorch: a tensor saved through hooks is not version-checked
+            return
         self._saved = tensors
         if len(tensors) == 2:  # binary ops: no comprehension
             a, b = tensors
@@ -71,6 +77,8 @@ class Node:
         s = self._saved
         if s is _RELEASED:
             raise_freed()
+        if s.__class__ is Packed:
+            return s.unpacked()
         return s
 
     def _check_not_released(self):
