@@ -5,6 +5,7 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    _as_scalar,
     _check_fused,
     _check_lr,
     _check_nonneg,
@@ -105,7 +106,7 @@ def adagrad(params, grads, state_sums, state_steps, foreach=None, differentiable
     """Functional Adagrad: updates ``params`` and the state lists in place."""
     if not params:
         return
-    lr = _to_scalar(lr)
+    lr = _as_scalar(lr)  # a tensor lr: PyTorch computes the decayed step size in its dtype
     if not _use_foreach(foreach, differentiable):
         for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
             step_t += 1
@@ -116,14 +117,14 @@ def adagrad(params, grads, state_sums, state_steps, foreach=None, differentiable
             clr = lr / (1 + (step - 1) * lr_decay)
             state_sum.addcmul_(grad, grad, value=1)
             std = state_sum.sqrt().add_(eps)
-            param.addcdiv_(grad, std, value=-clr)
+            param.addcdiv_(grad, std, value=-_to_scalar(clr))
         return
     if maximize:
         grads = lanterna._foreach_neg(grads)
     lanterna._foreach_add_(state_steps, 1)
     if weight_decay != 0:
         grads = lanterna._foreach_add(grads, params, alpha=weight_decay)
-    neg_clr = [-lr / (1 + (s - 1) * lr_decay) for s in _step_values(state_steps)]
+    neg_clr = [_to_scalar(-lr / (1 + (s - 1) * lr_decay)) for s in _step_values(state_steps)]
     lanterna._foreach_addcmul_(state_sums, grads, grads, 1)
     std = lanterna._foreach_sqrt(state_sums)
     lanterna._foreach_add_(std, eps)

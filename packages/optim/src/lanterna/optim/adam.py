@@ -8,6 +8,7 @@ import lanterna
 from lanterna import Tensor
 
 from ._helpers import (
+    _as_scalar,
     _check_betas,
     _check_fused,
     _check_lr,
@@ -126,10 +127,13 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
     """Functional Adam: updates ``params`` and the state lists in place."""
     if _use_foreach(foreach, differentiable):
         fn = _multi_tensor_adam
+        lr = _to_scalar(lr)
     else:
         fn = functools.partial(_single_tensor_adam, differentiable=differentiable)
+        # a tensor lr stays a 0-dim tensor: PyTorch's loop does its step-size arithmetic in its dtype
+        lr = _as_scalar(lr)
     fn(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=amsgrad,
-       beta1=_to_scalar(beta1), beta2=_to_scalar(beta2), lr=_to_scalar(lr), weight_decay=weight_decay,
+       beta1=_to_scalar(beta1), beta2=_to_scalar(beta2), lr=lr, weight_decay=weight_decay,
        eps=eps, maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
 
 
@@ -159,7 +163,7 @@ def _single_tensor_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, s
             denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
         # differentiable: addcdiv saves exp_avg for the backward, and the next step's lerp_ would
         # modify it in place (the autograd version check fails), so it gets a copy, as in torch
-        param.addcdiv_(exp_avg.clone() if differentiable else exp_avg, denom, value=-step_size)
+        param.addcdiv_(exp_avg.clone() if differentiable else exp_avg, denom, value=-_to_scalar(step_size))
 
 
 def _multi_tensor_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,

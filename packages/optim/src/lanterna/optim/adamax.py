@@ -5,6 +5,7 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    _as_scalar,
     init_step_and_zeros,
     _check_betas,
     _check_lr,
@@ -77,8 +78,8 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, differe
     """Functional Adamax: updates ``params`` and the state lists in place."""
     if not params:
         return
-    lr = _to_scalar(lr)
     if not _use_foreach(foreach, differentiable):
+        lr = _as_scalar(lr)  # a tensor lr: PyTorch's loop computes the step size in its dtype
         for i, param in enumerate(params):
             grad = grads[i] if not maximize else -grads[i]
             exp_avg, exp_inf, step_t = exp_avgs[i], exp_infs[i], state_steps[i]
@@ -88,8 +89,9 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, differe
             exp_avg.lerp_(grad, 1 - beta1)
             exp_inf.copy_(lanterna.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
             clr = lr / (1 - beta1 ** step_t.item())
-            param.addcdiv_(exp_avg, exp_inf, value=-clr)
+            param.addcdiv_(exp_avg, exp_inf, value=-_to_scalar(clr))
         return
+    lr = _to_scalar(lr)
     if maximize:
         grads = lanterna._foreach_neg(grads)
     lanterna._foreach_add_(state_steps, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    _as_scalar,
     _check_betas,
     _check_lr,
     _check_nonneg,
@@ -107,7 +108,7 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, foreac
     """Functional NAdam: updates ``params`` and the state lists in place."""
     if not params:
         return
-    lr = _to_scalar(lr)
+    lr = _as_scalar(lr)  # a tensor lr: PyTorch does the step-size arithmetic in its dtype
     if not _use_foreach(foreach, differentiable):
         for i, param in enumerate(params):
             grad = grads[i] if not maximize else -grads[i]
@@ -127,8 +128,8 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, foreac
             denom = exp_avg_sq.div(bias_correction2).sqrt()
             mu_product_value = mu_product.item()
             mu_product_next = mu_product_value * mu_next
-            grad_size = -lr * (1.0 - mu) / (1.0 - mu_product_value)
-            avg_size = (-lr * mu_next) / (1.0 - mu_product_next)
+            grad_size = _to_scalar(-lr * (1.0 - mu) / (1.0 - mu_product_value))
+            avg_size = _to_scalar((-lr * mu_next) / (1.0 - mu_product_next))
             if differentiable:
                 # out of place, as torch does: sqrt's backward needs its output unmodified, and
                 # the scaled copies keep exp_avg (changed in place next step) out of addcdiv's saved inputs
@@ -145,9 +146,10 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, foreac
     lanterna._foreach_add_(state_steps, 1)
     if weight_decay != 0:
         if decoupled_weight_decay:
-            lanterna._foreach_mul_(params, 1 - lr * weight_decay)
+            lanterna._foreach_mul_(params, _to_scalar(1 - lr * weight_decay))
         else:
             grads = lanterna._foreach_add(grads, params, alpha=weight_decay)
+    lr = _to_scalar(lr)  # the list path's step sizes are Python numbers (PyTorch reads lr.item())
     lanterna._foreach_lerp_(exp_avgs, grads, 1 - beta1)
     lanterna._foreach_mul_(exp_avg_sqs, beta2)
     lanterna._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)

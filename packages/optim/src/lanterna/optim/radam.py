@@ -5,6 +5,7 @@ from __future__ import annotations
 import lanterna
 
 from ._helpers import (
+    _as_scalar,
     init_step_and_zeros,
     _check_betas,
     _check_lr,
@@ -85,7 +86,7 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, foreach=None, diffe
     """Functional RAdam: updates ``params`` and the state lists in place."""
     if not params:
         return
-    lr = _to_scalar(lr)
+    lr = _as_scalar(lr)  # a tensor lr: PyTorch does the step-size arithmetic in its dtype
     rho_inf = 2 / (1 - beta2) - 1
     if not _use_foreach(foreach, differentiable):
         for i, param in enumerate(params):
@@ -115,7 +116,7 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, foreach=None, diffe
     lanterna._foreach_add_(state_steps, 1)
     if weight_decay != 0:
         if decoupled_weight_decay:
-            lanterna._foreach_mul_(params, 1 - lr * weight_decay)
+            lanterna._foreach_mul_(params, _to_scalar(1 - lr * weight_decay))
         else:
             grads = lanterna._foreach_add(grads, params, alpha=weight_decay)
     lanterna._foreach_lerp_(exp_avgs, grads, 1 - beta1)
@@ -125,12 +126,13 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, foreach=None, diffe
     for i, s in enumerate(_step_values(state_steps)):
         bc1, bc2 = 1 - beta1**s, 1 - beta2**s
         rho_t = rho_inf - 2 * s * (beta2**s) / bc2
+        # PyTorch's order of operations (with a tensor lr these round in its dtype)
         if rho_t > 5.0:
             rect_idx.append(i)
-            rect_size.append(-lr * _rect(rho_t, rho_inf) * bc2**0.5 / bc1)
+            rect_size.append(_to_scalar((bc2**0.5) * (lr * _rect(rho_t, rho_inf) / bc1) * -1))
         else:
             plain_idx.append(i)
-            plain_size.append(-lr / bc1)
+            plain_size.append(_to_scalar((lr * 1.0 / bc1) * -1))
     if rect_idx:
         ps, avgs = [params[i] for i in rect_idx], [exp_avgs[i] for i in rect_idx]
         denom = lanterna._foreach_sqrt([exp_avg_sqs[i] for i in rect_idx])
