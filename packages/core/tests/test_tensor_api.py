@@ -649,3 +649,17 @@ def test_size_and_stride_of_a_0d_tensor_name_the_missing_dim():
             call()
     with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got 2"):
         torch.ones(2).size(2)
+
+
+def test_float_of_a_tensor_requiring_grad_warns_once(monkeypatch):
+    import lanterna._tensor as T
+
+    monkeypatch.setattr(T, "_WARNED_FLOAT_OF_GRAD", [False])
+    y = torch.tensor(2.0, requires_grad=True) * 3
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a scalar"):
+        assert float(y) == 6.0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(y) == 6.0 and y.item() == 6.0 and int(y) == 6  # once; item/int never warn

@@ -349,6 +349,12 @@ class Tensor(metaclass=TorchNamedType):
     def __float__(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad and not _WARNED_FLOAT_OF_GRAD[0]:
+            _WARNED_FLOAT_OF_GRAD[0] = True  # once per process, as PyTorch's TORCH_WARN_ONCE
+            import warnings
+
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                          "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self):
@@ -638,6 +644,9 @@ class Size(tuple, metaclass=TorchNamedType):
 
 
 _make_size = tuple.__new__  # a Size from a tuple known to hold ints (an array's shape): no checks
+
+
+_WARNED_FLOAT_OF_GRAD = [False]
 
 
 def _wrap_sized_dim(dim, ndim):
