@@ -18,3 +18,9 @@ from .modules import *  # noqa: E402,F401,F403
 from .modules import Module  # noqa: E402,F401
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: E402,F401
 from . import parallel, utils  # noqa: E402,F401
+
+
+def __getattr__(name):
+    if name == "DataParallel":  # from lanterna.nn.parallel, on first use
+        return parallel.DataParallel
+    raise AttributeError(f"module 'lanterna.nn' has no attribute '{name}'")

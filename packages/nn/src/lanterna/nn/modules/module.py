@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lanterna._naming import TorchNamedType
 
+import warnings
 from collections import OrderedDict
 
 import lanterna
@@ -27,7 +28,21 @@ from ._hooks import (  # noqa: F401  (PyTorch's public home of the global hook r
     register_module_module_registration_hook,
     register_module_parameter_registration_hook,
 )
-from ._state import StateDictMixin, _IncompatibleKeys, _typename  # noqa: F401
+from ._hooks import (  # noqa: F401  (importable from here, as in PyTorch)
+    BackwardHook,
+    RemovableHandle,
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_buffer_registration_hooks,
+    _global_forward_hooks,
+    _global_forward_hooks_always_called,
+    _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks,
+    _global_module_registration_hooks,
+    _global_parameter_registration_hooks,
+    _WrappedHook,
+)
+from ._state import _EXTRA_STATE_KEY_SUFFIX, StateDictMixin, _IncompatibleKeys, _typename  # noqa: F401
 
 __all__ = [
     "Module",
@@ -40,6 +55,12 @@ __all__ = [
     "register_module_module_registration_hook",
     "register_module_parameter_registration_hook",
 ]
+
+
+def __getattr__(name):
+    if name == "_global_is_full_backward_hook":  # rebound by the registration functions in _hooks
+        return H._global_is_full_backward_hook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _addindent(s_, num_spaces):
@@ -375,6 +396,11 @@ class Module(HookMixin, StateDictMixin, metaclass=TorchNamedType):
         return call_with_hooks(self, args, kwargs)
 
     __call__ = _call_impl
+    # PyTorch's names for the same entry point (``torch.compile`` hooks in there; Lanterna runs eagerly)
+    _wrapped_call_impl = _call_impl
+
+    def _slow_forward(self, *input, **kwargs):
+        return self.forward(*input, **kwargs)
 
     # ---- iteration ----------------------------------------------------------------------
     def _named_members(self, get_members_fn, prefix="", recurse=True, remove_duplicate=True):
@@ -494,6 +520,11 @@ class Module(HookMixin, StateDictMixin, metaclass=TorchNamedType):
                 continue
             with lanterna.no_grad():
                 applied = fn(param)
+            if param.requires_grad and not (applied.is_floating_point() or applied.is_complex()):
+                # as PyTorch's ``.data`` setter: a trainable parameter can't become an integer tensor
+                raise RuntimeError(
+                    "data set to a tensor that requires gradients must be floating point or complex dtype"
+                )
             grad = param._grad
             param.data = applied  # the same Parameter object: optimizers keep their references
             if grad is not None:
@@ -517,20 +548,31 @@ class Module(HookMixin, StateDictMixin, metaclass=TorchNamedType):
 
     def to(self, *args, **kwargs):
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
-        ``to(tensor)``. Only floating point tensors change dtype."""
-        device, dtype, non_blocking = _parse_to(args, kwargs)
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(
-                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}"
-            )
+        ``to(tensor)``, ``memory_format=`` (4-D/5-D tensors). Only floating point tensors change dtype."""
+        device, dtype, non_blocking, memory_format = _parse_to(args, kwargs)
+        if dtype is not None:
+            if not (dtype.is_floating_point or dtype.is_complex):
+                raise TypeError(
+                    "nn.Module.to only accepts floating point or complex "
+                    f"dtypes, but got desired dtype={dtype}"
+                )
+            if dtype.is_complex:
+                warnings.warn(
+                    "Complex modules are a new feature under active development whose design may change, "
+                    "and some modules might not work as expected when using complex tensors as parameters "
+                    "or buffers.",
+                    stacklevel=2,
+                )
 
         def convert(t):
             kw = {}
             if device is not None:
                 kw["device"] = device
-            if dtype is not None and t.is_floating_point():
+            if dtype is not None and (t.is_floating_point() or t.is_complex()):
                 kw["dtype"] = dtype
-            return t.to(**kw) if kw else t
+            if memory_format is not None and t.dim() in (4, 5):
+                kw["memory_format"] = memory_format
+            return t.to(non_blocking=non_blocking, **kw) if kw else t
 
         return self._apply(convert)
 
@@ -606,27 +648,89 @@ class Module(HookMixin, StateDictMixin, metaclass=TorchNamedType):
         """Accepted for compatibility: Lanterna runs eagerly."""
 
 
+_TO_SIGNATURES = (
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, "
+    "*, torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, "
+    "*, torch.memory_format memory_format = None)\n"
+)
+
+
+def _is_device(a):
+    if isinstance(a, str):  # (Lanterna's memory formats are strings)
+        return not _is_memory_format(a)
+    return isinstance(a, lanterna.device) or (isinstance(a, int) and not isinstance(a, bool))
+
+
+def _is_memory_format(a):
+    return a in (lanterna.preserve_format, lanterna.contiguous_format, lanterna.channels_last)
+
+
+# ``Module.to``'s overloads, tried in order as PyTorch's argument parser does: (name, accepts) pairs
+_TO_OVERLOADS = (
+    (
+        ("device", lambda a: a is None or _is_device(a)),
+        ("dtype", lambda a: a is None or isinstance(a, lanterna.dtype)),
+    ),
+    (("dtype", lambda a: isinstance(a, lanterna.dtype)),),
+    (("tensor", lambda a: isinstance(a, Tensor)),),
+)
+_TO_FLAGS = (("non_blocking", lambda a: isinstance(a, bool)), ("copy", lambda a: isinstance(a, bool)))
+
+
+def _match_to_overload(params, args, kwargs):
+    """The arguments bound to ``params`` (+ non_blocking, copy, memory_format), or None if they don't fit."""
+    params = params + _TO_FLAGS
+    if len(args) > len(params):
+        return None
+    bound = {}
+    for (name, ok), a in zip(params, args):
+        if not ok(a):
+            return None
+        bound[name] = a
+    accepted = dict(params, memory_format=lambda a: a is None or _is_memory_format(a))
+    for name, a in kwargs.items():
+        if name in bound or name not in accepted or not accepted[name](a):
+            return None
+        bound[name] = a
+    first = params[0][0]
+    if first != "device" and first not in bound:  # dtype / tensor are required in their overloads
+        return None
+    return bound
+
+
+def _arg_type_name(a):
+    if isinstance(a, Tensor):
+        return "Tensor"
+    if _is_memory_format(a):
+        return "torch.memory_format"
+    for kind in ("device", "dtype"):
+        if isinstance(a, getattr(lanterna, kind)):
+            return "torch." + kind
+    return type(a).__name__
+
+
 def _parse_to(args, kwargs):
-    """``Module.to``'s arguments as ``(device, dtype, non_blocking)``."""
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    non_blocking = kwargs.pop("non_blocking", False)
-    kwargs.pop("memory_format", None)
-    kwargs.pop("copy", None)
-    if kwargs:
+    """``Module.to``'s arguments as ``(device, dtype, non_blocking, memory_format)``."""
+    for params in _TO_OVERLOADS:
+        bound = _match_to_overload(params, args, kwargs)
+        if bound is not None:
+            break
+    else:
+        got = [_arg_type_name(a) for a in args] + [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()]
+        got = ", ".join(got) + (", " if kwargs and not args else "")
         raise TypeError(
-            f"to() received an invalid combination of arguments - got unexpected keyword "
-            f"'{next(iter(kwargs))}'"
+            f"to() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            + _TO_SIGNATURES
         )
-    for a in args:
-        if isinstance(a, lanterna.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, bool):
-            non_blocking = a
-        elif isinstance(a, (str, lanterna.device, int)):
-            device = a
-        elif a is not None:
-            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-    return device, dtype, non_blocking
+    if "copy" in bound:
+        raise RuntimeError(".to() does not accept copy argument")
+    tensor = bound.get("tensor")
+    if tensor is not None:
+        return tensor.device, tensor.dtype, bound.get("non_blocking", False), bound.get("memory_format")
+    device = bound.get("device")
+    if device is not None:
+        device = lanterna.device(device)
+    return device, bound.get("dtype"), bound.get("non_blocking", False), bound.get("memory_format")

@@ -1,4 +1,5 @@
-"""``lanterna.nn.parallel``: data-parallel wrappers (DistributedDataParallel), provided by lanterna-distributed.
+"""``lanterna.nn.parallel``: data-parallel wrappers: ``DataParallel`` and ``DistributedDataParallel``
+(provided by lanterna-distributed).
 
 ``DistributedDataParallel`` loads on first use: ``lanterna.nn`` imports this package, and must
 stay cheap and work without lanterna-distributed installed.
@@ -7,7 +8,13 @@ stay cheap and work without lanterna-distributed installed.
 from __future__ import annotations
 
 
+
 def __getattr__(name):
+    if name in ("DataParallel", "data_parallel"):  # loaded on first use too: import time
+        from . import _data_parallel as module
+
+        value = globals()[name] = getattr(module, name)
+        return value
     if name == "DistributedDataParallel":
         from .distributed import DistributedDataParallel
 
@@ -16,4 +23,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'lanterna.nn.parallel' has no attribute '{name}'")
 
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]

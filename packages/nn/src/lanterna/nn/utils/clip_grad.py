@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import lanterna
 
@@ -21,10 +20,12 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return lanterna.tensor(0.0)
+    first_device = tensors[0].device
     norms = lanterna.stack(
-        [t.detach().norm(norm_type).to(tensors[0].dtype).to(tensors[0].device) for t in tensors]
+        [lanterna.linalg.vector_norm(t.detach(), norm_type).to(first_device) for t in tensors]
     )
-    total = norms.amax() if math.isinf(norm_type) else norms.norm(norm_type)
+    # the norm of the per-tensor norms: max for inf, min for -inf, as PyTorch
+    total = lanterna.linalg.vector_norm(norms, norm_type)
     if error_if_nonfinite and bool(total.isnan() | total.isinf()):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "

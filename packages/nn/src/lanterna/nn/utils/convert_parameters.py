@@ -21,8 +21,7 @@ def parameters_to_vector(parameters):
     >>> torch.nn.utils.parameters_to_vector(torch.nn.Linear(2, 1).parameters()).shape
     torch.Size([3])
     """
-    if isinstance(parameters, lanterna.Tensor):
-        raise TypeError(f"expected parameters to be an iterable of Tensors, but got: {parameters.type()}")
+    # (a single tensor is iterated like any iterable, by its first dim, as PyTorch does)
     device = None
     vec = []
     for param in parameters:

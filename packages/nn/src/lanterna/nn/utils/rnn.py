@@ -257,6 +257,11 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         raise RuntimeError("received an empty list of sequences")
     if padding_side not in ("left", "right"):  # PyTorch's C++ check: a RuntimeError
         raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+    # the output takes the first sequence's dtype and trailing dims (the others are cast/broadcast)
+    dtype, trailing = sequences[0].dtype, sequences[0].shape[1:]
+    sequences = [
+        (s if s.shape[1:] == trailing else _broadcast_to_slot(s, trailing)).to(dtype) for s in sequences
+    ]
     lens = torch.tensor([s.shape[0] for s in sequences], dtype=torch.int64)
     T = int(lens.max())
     starts = lens.cumsum(0) - lens
@@ -271,6 +276,27 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     pad_row = data.new_full((1, *data.shape[1:]), padding_value)
     out = torch.cat([data, pad_row]).index_select(0, src.reshape(-1).to(data.device))
     return out.reshape(*src.shape, *data.shape[1:])
+
+
+def _broadcast_to_slot(seq, trailing):
+    """``seq`` expanded to its slot ``(len, *trailing)`` of the padded output, with the errors of
+    PyTorch's ``copy_`` into that slot when it can't be."""
+    slot = (seq.shape[0], *trailing)
+    src = tuple(seq.shape)
+    n = max(len(slot), len(src))
+    a, b = (1,) * (n - len(slot)) + slot, (1,) * (n - len(src)) + src
+    for d, (x, y) in enumerate(zip(a, b)):
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {d}"
+            )
+    shape = tuple(y if x == 1 else x for x, y in zip(a, b))
+    if shape != slot:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, slot))}] doesn't match the broadcast shape "
+            f"[{', '.join(map(str, shape))}]"
+        )
+    return seq.expand(*slot)
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
