@@ -94,3 +94,18 @@ def test_post_accumulate_grad_hooks_still_run_and_can_be_removed():
     handle.remove()
     (w * 3).sum().backward()
     assert seen == [[3.0, 3.0]] and w.grad.tolist() == [6.0, 6.0]
+
+
+def test_backward_with_create_graph_warns_once_about_the_reference_cycle(monkeypatch):
+    import warnings
+
+    import lanterna.autograd as A
+
+    monkeypatch.setattr(A, "_WARNED_CREATE_GRAPH", [False])
+    x = torch.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="create_graph=True will create a reference cycle"):
+        (x * x).sum().backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x * x).sum().backward(create_graph=True)  # once per process
+        torch.autograd.grad((x * x).sum(), x, create_graph=True)  # grad never warns

@@ -80,10 +80,27 @@ def _inputs_tuple(inputs, fn):
     return tuple(inputs)
 
 
+_WARNED_CREATE_GRAPH = [False]
+
+
+def _warn_create_graph_cycle():
+    """PyTorch's warning (once per process) for ``backward(create_graph=True)``."""
+    import warnings
+
+    _WARNED_CREATE_GRAPH[0] = True
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+        "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+        "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters to "
+        "None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate gradients of ``tensors`` into the leaves' ``.grad``."""
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and not _WARNED_CREATE_GRAPH[0]:
+        _warn_create_graph_cycle()
     if grad_tensors is None and inputs is None and hasattr(tensors, "grad_fn"):  # loss.backward()
         run_backward((tensors,), (_implicit_grad(tensors, 0),), retain_graph, create_graph)
         return
