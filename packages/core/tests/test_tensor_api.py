@@ -663,3 +663,13 @@ def test_float_of_a_tensor_requiring_grad_warns_once(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert float(y) == 6.0 and y.item() == 6.0 and int(y) == 6  # once; item/int never warn
+
+
+def test_requires_grad_takes_only_a_bool():
+    x = torch.ones(2)
+    for bad, name in ((0, "int"), (None, "NoneType"), (np.bool_(True), "numpy.bool"), (torch.tensor(True), "Tensor")):
+        with pytest.raises(TypeError, match=rf"argument 'requires_grad' \(position 1\) must be bool, not {name}$"):
+            x.requires_grad_(bad)
+    with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
+        x.requires_grad = 1
+    assert x.requires_grad_(True).requires_grad and not x.requires_grad_(False).requires_grad

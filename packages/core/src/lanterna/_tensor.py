@@ -178,11 +178,16 @@ class Tensor(metaclass=TorchNamedType):
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value.__class__ is not bool:
+            raise RuntimeError("requires_grad must be a bool")
         if value and self.grad_fn is None and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad.__class__ is not bool:
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            f"{_arg_type_name(requires_grad)}")
         if self.grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(
@@ -509,9 +514,30 @@ class Tensor(metaclass=TorchNamedType):
         return backend is not None and backend.is_pinned(self._data)
 
     def share_memory_(self):
+        """Move a CPU tensor's storage to shared memory (an anonymous shared mapping), as PyTorch
+        does, so that processes forked afterwards see each other's writes."""
+        if self._device.type != "cpu" or self.is_shared():
+            return self
+        import mmap
+
+        import numpy as np
+
+        a = self._data
+        shared = np.frombuffer(mmap.mmap(-1, max(a.nbytes, 1)), dtype=a.dtype, count=a.size).reshape(a.shape)
+        shared[...] = a
+        self._data = shared
         return self
 
     def is_shared(self):
+        """True when the storage lives in shared memory: after ``share_memory_()``, and for the
+        (large) batches that DataLoader workers send through shared memory."""
+        import mmap
+
+        base = getattr(self._data, "base", None)
+        while base is not None:
+            if isinstance(base, mmap.mmap):
+                return True
+            base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
         return False
 
     def float(self, memory_format=None):
@@ -647,6 +673,14 @@ _make_size = tuple.__new__  # a Size from a tuple known to hold ints (an array's
 
 
 _WARNED_FLOAT_OF_GRAD = [False]
+
+
+def _arg_type_name(value):
+    """A value's type as PyTorch's argument parser names it (``Tensor``, ``numpy.bool``, ``int``)."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    cls = type(value)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
 
 
 def _wrap_sized_dim(dim, ndim):
