@@ -673,3 +673,9 @@ def test_requires_grad_takes_only_a_bool():
     with pytest.raises(RuntimeError, match="requires_grad must be a bool"):
         x.requires_grad = 1
     assert x.requires_grad_(True).requires_grad and not x.requires_grad_(False).requires_grad
+
+
+def test_to_an_indexed_cpu_device_is_the_cpu():
+    x = torch.ones(2)
+    assert x.to("cpu:0") is x and str(x.to("cpu:0").device) == "cpu"
+    assert str(x.to(torch.device("cpu", 0), torch.float64).device) == "cpu"

@@ -460,7 +460,9 @@ class Tensor(metaclass=TorchNamedType):
         return out
 
     def _to_device(self, dev):
-        if dev.type == self._device.type and (dev.index is None or dev == self._device):
+        if dev.type == self._device.type and (
+            dev.index is None or dev == self._device or get_backend(dev.type).indexless  # 'cpu:0' is 'cpu'
+        ):
             return self
         backend = get_backend(dev.type)
         index = dev.index
