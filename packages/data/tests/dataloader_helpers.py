@@ -1,4 +1,7 @@
-"""Process helpers for the worker tests."""
+"""Datasets and process helpers shared by the DataLoader tests.
+
+The datasets are plain classes (DataLoader needs only ``__len__``/``__getitem__``), so the oracle
+tests can hand the same ones to PyTorch's DataLoader."""
 
 import os
 import time
@@ -27,3 +30,29 @@ def wait_dead(pids, timeout=5.0):
         time.sleep(0.05)
         alive = [p for p in alive if pid_alive(p)]
     return alive
+
+
+class Range:
+    """``dataset[i] == i`` for ``i < n``."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return i
+
+
+class RaisesAt(Range):
+    """Raises ``exc`` when asked for index ``bad``."""
+
+    def __init__(self, n, bad, exc):
+        super().__init__(n)
+        self.bad, self.exc = bad, exc
+
+    def __getitem__(self, i):
+        if i == self.bad:
+            raise self.exc
+        return i

@@ -5,10 +5,10 @@ import warnings
 
 import lanterna as torch
 import pytest
+from dataloader_helpers import Range
 from lanterna.utils.data import (
     BatchSampler,
     DataLoader,
-    Dataset,
     IterableDataset,
     RandomSampler,
     SequentialSampler,
@@ -17,17 +17,6 @@ from lanterna.utils.data import (
     default_convert,
     get_worker_info,
 )
-
-
-class Range(Dataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        return i
 
 
 class Stream(IterableDataset):

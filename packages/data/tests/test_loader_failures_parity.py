@@ -14,21 +14,10 @@ import time
 
 import lanterna as torch  # noqa: F401
 import pytest
-from dataloader_helpers import wait_dead
-from lanterna.utils.data import DataLoader, Dataset, get_worker_info
+from dataloader_helpers import Range, wait_dead
+from lanterna.utils.data import DataLoader, get_worker_info
 
 pytestmark = pytest.mark.timeout(30)
-
-
-class Range(Dataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        return i
 
 
 class Worker0DiesAt(Range):

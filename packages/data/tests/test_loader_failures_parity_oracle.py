@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from dataloader_helpers import Range, RaisesAt
 
 torch = pytest.importorskip("torch")
 import lanterna  # noqa: E402
@@ -21,28 +22,6 @@ import torch.utils.data as TD  # noqa: E402
 pytestmark = [pytest.mark.oracle, pytest.mark.timeout(60)]
 
 LIBS = {LD: lanterna, TD: torch}
-
-
-class Range:
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        return i
-
-
-class RaisesAt(Range):
-    def __init__(self, n, bad, exc):
-        super().__init__(n)
-        self.bad, self.exc = bad, exc
-
-    def __getitem__(self, i):
-        if i == self.bad:
-            raise self.exc
-        return i
 
 
 class TwoArgs(Exception):

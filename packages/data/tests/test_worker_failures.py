@@ -16,32 +16,10 @@ import time
 
 import lanterna as torch  # noqa: F401
 import pytest
-from dataloader_helpers import pid_alive, wait_dead
-from lanterna.utils.data import DataLoader, Dataset
+from dataloader_helpers import Range, RaisesAt, pid_alive, wait_dead
+from lanterna.utils.data import DataLoader
 
 pytestmark = pytest.mark.timeout(30)
-
-
-class Range(Dataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        return i
-
-
-class RaisesAt(Range):
-    def __init__(self, n, bad, exc):
-        super().__init__(n)
-        self.bad, self.exc = bad, exc
-
-    def __getitem__(self, i):
-        if i == self.bad:
-            raise self.exc
-        return i
 
 
 class DiesAt(Range):

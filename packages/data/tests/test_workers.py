@@ -11,20 +11,10 @@ from collections import Counter
 import lanterna as torch
 import numpy as np
 import pytest
-from lanterna.utils.data import DataLoader, Dataset, IterableDataset, TensorDataset, get_worker_info
+from dataloader_helpers import Range
+from lanterna.utils.data import DataLoader, IterableDataset, TensorDataset, get_worker_info
 
 pytestmark = pytest.mark.timeout(30)
-
-
-class Range(Dataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        return i
 
 
 class WhoLoads(Range):
