@@ -351,7 +351,7 @@ def test_categorical_and_bernoulli():
 
 
 def test_uniform_and_kl():
-    from lanterna.distributions import Normal, Uniform, kl_divergence
+    from lanterna.distributions import Bernoulli, Normal, Uniform, kl_divergence
 
     u = Uniform(torch.tensor(-1.0), torch.tensor(3.0))
     s = u.sample((100,))
@@ -364,8 +364,9 @@ def test_uniform_and_kl():
     assert u.mean.item() == 1.0 and u.variance.item() == pytest.approx(16 / 12)
     assert kl_divergence(Normal(0.0, 1.0), Normal(0.0, 1.0)).item() == 0.0
     assert kl_divergence(Normal(1.0, 1.0), Normal(0.0, 1.0)).item() == pytest.approx(0.5)
+    assert kl_divergence(Normal(0.0, 1.0), u).item() == math.inf  # PyTorch registers this pair: unbounded support
     with pytest.raises(NotImplementedError, match="No KL"):
-        kl_divergence(Normal(0.0, 1.0), u)
+        kl_divergence(u, Bernoulli(0.5))
 
 
 # ---- import cost ------------------------------------------------------------------------------------------

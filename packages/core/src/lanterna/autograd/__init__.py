@@ -282,6 +282,15 @@ def is_anomaly_check_nan_enabled():
     return _ANOMALY_MODE[1]
 
 
+def __getattr__(name):
+    # ``torch.autograd.profiler`` loads on first use: ``import lanterna`` does not need it
+    if name == "profiler":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.profiler")
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+
+
 __all__ = [
     "Function", "FunctionCtx", "GradcheckError", "InplaceFunction", "Variable", "backward", "detect_anomaly",
     "enable_grad", "grad", "gradcheck", "gradgradcheck", "graph", "inference_mode", "is_grad_enabled",

@@ -6,12 +6,21 @@ import math
 
 import lanterna
 
+from . import constraints
+
 
 def broadcast_all(*values):
     """Numbers become tensors of the default dtype (or of the first tensor's dtype); all broadcast."""
     dtype = next((v.dtype for v in values if isinstance(v, lanterna.Tensor)), lanterna.get_default_dtype())
     tensors = [v if isinstance(v, lanterna.Tensor) else lanterna.tensor(float(v), dtype=dtype) for v in values]
     return lanterna.broadcast_tensors(*tensors)
+
+
+def sum_rightmost(value, dim):
+    """``value`` summed over its ``dim`` right-most dimensions (``dim == 0``: unchanged)."""
+    if dim == 0:
+        return value
+    return value.reshape(value.shape[:value.dim() - dim] + (-1,)).sum(-1)
 
 
 def clamp_probs(probs):
@@ -40,9 +49,14 @@ class Distribution:
             self._validate_args = validate_args
         if self._validate_args:
             for name, constraint in self.arg_constraints.items():
-                if name not in self.__dict__:
+                if constraints.is_dependent(constraint):
+                    continue
+                if name in self.__dict__:
+                    value = self.__dict__[name]
+                elif isinstance(getattr(type(self), name, None), property):
+                    value = getattr(self, name)  # a parameter exposed as a property (Chi2's df ...)
+                else:
                     continue  # a lazily computed parameter (probs from logits ...)
-                value = self.__dict__[name]
                 if not bool(constraint.check(value).all()):
                     raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape {tuple(value.shape)}) "
                                      f"of distribution {self!r} to satisfy the constraint {constraint!r}, but found "

@@ -1,16 +1,42 @@
-"""``lanterna.func`` (``torch.func``): functional forms of module calls.
+"""``lanterna.func`` (``torch.func``): composable function transforms and functional module calls.
+
+``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``linearize``
+(see :mod:`lanterna.func._transforms`), ``vmap`` (a loop over the batch: see
+:mod:`lanterna.func._vmap`), ``functional_call`` and ``stack_module_state``. The package loads on
+first use of ``lanterna.func`` or ``lanterna.vmap``.
 
 >>> import lanterna as torch
 >>> m = torch.nn.Linear(2, 1)
 >>> torch.func.functional_call(m, {"weight": torch.ones(1, 2), "bias": torch.zeros(1)}, torch.ones(1, 2))
 tensor([[2.]])
+>>> torch.func.vmap(torch.func.grad(lambda x: (x ** 2).sum()))(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+tensor([[2., 4.],
+        [6., 8.]])
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["functional_call", "stack_module_state"]
+from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
+from ._vmap import vmap
+
+__all__ = [
+    "grad",
+    "grad_and_value",
+    "vmap",
+    "replace_all_batch_norm_modules_",
+    "functionalize",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "vjp",
+    "functional_call",
+    "stack_module_state",
+    "debug_unwrap",
+]
 
 
 def functional_call(
@@ -84,3 +110,43 @@ def stack_module_state(models):
     all_buffers = [dict(model.named_buffers()) for model in models]
     buffers = {k: stacked_leaf(tuple(b[k] for b in all_buffers), k) for k in all_buffers[0]}
     return params, buffers
+
+
+def functionalize(func, *, remove="mutations"):
+    """Accepted for compatibility: Lanterna runs eagerly, so the function is returned wrapped,
+    its mutations left as they are (the results are the same)."""
+    import functools
+
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}. "
+            "Valid options are:\n     remove='mutations': all inplace and out= operators will be removed "
+            "from the program, and replaced with their out-of-place equivalents.\n     "
+            "remove='mutations_and_views': In addition to the above, all aliasing operators {view} will be "
+            "replaced with their non-aliasing counterparts, {view}_copy.\n"
+        )
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapped
+
+
+def debug_unwrap(tensor, *, recurse=True):
+    """The tensor itself: Lanterna's transforms do not wrap tensors."""
+    return tensor
+
+
+def replace_all_batch_norm_modules_(root):
+    """Make every batch-norm module of ``root`` (``root`` included) stop tracking running
+    statistics (they become None), in place, so that it works under ``vmap``; returns ``root``."""
+    from lanterna.nn.modules.batchnorm import _BatchNorm
+
+    for module in root.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root

@@ -94,6 +94,7 @@ FAMILIES = {
     "random_api": "default_generator get_rng_state initial_seed manual_seed seed set_rng_state",
     "serialization": "load save",
     "amp": "GradScaler autocast get_autocast_dtype is_autocast_available is_autocast_enabled",
+    "func": "vmap",  # torch.vmap is torch.func.vmap
 }
 
 #: torch name -> its name in the defining module, where they differ
@@ -105,7 +106,8 @@ RENAMED = {"orgqr": "householder_product", "multiply": "mul", "subtract": "sub",
 SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_api": "random_api",
               "serialization": "serialization", "special": "special", "func": "func", "futures": "futures",
               "random": "random_api", "amp": "amp", "accelerator": "accelerator", "distributions": "distributions",
-              "fft": "fft", "hub": "hub", "jit": "jit", "onnx": "onnx", "testing": "testing"}
+              "fft": "fft", "hub": "hub", "jit": "jit", "onnx": "onnx", "profiler": "profiler",
+              "testing": "testing"}
 
 #: name -> the module (relative to ``lanterna``) that defines it
 WHERE = {name: module for module, names in FAMILIES.items() for name in names.split()}

@@ -456,14 +456,14 @@ class SpecialZetaBackward0(Node):
 
 def zeta(input, other):
     """Hurwitz zeta ``sum_k (other + k) ** -input`` (differentiable in ``other`` only, as PyTorch)."""
-    from .pointwise import promote
+    from .pointwise import apply_broadcast, promote
 
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("zeta(): expected at least one Tensor argument")
     s, q = promote(input, other)
     if not s.dtype.is_floating_point:
         s, q = s.to(D.get_default_dtype()), q.to(D.get_default_dtype())
-    return apply(SpecialZetaBackward0, s, q)
+    return apply_broadcast(SpecialZetaBackward0, s, q)
 
 
 # ---- the normal distribution ---------------------------------------------------------------------
@@ -613,9 +613,116 @@ class SpecialXlog1PyBackward0(Node):
 
 def xlog1py(input, other):
     """``input * log1p(other)``, 0 where ``input`` is 0 (unless ``other`` is NaN)."""
-    from .pointwise import promote
+    from .pointwise import apply_broadcast, promote
 
     a, b = promote(input, other)
     if not a.dtype.is_floating_point:
         a, b = a.to(D.get_default_dtype()), b.to(D.get_default_dtype())
-    return apply(SpecialXlog1PyBackward0, a, b)
+    return apply_broadcast(SpecialXlog1PyBackward0, a, b)
+
+
+# ---- regularized incomplete gamma functions ------------------------------------------------------
+def _igamma_series(a, x):
+    """``P(a, x)`` by its power series (converges fast for ``x < a + 1``)."""
+    term = 1.0 / a
+    total = term.copy()
+    n = a.copy()
+    for _ in range(2000):
+        n = n + 1
+        term = term * x / n
+        total = total + term
+        if np.all(np.abs(term) <= np.abs(total) * 1e-17):
+            break
+    return total * np.exp(-x + a * np.log(x) - lgamma_np(a))
+
+
+def _igammac_fraction(a, x):
+    """``Q(a, x)`` by its continued fraction (modified Lentz; converges fast for ``x >= a + 1``)."""
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = np.full(x.shape, 1.0 / tiny)
+    d = 1.0 / b
+    h = d.copy()
+    for i in range(1, 2000):
+        an = -i * (i - a)
+        b = b + 2.0
+        d = an * d + b
+        d = np.where(np.abs(d) < tiny, tiny, d)
+        c = b + an / c
+        c = np.where(np.abs(c) < tiny, tiny, c)
+        d = 1.0 / d
+        delta = d * c
+        h = h * delta
+        if np.all(np.abs(delta - 1.0) <= 1e-16):
+            break
+    return np.exp(-x + a * np.log(x) - lgamma_np(a)) * h
+
+
+def igamma_np(a, x, upper=False):
+    """The regularized lower (``upper=False``: ``P``) or upper (``Q = 1 - P``) incomplete gamma
+    function, with PyTorch's values at the edges (NaN for negative arguments, ``a == 0`` ...)."""
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    out = np.full(a.shape, np.nan)
+    inner = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x)
+    ai, xi = a[inner], x[inner]
+    use_series = xi < ai + 1
+    p = np.empty(ai.shape)
+    if use_series.any():
+        p[use_series] = _igamma_series(ai[use_series], xi[use_series])
+    if (~use_series).any():
+        p[~use_series] = 1.0 - _igammac_fraction(ai[~use_series], xi[~use_series])
+    q = np.empty(ai.shape)
+    if use_series.any():
+        q[use_series] = 1.0 - p[use_series]
+    if (~use_series).any():
+        q[~use_series] = _igammac_fraction(ai[~use_series], xi[~use_series])
+    out[inner] = q if upper else p
+    lower_edge = np.select([(a >= 0) & (x == 0) & (a > 0), (a == 0) & (x > 0), (x == np.inf) & (a >= 0) & (a < np.inf),
+                            (a == np.inf) & (x >= 0) & (x < np.inf)], [0.0, 1.0, 1.0, 0.0], np.nan)
+    edge = ~inner
+    out[edge] = (1.0 - lower_edge[edge]) if upper else lower_edge[edge]
+    return out
+
+
+@default_kernel
+def igamma_kernel(a, x, upper):
+    ha, hx = np.asarray(to_host(a)), np.asarray(to_host(x))
+    with np.errstate(all="ignore"):
+        r = igamma_np(ha, hx, upper).astype(ha.dtype)
+    return r if isinstance(a, np.ndarray) else from_host(np.asarray(r, order="C"), a)
+
+
+class IgammaBackward0(Node):
+    def forward(self, a, x):
+        self.save(a, x)
+        return kernel(a._backend, "igamma_kernel")(a._data, x._data, self.upper)
+
+    def backward(self, grad):
+        a, x = self.saved
+        if self.next_functions[0][0] is not None:
+            raise RuntimeError(f"the derivative for '{'igammac' if self.upper else 'igamma'}: input' is not "
+                               "implemented.")
+        d = (-x + (a - 1) * x.log() - lgamma(a)).exp()  # the Gamma(a, 1) density
+        return None, grad * (-d if self.upper else d)
+
+
+def _igamma(input, other, upper):
+    from .pointwise import apply_broadcast, promote
+
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{'igammac' if upper else 'igamma'}(): expected at least one Tensor argument")
+    a, x = promote(input, other)
+    if not a.dtype.is_floating_point:
+        a, x = a.to(D.get_default_dtype()), x.to(D.get_default_dtype())
+    return apply_broadcast(IgammaBackward0, a, x, upper=upper)
+
+
+def igamma(input, other):
+    """The regularized lower incomplete gamma function ``P(input, other)`` (``special.gammainc``);
+    differentiable in ``other`` only, as PyTorch."""
+    return _igamma(input, other, False)
+
+
+def igammac(input, other):
+    """The regularized upper incomplete gamma function ``Q = 1 - P`` (``special.gammaincc``)."""
+    return _igamma(input, other, True)
