@@ -1,6 +1,6 @@
 """Spatial transformers: ``affine_grid`` (the sampling points of a batch of affine maps) and
-``grid_sample`` (an input read at such points, by bilinear/trilinear or nearest interpolation), over
-2-D (N, C, H, W) and 3-D (N, C, D, H, W) inputs.
+``grid_sample`` (an input read at such points, by bilinear/trilinear, nearest or (2-D) bicubic
+interpolation), over 2-D (N, C, H, W) and 3-D (N, C, D, H, W) inputs.
 
 Grid coordinates are normalised to [-1, 1] per axis and listed (x, y[, z]), i.e. (W, H[, D]): the
 last spatial axis first. Each one maps to an input coordinate (``_source``: unnormalised, then
@@ -215,6 +215,8 @@ class GridSampler2DBackward0(Node):
     """``input`` (N, C, *S) read at the points of ``grid`` (N, *O, nd)."""
 
     def forward(self, input, grid):
+        if self.mode == "bicubic":
+            return self._bicubic_forward(input, grid)
         backend = input._backend
         xp = backend.xp
         x, g = input._data, grid._data
@@ -255,6 +257,8 @@ class GridSampler2DBackward0(Node):
         return w
 
     def backward(self, grad):
+        if self.mode == "bicubic":
+            return self._bicubic_backward(grad)
         input, grid = self.saved
         backend, device = grad._backend, grad._device
         xp = backend.xp
@@ -308,6 +312,132 @@ class GridSampler2DBackward0(Node):
                 gg = _stack(parts, -1).reshape(grid.shape)
         return gx, gg
 
+    # ---- bicubic (2-D only) ---------------------------------------------------------------------
+    # PyTorch's bicubic sampler takes the point's coordinates unclipped: the 4x4 taps around it are
+    # at integer offsets -1..2 from its floor, and the padding mode applies to each tap on its own
+    # (clipped or reflected back into the input, or read as 0 outside it). So the weights are the
+    # cubic convolution coefficients (A = -0.75) of the point's fractional part, and the grid's
+    # gradient is their slope times d(coordinate)/d(grid), never a padding mode's slope.
+    def _bicubic_forward(self, input, grid):
+        backend = input._backend
+        xp = backend.xp
+        x, g = input._data, grid._data
+        n, c, h, w = x.shape
+        coords = xp.reshape(g, (n, -1, 2))
+        self.frac, taps = [], []
+        for axis, size in enumerate((w, h)):  # x (along W) first, as the grid lists them
+            point = _unnormalize(coords[:, :, axis], size, self.align_corners)
+            base = xp.floor(point)
+            self.frac.append(point - base)
+            mode, align = self.padding_mode, self.align_corners
+            taps.append([_tap(xp, base + k, size, mode, align) for k in (-1, 0, 1, 2)])
+        # tap (i along W, j along H): flat index into the (H*W) plane and whether it is inside
+        self.index, self.inside = {}, {}
+        for j, (row, row_ok) in enumerate(taps[1]):
+            for i, (col, col_ok) in enumerate(taps[0]):
+                self.inside[i, j] = ok = row_ok & col_ok
+                self.index[i, j] = xp.where(ok, row * w + col, 0)
+        rows = xp.reshape(xp.permute_dims(x, (0, 2, 3, 1)), (n, h * w, c))
+        cx, cy = (_cubic_coefficients(f) for f in self.frac)
+        out = None
+        for j in range(4):  # along each tap row, then down the rows (PyTorch's order of sums)
+            line = None
+            for i in range(4):
+                v = xp.where(self.inside[i, j][..., None], _gather_rows(backend, rows, self.index[i, j]), 0)
+                v = cx[i][..., None] * v
+                line = v if line is None else line + v
+            line = cy[j][..., None] * line
+            out = line if out is None else out + line
+        self.save(input, grid)
+        out = xp.permute_dims(out, (0, 2, 1))  # (N, C, L)
+        return xp.reshape(out, (n, c) + tuple(g.shape[1:-1]))
+
+    def _bicubic_backward(self, grad):
+        input, grid = self.saved
+        backend, device = grad._backend, grad._device
+        const = lambda a: _make(a, backend, device)  # noqa: E731
+        n, c, h, w = input.shape
+        g = grad.reshape(n, c, -1)
+        length = g.shape[2]
+        frac = [const(f) for f in self.frac]
+        scales = [_unnormalize_slope(size, self.align_corners) for size in (w, h)]
+        if GRAD_ENABLED[0] and _needs(grid):
+            # for double backward, the fractional parts as functions of the grid: the same values,
+            # d(coordinate)/d(grid) as their slope
+            coords = grid.reshape(n, -1, 2)
+            for axis in range(2):
+                coord = coords[:, :, axis]
+                frac[axis] = frac[axis] + (coord - coord.detach()) * scales[axis]
+        cx, cy = (_cubic_coefficients(f) for f in frac)
+        inside = {k: const(v) for k, v in self.inside.items()}
+        index = {k: const(v).reshape(n, 1, length).expand(n, c, length) for k, v in self.index.items()}
+        gx = gg = None
+        if _needs(input):
+            src = [g * (cx[i] * cy[j]).where(inside[i, j], 0.0).reshape(n, 1, length) for i, j in index]
+            gx = input.new_zeros((n, c, h * w)).scatter_add(2, _cat(list(index.values()), 2), _cat(src, 2))
+            gx = gx.reshape(input.shape)
+        if _needs(grid):
+            dx, dy = (_cubic_slopes(f) for f in frac)
+            flat = input.reshape(n, c, h * w)
+            sx = sy = None
+            for (i, j), idx in index.items():
+                gv = (g * flat.gather(2, idx)).sum(1).where(inside[i, j], 0.0)  # (N, L)
+                tx, ty = gv * (dx[i] * cy[j]), gv * (cx[i] * dy[j])
+                sx = tx if sx is None else sx + tx
+                sy = ty if sy is None else sy + ty
+            gg = _stack([sx * scales[0], sy * scales[1]], -1).reshape(grid.shape)
+        return gx, gg
+
+
+def _unnormalize(coord, size, align_corners):
+    """Grid coordinates in [-1, 1] as input coordinates along an axis of ``size`` (PyTorch's
+    vectorised CPU formula)."""
+    if align_corners:
+        return (coord + 1) * ((size - 1) / 2)
+    return (coord + 1) * (size / 2) - 0.5
+
+
+def _unnormalize_slope(size, align_corners):
+    return (size - 1) / 2 if align_corners else size / 2
+
+
+def _tap(xp, pos, size, padding_mode, align_corners):
+    """A bicubic tap at integer-valued input coordinates ``pos``: its integer coordinates after the
+    padding mode, and whether it reads the input (only ``zeros`` taps fall outside)."""
+    if padding_mode == "border":
+        pos = _clip(xp, pos, size)[0]
+    elif padding_mode == "reflection":
+        low, high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        pos = _clip(xp, _reflect(xp, pos, low, high)[0], size)[0]
+    inside = (pos > -1) & (pos < size)
+    return xp.astype(xp.where(inside, pos, 0), xp.int64), inside
+
+
+_CUBIC_A = -0.75  # PyTorch's cubic convolution constant
+
+
+def _cubic_coefficients(t, a=_CUBIC_A):
+    """The 4 taps' weights at offsets -1, 0, 1, 2 from a point with fractional part ``t`` (arrays
+    or Tensors), written as PyTorch evaluates them."""
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _cubic_slopes(t, a=_CUBIC_A):
+    """d/dt of ``_cubic_coefficients``."""
+    def near(x):
+        return (3 * (a + 2) * x - 2 * (a + 3)) * x
+
+    def far(x):
+        return (3 * a * x - 10 * a) * x + 8 * a
+
+    return far(t + 1), near(t), -near(1 - t), -far(2 - t)
+
 
 class GridSampler3DBackward0(GridSampler2DBackward0):
     """The 3-D sampler: the same code over 8 corners."""
@@ -335,7 +465,8 @@ _PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """``input`` (N, C, H, W) (or (N, C, D, H, W)) read at the normalised points of ``grid``
-    (N, OH, OW, 2) (or (N, OD, OH, OW, 3)), by bilinear (trilinear) or nearest interpolation.
+    (N, OH, OW, 2) (or (N, OD, OH, OW, 3)), by bilinear (trilinear), nearest or (2-D only) bicubic
+    interpolation.
 
     >>> import lanterna as torch
     >>> import lanterna.nn.functional as F
@@ -387,15 +518,13 @@ def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
             f"grid_sampler(): expected {nd + 2}D input and grid with same number of dimensions, but got "
             f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
         )
-    if interpolation_mode == 2:
-        if nd == 3:
-            raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented in lanterna")
+    if interpolation_mode == 2 and nd == 3:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if not input.dtype.is_floating_point:
         kind = "grid_sampler_2d_cpu_kernel_impl" if nd == 2 else "grid_sampler3d_cpu"
         raise NotImplementedError(f'"{kind}" not implemented for \'{_scalar(input.dtype)}\'')
     cls = GridSampler2DBackward0 if nd == 2 else GridSampler3DBackward0
-    mode = "nearest" if interpolation_mode == 1 else "bilinear"
+    mode = {1: "nearest", 2: "bicubic"}.get(interpolation_mode, "bilinear")
     padding = {0: "zeros", 1: "border", 2: "reflection"}[padding_mode]
     return apply(cls, input, grid, mode=mode, padding_mode=padding, align_corners=bool(align_corners))
 

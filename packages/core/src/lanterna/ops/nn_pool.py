@@ -12,7 +12,7 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
-from ._apply import Node, apply, attach
+from ._apply import Node, apply, attach, check_same_device
 from .kernels import kernel
 from .reduce import legacy_scalar_name
 
@@ -415,7 +415,11 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max pooling over the last dim of (N, C, L) or (C, L) input."""
     if input.dim() not in (2, 3):
-        raise RuntimeError("max_pool1d() Expected 2D or 3D input tensor, but got " + str(list(input.shape)))
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    if not return_indices and not (input.dtype.is_floating_point or input.dtype.is_complex):
+        # without indices PyTorch runs its floating-only kernel (integers cannot require grad)
+        raise _not_implemented("max_pool1d_impl", input)
     one = lambda v: (1, v) if isinstance(v, int) else (1,) + tuple(v)  # noqa: E731
     r = max_pool2d(
         input.unsqueeze(-2),
@@ -523,6 +527,9 @@ def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
     """Mean over (kh, kw) windows of (N, C, H, W) or (C, H, W) input."""
+    if input.dim() < 3:  # PyTorch reads the channel count input.size(-3) first
+        n = input.dim() or 1
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got -3)")
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2,
                      AvgPool2DBackward0)
 
@@ -547,7 +554,8 @@ def avg_pool3d(
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Mean pooling over the last dim of (N, C, L) or (C, L) input."""
     if input.dim() not in (2, 3):
-        raise RuntimeError("avg_pool1d() Expected 2D or 3D input tensor, but got " + str(list(input.shape)))
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           "'self' (while checking arguments for avg_pool1d)")
     one = lambda v: (1, v) if isinstance(v, int) else (1,) + tuple(v)  # noqa: E731
     out = avg_pool2d(
         input.unsqueeze(-2),
@@ -603,7 +611,7 @@ def adaptive_avg_pool2d(input, output_size):
         raise _not_implemented("adaptive_avg_pool2d", input)
     h, w = input.shape[-2], input.shape[-1]
     if oh == 0 or ow == 0:
-        return input.new_zeros(tuple(input.shape[:-2]) + (oh, ow))
+        return _empty_pooled(input, 2, (oh, ow))
     if (oh, ow) == (1, 1):
         return input.mean((-2, -1), keepdim=True)
     if h % oh == 0 and w % ow == 0:
@@ -612,6 +620,13 @@ def adaptive_avg_pool2d(input, output_size):
     rows = _avg_matrix(input, h, oh)
     cols = _avg_matrix(input, w, ow)
     return rows.matmul(input).matmul(cols.t())
+
+
+def _empty_pooled(input, nd, sizes):
+    """An empty pooling result that still belongs to the graph (PyTorch's requires grad)."""
+    lead = tuple(input.shape[:-nd])
+    dims = tuple(range(-nd, 0))
+    return input.sum(dims, keepdim=True).expand(*lead, *sizes) * 0
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -649,6 +664,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed output (OH, OW); the gradient goes to each window's argmax."""
     if input.dim() not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("adaptive_max_pool2d", input)
     x, batched = _batched(input)
     oh, ow = _adaptive_sizes(x, output_size, 2)
     idx = _adaptive_max_indices(x, (oh, ow))
@@ -722,7 +739,7 @@ def adaptive_avg_pool3d(input, output_size):
     spatial = tuple(input.shape[-3:])
     lead = tuple(input.shape[:-3])
     if 0 in sizes:
-        return input.new_zeros(lead + sizes)
+        return _empty_pooled(input, 3, sizes)
     if all(n % o == 0 for n, o in zip(spatial, sizes)):
         blocks = [v for n, o in zip(spatial, sizes) for v in (o, n // o)]
         return input.reshape(*lead, *blocks).mean((-5, -3, -1))
@@ -741,7 +758,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     x, batched = _batched(input, 3)
     n, c = x.shape[0], x.shape[1]
     if 0 in sizes or n == 0:
-        out = x.new_zeros((n, c) + sizes)
+        out = _empty_pooled(x, 3, sizes)
         xp = x._backend.xp
         idx = _make(xp.zeros((n, c) + sizes, dtype=x._backend.dtype(D.int64)), x._backend, x._device)
     else:
@@ -783,3 +800,171 @@ def max_unpool(input, indices, size, name):
     flat = input.reshape(*lead, -1)
     zeros = input.new_zeros(lead + (total,))
     return zeros.scatter(flat.dim() - 1, flat_idx, flat).reshape(*lead, *size)
+
+
+# ---- fractional max pooling -----------------------------------------------------------------
+# Graham's fractional max pooling: windows of a fixed size whose starts advance by a fractional
+# step, pseudo-random per plane. The starts come from ``_random_samples`` (one number in [0, 1) per
+# plane and axis) by PyTorch's ``generate_intervals``, in the input's dtype, so that the same samples
+# give the same windows. The max is taken over the kernel's taps, each one gather of the whole output.
+_FRACTIONAL_AXES = {2: ("height", "width"), 3: ("time", "height", "width")}
+
+
+def _fractional_starts(xp, samples, in_size, out_size, pool):
+    """Window starts along one axis for every plane, (N, C, out_size) int64: for i < out - 1,
+    ``int((i + u) * alpha) - int(u * alpha)`` with ``alpha = (in - pool) / (out - 1)``, all in the
+    samples' dtype (as PyTorch computes them); the last window ends at the input's end."""
+    n, c = samples.shape
+    last = xp.full((n, c, min(out_size, 1)), in_size - pool, dtype=xp.int64)
+    if out_size <= 1:
+        return last
+    dt = samples.dtype
+    alpha = xp.asarray(in_size - pool, dtype=dt) / xp.asarray(out_size - 1, dtype=dt)
+    u = samples[:, :, None]
+    i = xp.arange(out_size - 1, dtype=dt)
+    # (i + u) * alpha >= 0, so truncation (C++'s int cast) is the floor
+    starts = xp.astype((i + u) * alpha, xp.int64) - xp.astype(u * alpha, xp.int64)
+    return xp.concat([starts, last], axis=-1)
+
+
+class FractionalMaxPool2DBackward0(Node):
+    """Max over each fractional window; ``self.starts`` holds the windows' starts per axis."""
+
+    def forward(self, a):
+        xp = a._backend.xp
+        x = a._data
+        self.in_shape = x.shape
+        if x.ndim == len(self.kernel) + 1:  # unbatched: pooled as a batch of one
+            x = x[None]
+        n, c = x.shape[:2]
+        spatial = x.shape[2:]
+        outs = tuple(s.shape[-1] for s in self.starts)
+        flat_in = xp.reshape(x, (n, c, math.prod(spatial)))
+        # each window's first element, as a flat index into its plane, (N, C, *out)
+        base = 0
+        for axis, s in enumerate(self.starts):
+            along = tuple(o if i == axis else 1 for i, o in enumerate(outs))  # broadcast along ``axis``
+            base = base + xp.reshape(s, (n, c) + along) * math.prod(spatial[axis + 1:])
+        base = xp.broadcast_to(base, (n, c) + outs)
+        best = xp.full((n, c) + outs, -xp.inf, dtype=x.dtype)
+        arg = base
+        if math.prod(best.shape):
+            for offset in itertools.product(*(range(k) for k in self.kernel)):
+                shift = sum(o * math.prod(spatial[axis + 1:]) for axis, o in enumerate(offset))
+                idx = base + shift
+                v = xp.take_along_axis(flat_in, xp.reshape(idx, (n, c, math.prod(outs))), axis=2)
+                v = xp.reshape(v, best.shape)
+                # PyTorch's rule: strictly greater wins (the first maximum), and a NaN always wins
+                better = (v > best) | (v != v)
+                best = xp.where(better, v, best)
+                arg = xp.where(better, idx, arg)
+        self.arg = xp.asarray(arg, copy=True)  # (N, C, *out), batched
+        del self.starts
+        return best if x is a._data else best[0]
+
+    def backward(self, grad):
+        # each output's grad goes to its argmax; overlapping windows may share one, so they add
+        n, c = self.arg.shape[:2]
+        length = math.prod(self.arg.shape[2:])
+        idx = _make(grad._backend.xp.reshape(self.arg, (n, c, length)), grad._backend, grad._device)
+        zeros = grad.new_zeros((n, c, math.prod(self.in_shape[-len(self.kernel):])))
+        return zeros.scatter_add(2, idx, grad.reshape(n, c, length)).reshape(self.in_shape)
+
+
+class FractionalMaxPool3DBackward0(FractionalMaxPool2DBackward0):
+    """The 3-D pooling: the same loop over kt*kh*kw taps."""
+
+
+def _fractional_ints(v, nd, fn, what, position):
+    """``kernel_size`` or ``output_size`` as ``nd`` ints, with the messages of PyTorch's parser and
+    checks (a single int is repeated; a sequence must have ``nd`` of them)."""
+    if isinstance(v, bool) or not _is_int(v):
+        if not isinstance(v, (tuple, list)):
+            got = type(v).__name__
+            raise TypeError(f"{fn}(): argument '{what}' (position {position}) must be tuple of ints, not "
+                            f"{got}")
+        for pos, e in enumerate(v, 1):
+            if not _is_int(e):
+                raise TypeError(
+                    f"{fn}(): argument '{what}' failed to unpack the object at pos {pos} with error "
+                    f"\"type must be tuple of ints,but got {type(e).__name__}\""
+                )
+        v = tuple(int(e) for e in v)
+        if len(v) != nd:
+            three = "" if nd == 2 else " three"
+            raise RuntimeError(f"{fn}: {what} must either be a single Int or tuple of{three} Ints")
+        return v
+    return (int(v),) * nd
+
+
+def _is_int(v):
+    if isinstance(v, Tensor):
+        return not v.dtype.is_floating_point and v.numel() == 1
+    return hasattr(v, "__index__") and not isinstance(v, bool)
+
+
+def fractional_max_pool(input, kernel_size, output_size, random_samples, nd):
+    """``torch._C._nn.fractional_max_pool2d`` / ``3d``: max pooling of (N, C, *S) or (C, *S) input
+    over ``kernel_size`` windows placed by ``random_samples`` (N, C, nd), to ``output_size``.
+    Returns the output and the argmax as flat indices into each plane (int64)."""
+    fn = f"fractional_max_pool{nd}d"
+    where = fn + "()" if nd == 2 else "fractional_max_pool3d_out()"
+    if not isinstance(random_samples, Tensor):
+        got = type(random_samples).__name__
+        raise TypeError(f"{fn}(): argument 'random_samples' (position 4) must be Tensor, not {got}")
+    k = _fractional_ints(kernel_size, nd, fn, "kernel_size", 2)
+    out = _fractional_ints(output_size, nd, fn, "output_size", 3)
+    if random_samples._requires_grad and GRAD_ENABLED[0]:
+        raise RuntimeError(
+            f"The function '{fn}' is not differentiable with respect to argument 'random_samples'. "
+            "This input cannot have requires_grad True."
+        )
+    dim = input.dim()
+    if dim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+    shape = tuple(input.shape)
+    for i in range(1, dim):
+        if shape[i] <= 0:
+            raise RuntimeError(
+                f"{where}: Expected input to have non-zero size for non-batch dimensions, but "
+                f"got{list(shape)} with dimension {i} being empty."
+            )
+    spatial = shape[-nd:]
+    for name, n, ki, o in zip(_FRACTIONAL_AXES[nd], spatial, k, out):
+        # (the 3-D check is strict: PyTorch's 3-D pooling refuses windows that reach the input's end)
+        if not (o + ki - 1 <= n if nd == 2 else o + ki - 1 < n):
+            raise RuntimeError(f"{where}: pool {name} {ki} too large relative to input {name} {n}")
+    if min(out) < 0:
+        size = list(shape[:-nd] + out)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {size}")
+    if random_samples.dtype is not input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if random_samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {random_samples.dim()}")
+    batch = shape[0] if dim == nd + 2 else 1
+    planes = shape[-nd - 1]
+    rs = tuple(random_samples.shape)
+    if rs[0] < batch:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if rs[1] != planes:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if rs[2] != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got {rs[2]}.")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented(f"fractional_max_pool{nd}d_out_frame", input)
+    check_same_device(input, random_samples, fn)
+    xp = input._backend.xp
+    u = random_samples._data[:batch]
+    # the samples are listed (w, h) in 2-D but (t, h, w) in 3-D, as PyTorch reads them
+    order = (1, 0) if nd == 2 else (0, 1, 2)
+    starts = tuple(
+        _fractional_starts(xp, u[:, :, order[axis]], spatial[axis], out[axis], k[axis]) for axis in range(nd)
+    )
+    cls = FractionalMaxPool2DBackward0 if nd == 2 else FractionalMaxPool3DBackward0
+    node = cls.__new__(cls)  # (run by hand, as in ``_max_pool``: the indices are read off the node)
+    node.starts, node.kernel = starts, k
+    y = _make(node.forward(input), input._backend, input._device)
+    if GRAD_ENABLED[0] and input._requires_grad:
+        attach(node, (input,), y)
+    idx = node.arg if dim == nd + 2 else node.arg[0]
+    return y, _make(idx, input._backend, input._device)

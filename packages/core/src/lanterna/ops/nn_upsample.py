@@ -15,6 +15,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ._apply import Node, apply
 from .nn_pad import _gather_nodes
+from .reduce import legacy_scalar_name
 
 # nearest modes: one gather node per call, named as PyTorch names it
 _NEAREST = _gather_nodes("UpsampleNearest")
@@ -25,7 +26,14 @@ UpsampleNearestExact1DBackward0, UpsampleNearestExact2DBackward0, UpsampleNeares
 )
 
 _make = Tensor._make
-_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "lanczos", "area", "nearest-exact")
+
+
+def _input_error(input, mode):
+    return NotImplementedError(
+        f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the modes: "
+        f"{' | '.join(_MODES)} (got {mode})"
+    )
 
 
 def _scale(in_size, out_size, align_corners, scale_factor):
@@ -72,6 +80,80 @@ def _linear_matrix(xp, in_size, out_size, align_corners, scale_factor, cubic, dt
             m[o][i0] += 1.0 - lam
             m[o][i1] += lam
     return np.asarray(m, dtype=dtype)
+
+
+# ---- antialiased resampling (bilinear, bicubic and lanczos, 2-D) ------------------------------
+# PyTorch's separable antialias filter (``_compute_indices_min_size_weights_aa``): output pixel i
+# has its centre at ``scale * (i + 0.5)`` in input pixels; when downsampling (scale > 1) the filter
+# is stretched by ``scale`` (its support ``interp_size / 2 * scale``), so every input pixel under it
+# contributes, and each output's weights are normalised to sum to 1. The bicubic filter here is
+# Keys' cubic with a = -0.5 (as in PIL), not the -0.75 of plain bicubic; lanczos is
+# sinc(x) sinc(x / 3) on |x| < 3. An axis whose size does not change is left as it is.
+def _aa_triangle(x):
+    x = np.abs(x)
+    return np.where(x < 1.0, 1.0 - x, 0.0)
+
+
+def _aa_cubic(x, a=-0.5):
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
+
+
+def _aa_lanczos(x, a=3):
+    return np.where(np.abs(x) < a, np.sinc(x) * np.sinc(x / a), 0.0)
+
+
+# mode: (filter, half its support in input pixels when not downsampling (interp_size / 2))
+_AA_FILTERS = {"bilinear": (_aa_triangle, 1.0), "bicubic": (_aa_cubic, 2.0), "lanczos": (_aa_lanczos, 3.0)}
+
+
+def _aa_matrix(in_size, out_size, align_corners, scale_factor, mode, dtype):
+    """(out, in) matrix of PyTorch's antialiased resampling along one axis."""
+    scale = _scale(in_size, out_size, align_corners, scale_factor)
+    filt, half = _AA_FILTERS[mode]
+    support = half * scale if scale >= 1.0 else half
+    taps = math.ceil(support) * 2 + 1
+    inv = 1.0 / scale if scale >= 1.0 else 1.0
+    center = scale * (np.arange(out_size) + 0.5)
+    # C++ casts to int64, truncating toward zero
+    xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
+    xsize = np.clip(np.minimum(np.trunc(center + support + 0.5), in_size).astype(np.int64) - xmin, 0, taps)
+    j = np.arange(taps)
+    used = j < xsize[:, None]  # (out, taps)
+    w = filt((j + xmin[:, None] - center[:, None] + 0.5) * inv)
+    w = np.where(used, w, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.divide(w, total, out=w, where=total != 0)
+    m = np.zeros((out_size, in_size), dtype=dtype)
+    rows = np.broadcast_to(np.arange(out_size)[:, None], used.shape)
+    m[rows[used], (xmin[:, None] + j)[used]] = w[used]
+    return m
+
+
+def _antialiased(input, sizes, factors, mode, align_corners):
+    """``_upsample_bilinear2d_aa`` / ``_bicubic2d_aa`` / ``_lanczos2d_aa``: one matrix per axis."""
+    if input.dtype not in (D.float32, D.float64):
+        if input.dtype is D.uint8:
+            raise NotImplementedError(
+                "interpolate: antialias=True is not implemented for uint8 input in lanterna (PyTorch's "
+                "uint8 kernel has its own fixed-point rounding); convert to float32 first"
+            )
+        raise NotImplementedError(
+            f"\"compute_index_ranges_weights\" not implemented for '{legacy_scalar_name(input.dtype)}'"
+        )
+    mats = []
+    for k in range(2):
+        n = input.shape[2 + k]
+        if n == sizes[k]:
+            mats.append(None)
+            continue
+        mat = _aa_matrix(n, sizes[k], align_corners, factors[k], mode, input.dtype.np)
+        if input._device.type != "cpu":
+            mat = input._backend.from_numpy(mat, input._device.index or 0)
+        mats.append(_make(mat, input._backend, input._device))
+    return apply(_ANTIALIASED[mode], input, mats=tuple(mats))
 
 
 def _uint8_matrix(in_size, out_size, align_corners, scale_factor):
@@ -154,31 +236,35 @@ def interpolate(
     tensor([[[1., 1., 2., 2.]]])
     """
     if mode not in _MODES:
-        raise NotImplementedError(
-            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
-            "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
-            f" (got {mode})"
-        )
+        raise _input_error(input, mode)
     if align_corners is not None and mode in ("nearest", "area", "nearest-exact"):
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"
         )
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
     n_spatial = input.dim() - 2
     if n_spatial < 1 or n_spatial > 3:
-        raise NotImplementedError(
-            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
-            "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
-            f" (got {mode})"
+        raise _input_error(input, mode)
+    sizes, factors = _resolve_sizes(input, size, scale_factor, n_spatial)
+    if recompute_scale_factor:
+        factors = (None,) * n_spatial
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+            "tensor as input"
         )
     expected = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode)
     if expected is not None and expected != n_spatial:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {expected + 2}D input")
-    sizes, factors = _resolve_sizes(input, size, scale_factor, n_spatial)
-    if recompute_scale_factor:
-        factors = (None,) * n_spatial
+    if mode == "lanczos":
+        if input.dim() != 4:
+            raise _input_error(input, mode)
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias:
+        return _antialiased(input, sizes, factors, mode, bool(align_corners))
     if mode == "area":
         from .nn_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
@@ -219,19 +305,24 @@ def interpolate(
 
 class _SeparableLinear(Node):
     """Linear/cubic resampling: along each spatial axis, a product with its (out, in) interpolation
-    matrix (``self.mats``, constants); the gradient multiplies by the transposes, axis by axis."""
+    matrix (``self.mats``, constants; None leaves the axis as it is); the gradient multiplies by
+    the transposes, axis by axis."""
 
     def forward(self, a):
         xp = a._backend.xp
         x = a._data
         for k, m in enumerate(self.mats):
-            x = xp.moveaxis(xp.matmul(xp.moveaxis(x, 2 + k, -1), m._data.T), -1, 2 + k)
+            if m is not None:
+                x = xp.moveaxis(xp.matmul(xp.moveaxis(x, 2 + k, -1), m._data.T), -1, 2 + k)
+        if x is a._data:  # no axis resized: still a new tensor
+            return xp.asarray(x, copy=True)
         contiguous = getattr(xp, "ascontiguousarray", None)
         return contiguous(x) if contiguous is not None else x
 
     def backward(self, grad):
         for k in reversed(range(len(self.mats))):
-            grad = grad.transpose(2 + k, -1).matmul(self.mats[k]).transpose(2 + k, -1)
+            if self.mats[k] is not None:
+                grad = grad.transpose(2 + k, -1).matmul(self.mats[k]).transpose(2 + k, -1)
         return grad.contiguous()
 
 
@@ -249,6 +340,25 @@ class UpsampleBicubic2DBackward0(_SeparableLinear):
 
 class UpsampleTrilinear3DBackward0(_SeparableLinear):
     pass
+
+
+class UpsampleBilinear2DAaBackward0(_SeparableLinear):
+    pass
+
+
+class UpsampleBicubic2DAaBackward0(_SeparableLinear):
+    pass
+
+
+class UpsampleLanczos2DAaBackward0(_SeparableLinear):
+    pass
+
+
+_ANTIALIASED = {
+    "bilinear": UpsampleBilinear2DAaBackward0,
+    "bicubic": UpsampleBicubic2DAaBackward0,
+    "lanczos": UpsampleLanczos2DAaBackward0,
+}
 
 
 _LINEAR = {

@@ -86,6 +86,74 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
     return nn_pool.adaptive_max_pool3d(input, output_size, True)
 
 
+def _ntuple(v, n):
+    """PyTorch's ``_pair``/``_triple``: an iterable as a tuple (any length), else ``v`` repeated."""
+    try:
+        return tuple(v)
+    except TypeError:
+        return (v,) * n
+
+
+def _fractional_max_pool(input, kernel_size, output_size, output_ratio, random_samples, nd):
+    """What ``fractional_max_pool2d``/``3d`` do before the kernel: the output size from
+    ``output_ratio`` (truncated, as ``int(size * ratio)``) and, when none are given, the random
+    samples drawn as PyTorch draws them (``rand(N, C, nd)`` from the global generator, in the
+    input's dtype), so that a seeded run picks PyTorch's windows."""
+    fn = f"fractional_max_pool{nd}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{fn} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if nd == 2 and len(output_ratio) > 2:
+            raise ValueError(f"{fn} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = _ntuple(output_ratio, nd)
+        output_size = [int(input.size(-nd + i) * ratio[i]) for i in range(nd)]
+    if random_samples is None:
+        batch = 1 if input.dim() == nd + 1 else input.size(0)
+        random_samples = lanterna.rand(batch, input.size(-nd - 1), nd, dtype=input.dtype, device=input.device)
+    return nn_pool.fractional_max_pool(input, kernel_size, output_size, random_samples, nd)
+
+
+def fractional_max_pool2d_with_indices(
+    input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None
+):
+    """``fractional_max_pool2d`` returning ``(output, indices)`` whatever ``return_indices``."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+
+
+def fractional_max_pool2d(
+    input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None
+):
+    """Fractional max pooling of (N, C, H, W) or (C, H, W) input: ``kernel_size`` windows whose
+    starts advance by a pseudo-random fractional step, to ``output_size`` (or ``output_ratio`` of
+    the input's size). ``_random_samples`` (N, C, 2) in [0, 1) fixes the windows.
+
+    >>> import lanterna as torch
+    >>> import lanterna.nn.functional as F
+    >>> x = torch.arange(25.).reshape(1, 1, 5, 5)
+    >>> F.fractional_max_pool2d(x, 2, output_size=2, _random_samples=torch.full((1, 1, 2), 0.5))
+    tensor([[[[ 6.,  9.],
+              [21., 24.]]]])
+    """
+    out = _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+    return out if return_indices else out[0]
+
+
+def fractional_max_pool3d_with_indices(
+    input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None
+):
+    """``fractional_max_pool3d`` returning ``(output, indices)`` whatever ``return_indices``."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+
+
+def fractional_max_pool3d(
+    input, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None
+):
+    """Fractional max pooling of (N, C, T, H, W) or (C, T, H, W) input (see
+    ``fractional_max_pool2d``); ``_random_samples`` is (N, C, 3), listed (t, h, w)."""
+    out = _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+    return out if return_indices else out[0]
+
+
 def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     """The spatial size of a max unpooling: the default one, or ``output_size`` checked against it."""
     nd = len(kernel_size)
@@ -286,6 +354,9 @@ class PixelUnshuffleBackward0(Node):
 def pixel_shuffle(input, upscale_factor):
     """(*, C*r^2, H, W) -> (*, C, H*r, W*r)."""
     r = upscale_factor
+    if input.dim() < 3:
+        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
     *lead, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError(
@@ -298,6 +369,9 @@ def pixel_shuffle(input, upscale_factor):
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H*r, W*r) -> (*, C*r^2, H, W)."""
     r = downscale_factor
+    if input.dim() < 3:
+        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
     *lead, c, h, w = input.shape
     if h % r or w % r:
         raise RuntimeError(

@@ -71,6 +71,70 @@ class MaxPool3d(_MaxPoolNd):
     _pool = staticmethod(F.max_pool3d)
 
 
+class _FractionalMaxPoolNd(Module):
+    """What FractionalMaxPool2d and FractionalMaxPool3d share: the output given as a size or as a
+    ratio of the input's, and an optional ``_random_samples`` buffer that fixes the windows
+    (without it, every call draws new ones)."""
+
+    __constants__ = ["kernel_size", "return_indices", "output_size", "output_ratio"]
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        tup = _pair if self._nd == 2 else _triple
+        self.kernel_size = tup(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = tup(output_size) if output_size is not None else None
+        self.output_ratio = tup(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(
+                f"{type(self).__name__} requires specifying either an output size, or a pooling ratio"
+            )
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < self.output_ratio[i] < 1 for i in range(self._nd)):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return self._pool(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                          _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, H, W) input (see ``F.fractional_max_pool2d``).
+
+    >>> import lanterna as torch
+    >>> m = torch.nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))
+    >>> m(torch.randn(2, 4, 10, 12)).shape
+    torch.Size([2, 4, 5, 6])
+    """
+
+    _nd = 2
+    _pool = staticmethod(F.fractional_max_pool2d)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, T, H, W) input (see ``F.fractional_max_pool3d``).
+
+    >>> import lanterna as torch
+    >>> m = torch.nn.FractionalMaxPool3d(2, output_size=(3, 4, 5))
+    >>> m(torch.randn(1, 2, 6, 8, 9)).shape
+    torch.Size([1, 2, 3, 4, 5])
+    """
+
+    _nd = 3
+    _pool = staticmethod(F.fractional_max_pool3d)
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+            isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size)
+        ):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        super().__init__(kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
 class _AvgPoolNd(Module):
     __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
 
