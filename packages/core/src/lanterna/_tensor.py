@@ -317,7 +317,7 @@ class Tensor(metaclass=TorchNamedType):
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         self._data = value._data
         self._backend = value._backend
         self._device = value._device
@@ -374,10 +374,13 @@ class Tensor(metaclass=TorchNamedType):
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with " + ("no values" if self._data.size == 0 else
+                                                                  "more than one value") + " is ambiguous")
         return bool(self.item())
 
     def __complex__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return complex(self.item())
 
     def __len__(self):
@@ -394,6 +397,11 @@ class Tensor(metaclass=TorchNamedType):
         return id(self)
 
     def __contains__(self, element):
+        import numbers
+
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element)}.")
         return bool((self == element).any())
 
     def __format__(self, spec):

@@ -120,7 +120,7 @@ logical_xor = _logical("logical_xor", "logical_xor")
 def bitwise_not(input):
     """``~input``: bitwise NOT of an integer tensor, logical NOT of a bool tensor."""
     if input.dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
     return _make(input._backend.xp.bitwise_invert(input._data), input._backend, input._device)
 
 
@@ -147,8 +147,11 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if not a.dtype.is_floating_point:
         x = xp.astype(x, xp.float64)
         y = xp.astype(xp.asarray(y), xp.float64)
-    with quiet(xp):
-        close = (x == y) | (xp.abs(x - y) <= atol + rtol * xp.abs(y))
+    try:
+        with quiet(xp):
+            close = (x == y) | (xp.abs(x - y) <= atol + rtol * xp.abs(y))
+    except ValueError:
+        raise _broadcast_error(a, b) from None
     if equal_nan and a.dtype.is_floating_point:
         close = close | (xp.isnan(x) & xp.isnan(y))
     return _make(close, a._backend, a._device)

@@ -254,7 +254,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
                       "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
-    arr = _infer_array(data, dtype)
+    try:
+        arr = _infer_array(data, dtype)
+    except AttributeError:  # checked only on failure: ``dtype="float"`` has no dtype attributes
+        if dtype is not None and not isinstance(dtype, D.dtype):
+            raise TypeError(f"tensor(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}") from None
+        raise
     if isinstance(data, Tensor) and device is None:
         device = data.device
     t = _place(arr, device, dtype)

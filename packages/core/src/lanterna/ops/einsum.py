@@ -101,6 +101,13 @@ def _parse(equation, operands):
         new_ops.append(op)
     if arrow:
         out = out.replace("...", ell)
+        letters = set("".join(new_terms))
+        for i, c in enumerate(out):
+            if c not in letters:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input "
+                                   "operand")
+            if c in out[:i]:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
     else:
         letters = "".join(new_terms)
         out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))

@@ -58,15 +58,30 @@ def _run_binary(cls, a, b, opname):
 
 
 def _broadcast_error(a, b):
-    sa, sb = a._data.shape, b._data.shape
-    n = max(len(sa), len(sb))
-    pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            return RuntimeError(
-                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at non-singleton dimension {i}"
-            )
-    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
+    return broadcast_error(a, b) or RuntimeError(f"shapes {list(a.shape)} and {list(b.shape)} are not broadcastable")
+
+
+def broadcast_error(*operands):
+    """PyTorch's RuntimeError for operands (tensors or shapes) that do not broadcast together, or
+    None when they do. Shapes fold left to right as in PyTorch's TensorIterator, so "tensor a" is
+    what the operands before broadcast to and "tensor b" the operand that does not fit.
+
+    For error paths only: ops let NumPy fail and call this in their ``except ValueError``, so
+    the success path pays nothing for it."""
+    shape = None
+    for o in operands:
+        s = tuple(o.shape) if hasattr(o, "shape") else tuple(o)
+        if shape is None:
+            shape = s
+            continue
+        n = max(len(shape), len(s))
+        pa, pb = (1,) * (n - len(shape)) + shape, (1,) * (n - len(s)) + s
+        for i in range(n - 1, -1, -1):
+            if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+                return RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                                    f"at non-singleton dimension {i}")
+        shape = tuple(x if y == 1 else y for x, y in zip(pa, pb))
+    return None
 
 
 def _kind(x):
@@ -278,6 +293,28 @@ def _tensor_first(input, other):
     return as_tensor_like(input, other)
 
 
+def scaled_by_alpha(input, other, alpha):
+    """``other * alpha`` for add/sub, after PyTorch's checks of ``alpha`` against the result dtype
+    (called only when ``alpha`` is not the plain int 1)."""
+    if alpha.__class__ is float and isinstance(input, Tensor) and input.dtype.is_floating_point:
+        return other * alpha  # the optimizers' ``p.add_(g, alpha=-lr)``: nothing to check
+    if check_alpha(input, other, alpha) is D.bool_:
+        alpha = bool(alpha)  # a bool result scales by a bool, as PyTorch's kernel casts it
+    return other if alpha == 1 else other * alpha
+
+
+def check_alpha(input, other, alpha):
+    """PyTorch's ``alpha_check``: the kind of ``alpha`` must suit the result dtype."""
+    rt = D.result_type(input, other)
+    if alpha.__class__ is bool and rt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, complex) and not rt.is_complex:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+    if isinstance(alpha, float) and not (rt.is_floating_point or rt.is_complex):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return rt
+
+
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting and type promotion.
 
@@ -285,8 +322,8 @@ def add(input, other, *, alpha=1, out=None):
     >>> torch.add(torch.tensor([1, 2]), 2.5)
     tensor([3.5000, 4.5000])
     """
-    if alpha != 1:
-        other = other * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        other = scaled_by_alpha(input, other, alpha)
     return _write_out(_run_binary(AddBackward0, _tensor_first(input, other), other, "add"), out)
 
 
@@ -307,8 +344,8 @@ def sub(input, other, *, alpha=1, out=None):
     if (input.dtype is D.bool_ if isinstance(input, Tensor) else input.__class__ is bool) or \
             (other.dtype is D.bool_ if isinstance(other, Tensor) else other.__class__ is bool):
         _check_bool_sub(input, other)
-    if alpha != 1:
-        other = other * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        other = scaled_by_alpha(input, other, alpha)
     return _write_out(_run_binary(SubBackward0, _tensor_first(input, other), other, "sub"), out)
 
 
@@ -317,8 +354,9 @@ def rsub(input, other, alpha=1):
     if (isinstance(input, Tensor) and input.dtype is D.bool_) or other.__class__ is bool or \
             (isinstance(other, Tensor) and other.dtype is D.bool_):
         _check_bool_sub(input, other)
-    if alpha != 1:
-        input = input * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        check_alpha(input, other, alpha)
+        input = input * alpha if alpha != 1 else input
     if isinstance(other, Tensor):
         return _run_binary(RsubBackward0, input, other, "rsub")
     return _run_binary(RsubBackward1, input, other, "rsub")

@@ -64,8 +64,9 @@ def _check_index_source(input, dim, index, source, name):
                            f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
     if index.numel() != sshape[dim]:
         err = IndexError if name == "index_copy_" else RuntimeError
-        raise err(f"{name}(): Number of indices ({index.numel()}) should be equal to source.size(dim) "
-                  f"({sshape[dim]})")
+        # (index_add's message has a colon and names the dim, index_copy's not: PyTorch's words)
+        tail = f": ({sshape[dim]}), for dim: {dim}" if name == "index_add_" else f" ({sshape[dim]})"
+        raise err(f"{name}(): Number of indices ({index.numel()}) should be equal to source.size(dim){tail}")
 
 
 def _check_index_bounds(input, dim, index, err=IndexError, prefix="", negative=False):
@@ -86,6 +87,13 @@ def _as_1d(t):
 def gather_array(a, idx, axis):
     """``take_along_axis`` where the index may be smaller than ``a`` off ``axis`` (as torch.gather)."""
     x = a._data
+    if x.ndim != idx.ndim or x.ndim == 0:  # a 0-d input or index counts as one element
+        xp = a._backend.xp
+        x1, i1 = xp.reshape(x, (-1,)), xp.reshape(idx, (-1,))
+        try:
+            return xp.reshape(xp.take_along_axis(x1, i1, axis=0), idx.shape)
+        except IndexError as e:
+            raise _out_of_bounds(e) from None
     if idx.shape != x.shape:
         x = x[tuple(slice(None) if i == axis else slice(0, s) for i, s in enumerate(idx.shape))]
     try:
@@ -109,6 +117,28 @@ def _full_index(index, dim, backend):
 
 def _src_part(src, index):
     return src._data[tuple(slice(0, n) for n in index._data.shape)]
+
+
+def _vector_view(xp, x):
+    """A 0-d array as a one-element vector that writes through (PyTorch's scatter into a 0-d tensor)."""
+    return xp.reshape(x, (1,)) if x.ndim == 0 else x
+
+
+def _vector_operands(input, index, src):
+    """scatter's index and src, 0-d ones as one-element vectors, when ``input`` has at most one dim."""
+    if input._data.ndim <= 1:
+        if index._data.ndim == 0:
+            index = index.reshape(1)
+        if isinstance(src, Tensor) and src._data.ndim == 0 and index._data.ndim == 1:
+            src = src.reshape(1)
+    return index, src
+
+
+def _scatter_backward_src(node, grad):
+    """The source's gradient: ``grad`` read back at the index (zeros when nothing was scattered)."""
+    if not node.index._data.size:
+        return grad.new_zeros(node.src_shape)
+    return grad.gather(node.dim, node.index)
 
 
 # ---- gather ---------------------------------------------------------------------------------
@@ -152,7 +182,12 @@ def take_along_dim(input, indices, dim=None):
     d = _wrap_dim(dim, input._data.ndim)
     shape, ishape = list(input.shape), list(indices.shape)
     shape[d] = ishape[d] = 1
-    b = list(np.broadcast_shapes(tuple(shape), tuple(ishape)))
+    try:
+        b = list(np.broadcast_shapes(tuple(shape), tuple(ishape)))
+    except ValueError:
+        from .elementwise import broadcast_error
+
+        raise broadcast_error(shape, ishape) from None
     in_b, idx_b = list(b), list(b)
     in_b[d], idx_b[d] = input.shape[d], indices.shape[d]
     return gather(input.expand(in_b), d, indices.expand(idx_b))
@@ -189,28 +224,35 @@ def take(input, index):
 class ScatterBackward0(Node):
     def forward(self, a, src):
         out = a._backend.xp.asarray(a._data, copy=True)
+        self.src_shape = src._data.shape
+        if not self.index._data.size:  # nothing is read from src, whatever its shape
+            return out
         idx = _full_index(self.index, self.dim, a._backend)
         s = _src_part(src, self.index)
+        target = _vector_view(a._backend.xp, out)
         try:
             if self.reduce is None:
-                kernel(a._backend, "index_set")(out, idx, s)
+                kernel(a._backend, "index_set")(target, idx, s)
             elif self.reduce == "add":
-                kernel(a._backend, "index_add")(out, idx, s)
+                kernel(a._backend, "index_add")(target, idx, s)
             else:
-                kernel(a._backend, "index_mul")(out, idx, s)
+                kernel(a._backend, "index_mul")(target, idx, s)
         except IndexError as e:
             raise _out_of_bounds(e) from None
         return out
 
     def backward(self, grad):
-        return grad.scatter(self.dim, self.index, 0), grad.gather(self.dim, self.index)
+        return grad.scatter(self.dim, self.index, 0), _scatter_backward_src(self, grad)
 
 
 class ScatterBackward1(Node):
     def forward(self, a):
         out = a._backend.xp.asarray(a._data, copy=True)
+        if not self.index._data.size:
+            return out
         try:
-            kernel(a._backend, "index_set")(out, _full_index(self.index, self.dim, a._backend), self.value)
+            kernel(a._backend, "index_set")(_vector_view(a._backend.xp, out),
+                                            _full_index(self.index, self.dim, a._backend), self.value)
         except IndexError as e:
             raise _out_of_bounds(e) from None
         return out
@@ -226,6 +268,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     _check_index_tensor(index, "scatter")
     d = _wrap_dim(dim, input._data.ndim)
     _check_scatter(input, d, index, src)
+    index, src = _vector_operands(input, index, src)
     if not isinstance(src, Tensor):
         return apply(ScatterBackward1, input, dim=d, index=index, value=src)
     return apply(ScatterBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce)
@@ -234,15 +277,18 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 class ScatterAddBackward0(Node):
     def forward(self, a, src):
         out = a._backend.xp.asarray(a._data, copy=True)
+        self.src_shape = src._data.shape
+        if not self.index._data.size:  # nothing is read from src, whatever its shape
+            return out
         try:
-            kernel(a._backend, "index_add")(out, _full_index(self.index, self.dim, a._backend),
-                                            _src_part(src, self.index))
+            kernel(a._backend, "index_add")(_vector_view(a._backend.xp, out),
+                                            _full_index(self.index, self.dim, a._backend), _src_part(src, self.index))
         except IndexError as e:
             raise _out_of_bounds(e) from None
         return out
 
     def backward(self, grad):
-        return grad, grad.gather(self.dim, self.index)
+        return grad, _scatter_backward_src(self, grad)
 
 
 def scatter_add(input, dim, index, src):
@@ -250,6 +296,7 @@ def scatter_add(input, dim, index, src):
     _check_index_tensor(index, "scatter")
     d = _wrap_dim(dim, input._data.ndim)
     _check_scatter(input, d, index, src)
+    index, src = _vector_operands(input, index, src)
     return apply(ScatterAddBackward0, input, src.to(input.dtype), dim=d, index=index)
 
 
@@ -259,7 +306,11 @@ class ScatterReduceBackward0(Node):
     def forward(self, a, src):
         self.save(a, src)
         xp = a._backend.xp
-        x = a._data
+        self.src_shape = src._data.shape
+        if not self.index._data.size:  # nothing is read from src, whatever its shape
+            self.out = xp.asarray(a._data, copy=True)
+            return self.out
+        x = _vector_view(xp, a._data)  # a 0-d input reduces as a one-element vector
         idx = _full_index(self.index, self.dim, a._backend)
         s = _src_part(src, self.index)
         like = None
@@ -291,12 +342,18 @@ class ScatterReduceBackward0(Node):
             out, self.touched = kernels.from_host(np.ascontiguousarray(out), like), kernels.from_host(self.touched, like)
             if r == "mean":
                 self.total = kernels.from_host(self.total, like)
+        if a._data.ndim == 0:
+            out, self.touched = xp.reshape(out, ()), xp.reshape(self.touched, ())
+            if r == "mean":
+                self.total = xp.reshape(self.total, ())
         self.out = out
         return out
 
     def backward(self, grad):
         a, src = self.saved
         r, d, idx = self.reduce, self.dim, self.index
+        if not idx._data.size:
+            return grad, grad.new_zeros(self.src_shape)
         touched = _make(self.touched, a._backend, a._device)
         if r == "sum":
             gs = grad if self.include_self else grad.masked_fill(touched, 0)
@@ -350,6 +407,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     _check_index_tensor(index, "scatter_reduce")
     d = _wrap_dim(dim, input._data.ndim)
     _check_scatter(input, d, index, src)
+    index, src = _vector_operands(input, index, src)
     return apply(ScatterReduceBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce,
                  include_self=include_self)
 
@@ -417,7 +475,11 @@ class IndexAddBackward0(Node):
 
 def index_add(input, dim, index, source, *, alpha=1):
     """Add ``alpha * source`` into a copy of ``input`` at the slices ``index`` of ``dim``."""
-    _check_index_vector(index, "index_add")
+    if index.dtype is not D.int64 and index.dtype is not D.int32:
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_name(index.dtype)}")
+    if index.dim() > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index.dim()} with type: "
+                         f"{_name(index.dtype)} and size: {list(index.shape)}")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"index_add_(): self ({_name(input.dtype)}) and source ({_name(source.dtype)}) must "
                            "have the same scalar type")
@@ -441,7 +503,8 @@ class IndexCopyBackward0(Node):
 
 def index_copy(input, dim, index, source):
     """A copy of ``input`` with the slices ``index`` of ``dim`` replaced by ``source``."""
-    _check_index_vector(index, "index_copy")
+    if index.dim() > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.dim()})")
     if index.dtype is not D.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {_name(index.dtype)}")
     if source.dtype is not input.dtype:
@@ -482,8 +545,7 @@ def index_fill(input, dim, index, value):
     """A copy of ``input`` with the slices ``index`` of ``dim`` set to ``value``."""
     if index.dim() > 1:
         raise RuntimeError("Index has to be a vector/scalar")
-    _check_index_vector(index, "index_fill")
-    if index.dtype is not D.int64:
+    if index.dtype is not D.int64:  # int32 too: index_fill alone takes only int64
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     d = _wrap_dim(dim, input._data.ndim)
     _check_index_bounds(input, d, index, negative=True)
@@ -517,7 +579,7 @@ def masked_select(input, mask):
     except ValueError:
         from .elementwise import _broadcast_error
 
-        raise _broadcast_error(input, mask) from None
+        raise _broadcast_error(mask, input) from None  # PyTorch names the mask "tensor a"
     if tuple(input.shape) != shape:
         input = input.expand(shape)
     return apply(MaskedSelectBackward0, input, mask=mask.expand(shape))
@@ -553,7 +615,20 @@ def masked_scatter(input, mask, source):
     if source.dtype is not input.dtype:
         raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got "
                            f"{_name(input.dtype)} and {_name(source.dtype)}")
-    return apply(MaskedScatterBackward0, input, source.to(input.dtype), mask=mask.expand(input.shape))
+    if mask._data.shape != input._data.shape:  # out of place, both broadcast (PyTorch's expand_outplace)
+        from .pointwise import _broadcast_mask
+
+        input, mask = _broadcast_mask(input, mask)
+    return apply(MaskedScatterBackward0, input, source.to(input.dtype), mask=mask)
+
+
+def masked_scatter_(input, mask, source):
+    """In place: the mask is expanded to ``input``'s shape (PyTorch's error when it cannot be)."""
+    if isinstance(mask, Tensor) and mask.dtype is D.bool_ and mask._data.shape != input._data.shape:
+        mask.expand(input.shape)
+    from .inplace import inplace
+
+    return inplace(input, masked_scatter, mask, source)
 
 
 def nonzero(input, *, as_tuple=False):

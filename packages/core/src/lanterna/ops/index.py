@@ -70,6 +70,8 @@ def convert_index(index, t):
     if bad_step:
         if sum(_ndim_used(i) for i in out) > t._data.ndim:
             raise IndexError(f"too many indices for tensor of dimension {t._data.ndim}")
+        if any(isinstance(i, slice) and i.step == 0 for i in out):
+            raise ValueError("slice step cannot be zero")
         raise ValueError("step must be greater than zero")
     ellipses = sum(1 for i in out if i is Ellipsis)
     if ellipses > 1:
@@ -123,6 +125,13 @@ def _check_index(t, index):
     shape = t._data.shape
     consumed = sum(_ndim_used(i) for i in index)
     if consumed > len(shape):
+        if not shape and consumed == 1:  # ``scalar[0]``: most likely meant ``scalar.item()``
+            item = next(i for i in index if _ndim_used(i))
+            if type(item) is int:
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            if isinstance(item, slice):
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     dim = 0
     for item in index:
@@ -136,8 +145,10 @@ def _check_index(t, index):
                 raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {size}")
         elif n and hasattr(item, "dtype") and _is_mask(item):
             if tuple(item.shape) != shape[dim:dim + n]:
-                raise IndexError(f"The shape of the mask {list(item.shape)} at index {dim} does not match the shape "
-                                 f"of the indexed tensor {list(shape)} at index {dim}")
+                # PyTorch names the first mismatching dim of the mask and the tensor's dim it meets
+                j = next(j for j, (m, s) in enumerate(zip(item.shape, shape[dim:dim + n])) if m != s)
+                raise IndexError(f"The shape of the mask {list(item.shape)} at index {j} does not match the shape "
+                                 f"of the indexed tensor {list(shape)} at index {dim + j}")
         dim += n
 
 
@@ -189,8 +200,12 @@ def _selected(arr, index):
     return (arr, index) if split is None else (arr[split[0]], split[1])
 
 
-def _wrap_array_error(e):
-    return IndexError(str(e).replace("axis", "dimension"))
+def _wrap_array_error(e, index=()):
+    msg = str(e)
+    if msg.startswith("shape mismatch: indexing arrays"):  # NumPy's words for PyTorch's
+        shapes = ", ".join(str(list(i.shape)) for i in index if hasattr(i, "shape") and not _is_mask(i))
+        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
+    return IndexError(msg.replace("axis", "dimension"))
 
 
 # ---- __getitem__ ---------------------------------------------------------------------------
@@ -255,7 +270,7 @@ class IndexBackward0(Node):
         try:
             return kernel(a._backend, "index_get")(*_selected(a._data, self.index))
         except IndexError as e:
-            raise _wrap_array_error(e) from None
+            raise _wrap_array_error(e, self.index) from None
 
     def backward(self, grad):
         return index_add_grad(grad, self.in_shape, self.index)
@@ -315,7 +330,7 @@ def _store(out, index, vals, accumulate, backend, basic=False):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(vals.shape)} cannot be broadcast to "
                            f"indexing result of shape {target}") from None
     except IndexError as e:
-        raise _wrap_array_error(e) from None
+        raise _wrap_array_error(e, index) from None
 
 
 def index_put(t, indices, values, accumulate=False):
@@ -405,12 +420,14 @@ def setitem(t, index, value):
         elif isinstance(value, (bool, int, float)):  # converted as PyTorch does (2.7 -> 2 in ints):
             d = t.dtype  # the standard does not mix a float scalar into an integer array
             v = float(value) if d.is_floating_point else bool(value) if d is D.bool_ else int(value)
-        elif not isinstance(t._data, np.ndarray):
-            from .creation import tensor
-
-            v = tensor(value, dtype=t.dtype, device=t.device)._data
         else:
-            v = value
+            _check_value(t, value)
+            if not isinstance(t._data, np.ndarray):
+                from .creation import tensor
+
+                v = tensor(value, dtype=t.dtype, device=t.device)._data
+            else:
+                v = value
         if basic:
             _check_broadcast(value, t._data[idx].shape)
             t._data[idx] = v  # (through a view would miss 0-d results, and views are not standard)
@@ -421,6 +438,7 @@ def setitem(t, index, value):
     if not isinstance(value, Tensor):
         from .creation import tensor
 
+        _check_value(t, value)
         value = tensor(value, dtype=t.dtype, device=t.device)
     value = value.to(t.dtype)
     if basic:
@@ -436,6 +454,14 @@ def setitem(t, index, value):
     result = _make(t._data, t._backend, t._device)
     attach(node, (old, value), result)
     rebase_history(t, result)
+
+
+def _check_value(t, value):
+    """``t[i] = value`` takes a tensor or a number: PyTorch refuses lists, arrays, strings, None."""
+    if not isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+        from .._tensor import _arg_type_name
+
+        raise TypeError(f"can't assign a {_arg_type_name(value)} to a {t.type()}")
 
 
 def _check_broadcast(value, target_shape):

@@ -224,16 +224,20 @@ def _fast_arith(t, other, op):
 
 
 def add_(t, other, *, alpha=1):
-    if alpha != 1:
-        other = other * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        from .elementwise import scaled_by_alpha
+
+        other = scaled_by_alpha(t, other, alpha)
     if _fast_arith(t, other, "add"):
         return t
     return inplace(t, lambda a, b: a + b, other)
 
 
 def sub_(t, other, *, alpha=1):
-    if alpha != 1:
-        other = other * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        from .elementwise import scaled_by_alpha
+
+        other = scaled_by_alpha(t, other, alpha)
     if _fast_arith(t, other, "sub"):
         return t
     return inplace(t, lambda a, b: a - b, other)

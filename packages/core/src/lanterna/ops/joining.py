@@ -26,8 +26,12 @@ class CatBackward0(Node):
         return tuple(grad.new_zeros((0,)) if skip else next(parts) for skip in self.skip)
 
 
-def _tensor_list(tensors):
-    """``tensors`` as a list, each element a Tensor (PyTorch's TypeError names the first that is not)."""
+def _tensor_list(tensors, name="cat"):
+    """``tensors`` as a list, each element a Tensor (PyTorch's TypeError names the first that is not).
+    A lone tensor is refused, not iterated over: ``torch.cat(x)`` is a mistake for ``torch.cat([x, y])``."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
     tensors = list(tensors)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
@@ -96,7 +100,7 @@ class StackBackward0(Node):
 
 def stack(tensors, dim=0, *, out=None):
     """Join tensors of equal shape along a new dim."""
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
@@ -116,13 +120,13 @@ def stack(tensors, dim=0, *, out=None):
 
 
 def hstack(tensors):
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "hstack")
     tensors = [t if t.dim() else t.reshape(1) for t in tensors]
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors):
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "vstack")
     return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in tensors], 0)
 
 
@@ -132,12 +136,12 @@ row_stack = vstack
 def dstack(tensors):
     from .shape import atleast_3d
 
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "dstack")
     return cat(list(atleast_3d(*tensors)) if len(tensors) > 1 else [atleast_3d(tensors[0])], 2)
 
 
 def column_stack(tensors):
-    tensors = _tensor_list(tensors)
+    tensors = _tensor_list(tensors, "column_stack")
     return cat([t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors], 1)
 
 
@@ -200,12 +204,17 @@ def split(tensor, split_size_or_sections, dim=0):
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step < 0 or (step == 0 and size):
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and size:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
         sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if size else [0]
         return _split(tensor, sizes, d, SplitBackward0)
     sizes = [int(s) for s in split_size_or_sections]
-    if builtins.sum(sizes) != size or builtins.any(s < 0 for s in sizes):
+    if builtins.any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={sizes}")
+    if builtins.sum(sizes) != size:
         raise RuntimeError(
             f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
             f"{d}), but got split_sizes={sizes}"
@@ -256,6 +265,8 @@ class UnbindBackward0(Node):
 
 def unbind(input, dim=0):
     """The slices along ``dim``, as a tuple of views."""
+    if not input._data.ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _wrap_dim(dim, input._data.ndim)
     x = input._data
     arrays = []
@@ -321,6 +332,8 @@ class SelectBackward0(Node):
 
 def select(input, dim, index):
     """The slice at ``index`` of dim ``dim`` (a view with that dim removed)."""
+    if not input._data.ndim:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     index = int(index)
@@ -443,7 +456,17 @@ def repeat(input, *repeats):
     repeats = shape_arg(repeats)
     if len(repeats) < input._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    if builtins.any(r < 0 for r in repeats):
+        _negative_repeat(input, repeats)
     return apply(RepeatBackward0, input, repeats=repeats)
+
+
+def _negative_repeat(input, repeats):
+    """PyTorch's error for a negative repeat: the output size it would allocate."""
+    full = (1,) * (len(repeats) - input._data.ndim) + tuple(input.shape)
+    sizes = [r * s for r, s in zip(repeats, full)]
+    bad = next((s for s in sizes if s < 0), builtins.min(repeats))
+    raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {sizes}")
 
 
 def tile(input, dims):
@@ -466,13 +489,33 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     d = _wrap_dim(dim, input._data.ndim)
     import numpy as np
 
-    reps = np.asarray(repeats._host() if isinstance(repeats, Tensor) else repeats).reshape(-1)
     n = input._data.shape[d]
+    _check_repeats(repeats, n)
+    reps = np.asarray(repeats._host() if isinstance(repeats, Tensor) else repeats).reshape(-1)
     idx = np.repeat(np.arange(n), reps if reps.size > 1 else int(reps[0]) if reps.size else 0)
     from .creation import tensor
 
     out = input.index_select(d, tensor(idx, device=input.device))
     return out.view(out.shape)
+
+
+def _check_repeats(repeats, n):
+    """PyTorch's checks of repeat_interleave's counts against ``n``, the input's size along dim."""
+    if not isinstance(repeats, Tensor):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return
+    if repeats.dim() > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if repeats.dtype is not D.int64 and repeats.dtype is not D.int32:
+        from .reduce import legacy_scalar_name
+
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{legacy_scalar_name(repeats.dtype)}'")
+    if repeats.dim() == 1 and repeats.shape[0] != 1 and repeats.shape[0] != n:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{repeats.shape[0]} and input.size(0) = {n}")
+    if repeats.numel() and int(repeats.min()) < 0:
+        raise RuntimeError("repeats can not be negative")
 
 
 # ---- triangles ------------------------------------------------------------------------------

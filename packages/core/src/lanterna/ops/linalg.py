@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
@@ -67,10 +69,38 @@ def _operands(a, b, name):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(b).__name__}")
     check_same_device(a, b, name)
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {D.cpp_name(a.dtype)} != "
-                           f"{D.cpp_name(b.dtype)}")
+    dt = a.dtype
+    if dt is not b.dtype or (dt is D.bool_ and name != "addr"):  # addr alone takes bools
+        raise _dtype_error(a, b, name)
     return a, b
+
+
+def _kernel_of(a, b, name):
+    """The PyTorch kernel that a product lands in (its errors name it): matmul folds its operands
+    into dot, mv (addmv), mm (addmm) or bmm by their dims."""
+    if name != "matmul":
+        return {"mm": "addmm", "mv": "addmv"}.get(name, name)
+    da, db = a.dim(), b.dim()
+    return "dot" if da == 1 and db == 1 else "addmv" if db == 1 else "addmm" if db == 2 else "bmm"
+
+
+def _dtype_error(a, b, name):
+    """PyTorch's error for operands of different dtypes (or bool, which has no BLAS kernel)."""
+    from .reduce import legacy_scalar_name as n
+
+    kernel = _kernel_of(a, b, name)
+    if a.dtype is b.dtype:
+        impl = {"addmm": "addmm_impl_cpu_", "addmv": "addmv_impl_cpu"}.get(kernel, kernel)
+        return NotImplementedError(f'"{impl}" not implemented for \'{n(a.dtype)}\'')
+    if kernel == "dot":
+        return RuntimeError(f"dot : expected both vectors to have same dtype, but found {n(a.dtype)} and {n(b.dtype)}")
+    if kernel == "addmv":
+        return RuntimeError(f"addmv input tensors must have the same dtype, but got {n(b.dtype)}, {n(a.dtype)}, "
+                            f"and {n(b.dtype)}")
+    if kernel == "bmm":
+        return RuntimeError(f"expected scalar type {n(a.dtype)} but found {n(b.dtype)}")
+    return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {D.cpp_name(a.dtype)} != "
+                        f"{D.cpp_name(b.dtype)}")
 
 
 def _blas(x, xp):
@@ -104,22 +134,7 @@ def matmul(input, other):
     ka = a._data.shape[-1]
     kb = b._data.shape[-2] if db > 1 else b._data.shape[0]
     if ka != kb:
-        if da == 2 and db == 2:
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})"
-            )
-        if da == 2 and db == 1:
-            raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), vec ({kb})")
-        if da == 1 and db == 1:
-            raise RuntimeError(
-                f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same number of elements, but got {ka} and {kb} elements respectively"
-            )
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0] if da > 2 else 1}, {ka}] "
-            f"but got: [{b.shape[0] if db > 2 else 1}, {kb}]." if da == 3 and db == 3 else
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape[-2:] if da > 1 else (1, ka))} and "
-            f"{_shape_str(b.shape[-2:] if db > 1 else (kb, 1))})"
-        )
+        raise _matmul_size_error(a, b, ka, kb)
     try:
         data = _matmul(a, b)
     except ValueError:  # batch dims that do not broadcast
@@ -129,6 +144,35 @@ def matmul(input, other):
         b_batch = b[(Ellipsis,) + (0,) * min(db, 2)] if db > 2 else b
         raise _broadcast_error(a_batch, b_batch) from None
     return _finish(_matmul_node(da, db), a, b, data)
+
+
+def _matmul_size_error(a, b, ka, kb):
+    """PyTorch's error for inner sizes that differ, worded by the product matmul folds into: dot
+    (1-D @ 1-D), mv (the batch folded into the rows: ``(N, k) @ (k,)``), mm (likewise, ``@`` a
+    matrix) or bmm (a batched right operand; the batch dims folded into one)."""
+    da, db = a.dim(), b.dim()
+    if da == 1 and db == 1:
+        return RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same "
+                            f"number of elements, but got {ka} and {kb} elements respectively")
+    if db <= 2 and da >= 2:
+        rows = math.prod(a.shape[:-1])
+        if db == 1:
+            return RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({kb})")
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and {kb}x{b.shape[-1]})")
+    if db <= 2:  # a vector @ a matrix
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{ka} and {kb}x{b.shape[-1]})")
+    batch = a.shape[:-2] if da > 2 else ()
+    try:
+        import numpy as np
+
+        batch = np.broadcast_shapes(tuple(batch), tuple(b.shape[:-2]))
+    except ValueError:
+        from .elementwise import _broadcast_error
+
+        return _broadcast_error(a[(Ellipsis, 0, 0)], b[(Ellipsis, 0, 0)])
+    n = math.prod(batch)
+    return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {ka}] but got: "
+                        f"[{n}, {kb}].")
 
 
 def _matmul_node(da, db):
@@ -188,7 +232,7 @@ def bmm(input, mat2):
 def mv(input, vec):
     a, b = _operands(input, vec, "mv")
     if a._data.ndim != 2 or b._data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {b.dim()}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {b.dim()}")
     if a._data.shape[1] != b._data.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), vec ({b.shape[0]})")
     return _finish(MvBackward0, a, b, a._backend.xp.matmul(a._data, b._data))
@@ -222,11 +266,17 @@ def inner(input, other):
     """Sum over the last dims of ``input`` and ``other`` (a dot product for 1-D tensors)."""
     if input.dim() == 0 or other.dim() == 0:
         return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
     return tensordot(input, other, ([-1], [-1]))
 
 
 def outer(input, vec2):
     """Outer product of two vectors."""
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
@@ -287,6 +337,10 @@ class AddrBackward0(AddmmBackward0):
     def forward(self, c, a, b):
         self.save(a, b)
         xp = a._backend.xp
+        if a.dtype is D.bool_:  # bools stay bools: "and" for the products, "or" for the sum
+            prod = xp.logical_and(xp.reshape(a._data, (-1, 1)), xp.reshape(b._data, (1, -1)))
+            prod = prod if self.alpha else xp.zeros_like(prod)
+            return xp.logical_or(prod, xp.astype(c._data, prod.dtype)) if self.beta else prod
         return _plus_beta_input(self.alpha * (xp.reshape(a._data, (-1, 1)) * xp.reshape(b._data, (1, -1))), c,
                                 self.beta)
 
@@ -309,9 +363,11 @@ def _addmm_like(cls, name, input, m1, m2, beta, alpha, check):
     try:
         np.broadcast_shapes(tuple(input.shape), out_shape)
     except ValueError:
-        raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match the existing size "
-                           f"({input.shape[-1]}) at non-singleton dimension {input.dim() - 1}.  Target sizes: "
-                           f"{list(out_shape)}.  Tensor sizes: {list(input.shape)}") from None
+        if cls is AddmvBackward0:
+            raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({_shape_str(m1.shape)}), vec "
+                               f"({m2.shape[0]})") from None
+        input.expand(out_shape)  # PyTorch expands the input to the product's shape: its error
+        raise
     return apply(cls, input.to(m1.dtype), m1, m2, beta=beta, alpha=alpha)
 
 
@@ -329,12 +385,13 @@ def _product_shape(cls, m1, m2):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``."""
-    return _addmm_like(AddmmBackward0, "addmm", input, mat1, mat2, beta, alpha, _check_mm)
+    return _addmm_like(AddmmBackward0, "addmm", input, mat1, mat2, beta, alpha, _check_addmm)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)``."""
-    return _addmm_like(AddmvBackward0, "addmv", input, mat, vec, beta, alpha, _check_mv)
+    return _addmm_like(AddmvBackward0, "addmv", input, mat, vec, beta, alpha,
+                       lambda a, b: _check_mv(a, b, input.dim() if isinstance(input, Tensor) else 0))
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -344,12 +401,12 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
-    return _addmm_like(AddbmmBackward0, "addbmm", input, batch1, batch2, beta, alpha, _check_bmm)
+    return _addmm_like(AddbmmBackward0, "addbmm", input, batch1, batch2, beta, alpha, _check_addbmm)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """``beta * input + alpha * outer(vec1, vec2)``."""
-    return _addmm_like(AddrBackward0, "addr", input, vec1, vec2, beta, alpha, lambda a, b: None)
+    return _addmm_like(AddrBackward0, "addr", input, vec1, vec2, beta, alpha, _check_addr)
 
 
 def _check_mm(a, b):
@@ -361,18 +418,45 @@ def _check_mm(a, b):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})")
 
 
-def _check_mv(a, b):
-    if a._data.ndim != 2 or b._data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {b.dim()}")
+def _check_addmm(a, b):
+    for name, t in (("mat1", a), ("mat2", b)):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t.dim()}-D tensor")
+    _check_mm(a, b)
+
+
+def _check_addbmm(a, b):
+    _check_bmm_dims(a, b)
+    if a._data.shape[0] != b._data.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}")
+    if a._data.shape[2] != b._data.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and "
+                           f"{b.shape[1]}x{b.shape[2]})")
+
+
+def _check_addr(a, b):
+    for name, t in (("vec1", a), ("vec2", b)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t.dim()}-D")
+
+
+def _check_mv(a, b, input_dim=1):
+    """``input_dim``: addmv's input (mv passes PyTorch's 1, as it runs addmv on a vector)."""
+    if a._data.ndim != 2 or b._data.ndim != 1 or input_dim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input_dim}, {a.dim()}, {b.dim()}")
     if a._data.shape[1] != b._data.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), vec ({b.shape[0]})")
 
 
-def _check_bmm(a, b):
+def _check_bmm_dims(a, b):
     if a._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
+
+
+def _check_bmm(a, b):
+    _check_bmm_dims(a, b)
     if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
                            f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
@@ -383,18 +467,20 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-        da = list(range(a.dim() - dims, a.dim()))
+        da = list(range(-dims, 0))  # (PyTorch's error names these dims as negative ones)
         db = list(range(dims))
     elif isinstance(dims, Tensor):
         return tensordot(a, b, dims.tolist() if dims.dim() else int(dims))
     else:
         da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
-    da = [d % a.dim() for d in da]
-    db = [d % b.dim() for d in db]
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
     for x, y in zip(da, db):
         if a.shape[x] != b.shape[y]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} "
                                f"and second has size {b.shape[y]} in dim {y}")
+    da = [d % a.dim() for d in da]
+    db = [d % b.dim() for d in db]
     keep_a = [d for d in range(a.dim()) if d not in da]
     keep_b = [d for d in range(b.dim()) if d not in db]
     k = 1

@@ -130,22 +130,27 @@ def det(A):
 
 
 class LinalgSlogdetBackward0(Node):
-    def forward(self, a):
-        self.save(a)
-        _, logabs = _host_call(np.linalg.slogdet, a, a._data)
-        return a._backend.xp.asarray(logabs, dtype=a._data.dtype)
+    """Both outputs come from this node, as in PyTorch (so ``sign`` requires grad too); a real
+    sign is piecewise constant: only ``logabsdet`` sends a gradient back."""
 
-    def backward(self, grad):
+    def backward(self, grad_sign, grad_logabs):
+        if grad_logabs is None:
+            return None
         (a,) = self.saved
-        return grad.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return grad_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
 
 
 def slogdet(A):
     """``(sign, log|det|)`` of (a batch of) square matrices."""
+    from .linalg_more import _apply_multi
+
     _square(A, "slogdet")
-    sign, _ = _host_call(np.linalg.slogdet, A, A._data)
-    s = _make(A._backend.xp.asarray(sign, dtype=A._data.dtype), A._backend, A._device)
-    return return_types.linalg_slogdet(s, apply(LinalgSlogdetBackward0, A))
+    sign, logabs = _host_call(np.linalg.slogdet, A, A._data)
+    xp, dt = A._backend.xp, A._data.dtype
+    s, la = _apply_multi(LinalgSlogdetBackward0, (A,), (xp.asarray(sign, dtype=dt), xp.asarray(logabs, dtype=dt)))
+    if la.grad_fn is not None:
+        la.grad_fn.save(A)
+    return return_types.linalg_slogdet(s, la)
 
 
 def logdet(A):
@@ -182,6 +187,12 @@ def solve(A, B, *, left=True):
     from .pointwise import promote
 
     A, B = promote(A, B)
+    vec = B.dim() == A.dim() - 1  # as LinalgSolveExBackward0 reads B
+    rows = B.shape[-1] if vec else B.shape[-2] if B.dim() > 1 else B.shape[0]
+    if rows != A.shape[-1]:
+        n = A.shape[-1]
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and "
+                           f"{rows}x{1 if vec or B.dim() < 2 else B.shape[-1]})")
     return apply(LinalgSolveExBackward0, A, B)
 
 

@@ -288,7 +288,7 @@ METHODS = {
     "clamp": "pointwise.clamp", "clip": "pointwise.clamp", "clamp_min": "pointwise.clamp_min",
     "clamp_max": "pointwise.clamp_max", "maximum": "pointwise.maximum", "minimum": "pointwise.minimum",
     "fmax": "pointwise.fmax", "fmin": "pointwise.fmin", "where": ("pointwise.where", _where),
-    "masked_fill": "pointwise.masked_fill", "lerp": "pointwise.lerp", "addcmul": "pointwise.addcmul",
+    "masked_fill": "pointwise.masked_fill", "masked_fill_": "pointwise.masked_fill_", "lerp": "pointwise.lerp", "addcmul": "pointwise.addcmul",
     "addcdiv": "pointwise.addcdiv", "atan2": "pointwise.atan2", "arctan2": "pointwise.atan2",
     "hypot": "pointwise.hypot", "xlogy": "pointwise.xlogy", "copysign": "pointwise.copysign",
     "nan_to_num": "pointwise.nan_to_num", "logaddexp": "pointwise.logaddexp",
@@ -301,7 +301,7 @@ METHODS = {
     "aminmax": "reduce.aminmax", "argmax": ("reduce.argmax", _dim_kw), "argmin": ("reduce.argmin", _dim_kw),
     "all": ("reduce.all", _dim_kw), "any": ("reduce.any", _dim_kw), "count_nonzero": "reduce.count_nonzero",
     "var": ("stats.var", _dim_kw), "std": ("stats.std", _dim_kw), "logsumexp": ("stats.logsumexp", _dim_kw),
-    "norm": "stats.norm", "cumsum": ("stats.cumsum", _dim_kw), "cumprod": ("stats.cumprod", _dim_kw),
+    "norm": "stats.norm_method", "cumsum": ("stats.cumsum", _dim_kw), "cumprod": ("stats.cumprod", _dim_kw),
     "cummax": "stats.cummax", "cummin": "stats.cummin", "logcumsumexp": "stats.logcumsumexp",
     "median": "stats.median", "mode": "stats.mode",
     # views and layout
@@ -326,7 +326,7 @@ METHODS = {
     "scatter_reduce": "gather.scatter_reduce", "index_select": "gather.index_select",
     "index_add": "gather.index_add", "index_copy": "gather.index_copy", "index_fill": "gather.index_fill",
     "take": "gather.take", "take_along_dim": "gather.take_along_dim", "masked_select": "gather.masked_select",
-    "masked_scatter": "gather.masked_scatter", "nonzero": "gather.nonzero", "argwhere": "gather.argwhere",
+    "masked_scatter": "gather.masked_scatter", "masked_scatter_": "gather.masked_scatter_", "nonzero": "gather.nonzero", "argwhere": "gather.argwhere",
     "sort": "sorting.sort", "argsort": "sorting.argsort", "msort": "sorting.msort", "topk": "sorting.topk",
     "kthvalue": "sorting.kthvalue",
     # linear algebra

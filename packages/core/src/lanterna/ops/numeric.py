@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from . import return_types
 from ._apply import Node, apply
+from .elementwise import broadcast_error
 from .misc import _back, _host
 
 _make = Tensor._make
@@ -134,13 +135,13 @@ class NextafterBackward0(Node):
 
 def nextafter(input, other):
     """The next floating-point value after ``input`` towards ``other``."""
-    from .pointwise import promote, tensor_pair
+    from .pointwise import apply_broadcast, promote, tensor_pair
 
     tensor_pair("nextafter", input, other)
     a, b = promote(input, other)
     if not a.dtype.is_floating_point:
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{_scalar_name(a.dtype)}'")
-    return apply(NextafterBackward0, a, b)
+    return apply_broadcast(NextafterBackward0, a, b)
 
 
 # ---- integers ------------------------------------------------------------------------------------
@@ -158,11 +159,17 @@ def _int_pair(input, other, name):
 def gcd(input, other):
     """Elementwise greatest common divisor (non-negative) of integer tensors."""
     a, b = _int_pair(input, other, "gcd")
-    return _back(np.gcd(_host(a), _host(b)).astype(a.dtype.np), a)
+    try:
+        return _back(np.gcd(_host(a), _host(b)).astype(a.dtype.np), a)
+    except ValueError as e:
+        raise (broadcast_error(a, b) or e) from None
 
 
 def lcm(input, other):
     """Elementwise least common multiple (non-negative) of integer tensors."""
     a, b = _int_pair(input, other, "lcm")
-    with np.errstate(all="ignore"):
-        return _back(np.lcm(_host(a), _host(b)).astype(a.dtype.np), a)
+    try:
+        with np.errstate(all="ignore"):
+            return _back(np.lcm(_host(a), _host(b)).astype(a.dtype.np), a)
+    except ValueError as e:
+        raise (broadcast_error(a, b) or e) from None

@@ -11,9 +11,18 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from .special import quiet
 from ._apply import Node, apply, as_tensor_like, check_same_device
-from .elementwise import cast, invalid_arguments, need_tensor
+from .elementwise import broadcast_error, cast, invalid_arguments, need_tensor
 
 _make = Tensor._make
+
+
+def apply_broadcast(cls, *operands, **params):
+    """``apply`` for an op whose tensors broadcast together: NumPy's ValueError for shapes that
+    do not becomes PyTorch's RuntimeError (caught, never pre-checked, so success costs nothing)."""
+    try:
+        return apply(cls, *operands, **params)
+    except ValueError as e:
+        raise (broadcast_error(*operands) or e) from None
 
 
 def promote(*operands):
@@ -67,7 +76,10 @@ def where(condition, input=None, other=None):
                                f"{legacy_scalar_name(condition.dtype)}")
         condition = condition.to(D.bool_)
     check_same_device(condition, a, "where")
-    return apply(WhereBackward0, a, b, condition=condition)
+    try:
+        return apply(WhereBackward0, a, b, condition=condition)
+    except ValueError as e:
+        raise (broadcast_error(condition, a, b) or e) from None
 
 
 class MaskedFillBackward0(Node):
@@ -93,7 +105,7 @@ def masked_fill(input, mask, value):
     if mask.dtype is not D.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {D.cpp_name(mask.dtype)}")
     if mask._data.shape != input._data.shape:
-        mask = mask.expand(input.shape) if mask.dim() <= input.dim() else _bad_mask(mask, input)
+        input, mask = _broadcast_mask(input, mask)
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -106,9 +118,32 @@ def masked_fill(input, mask, value):
     return apply(MaskedFillBackward0, input, mask=mask, value=value)
 
 
-def _bad_mask(mask, input):
-    raise RuntimeError(f"The size of tensor a ({input.shape[-1] if input.dim() else 1}) must match the size of "
-                       f"tensor b ({mask.shape[-1]}) at non-singleton dimension {mask.dim() - 1}")
+def _broadcast_mask(input, mask):
+    """``input`` and ``mask`` expanded to their common shape: the out-of-place op broadcasts both
+    ways, as PyTorch's ``expand_outplace(mask, self)`` (so the mask is "tensor a" in its error)."""
+    import numpy as np
+
+    try:
+        shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    except ValueError:
+        raise broadcast_error(mask, input) from None
+    return (input if tuple(input.shape) == shape else input.expand(shape)), mask.expand(shape)
+
+
+def masked_fill_(input, mask, value):
+    """In place: the mask must broadcast to ``input``'s own shape."""
+    if isinstance(mask, Tensor) and mask._data.shape != input._data.shape:
+        import numpy as np
+
+        try:
+            shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+        except ValueError:  # here PyTorch's TensorIterator names the input "tensor a"
+            raise broadcast_error(input, mask) from None
+        if shape != tuple(input.shape):
+            raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}")
+    from .inplace import inplace
+
+    return inplace(input, masked_fill, mask, value)
 
 
 # ---- maximum / minimum -----------------------------------------------------------------------
@@ -178,22 +213,22 @@ def _keep_first_on_ties(xp, x, y, r):
 
 def maximum(input, other):
     """Elementwise maximum (NaN propagates)."""
-    return apply(MaximumBackward0, *_binary_tensors("maximum", input, other))
+    return apply_broadcast(MaximumBackward0, *_binary_tensors("maximum", input, other))
 
 
 def minimum(input, other):
     """Elementwise minimum (NaN propagates)."""
-    return apply(MinimumBackward0, *_binary_tensors("minimum", input, other))
+    return apply_broadcast(MinimumBackward0, *_binary_tensors("minimum", input, other))
 
 
 def fmax(input, other):
     """Elementwise maximum ignoring NaN."""
-    return apply(FmaxBackward0, *_binary_tensors("fmax", input, other))
+    return apply_broadcast(FmaxBackward0, *_binary_tensors("fmax", input, other))
 
 
 def fmin(input, other):
     """Elementwise minimum ignoring NaN."""
-    return apply(FminBackward0, *_binary_tensors("fmin", input, other))
+    return apply_broadcast(FminBackward0, *_binary_tensors("fmin", input, other))
 
 
 # ---- clamp ---------------------------------------------------------------------------------
@@ -281,7 +316,7 @@ def _clamp(input, min, max, cls):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         ops = promote(input, *[b for b in (min, max) if b is not None])
-        return apply(ClampBackward0, *ops, has_lo=min is not None, has_hi=max is not None)
+        return apply_broadcast(ClampBackward0, *ops, has_lo=min is not None, has_hi=max is not None)
     rt = D.result_type(input, *[b for b in (min, max) if b is not None])
     if not rt.is_floating_point:
         if rt is D.bool_:
@@ -352,14 +387,14 @@ def atan2(input, other):
     """Angle of the point (other, input), elementwise."""
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
         tensor_pair("atan2", input, other)
-    return apply(Atan2Backward0, *_float_pair(input, other))
+    return apply_broadcast(Atan2Backward0, *_float_pair(input, other))
 
 
 def arctan2(input, other):
     """Alias of :func:`atan2`."""
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
         tensor_pair("arctan2", input, other)
-    return apply(Atan2Backward0, *_float_pair(input, other))
+    return apply_broadcast(Atan2Backward0, *_float_pair(input, other))
 
 
 def _float_only(name, input, other):
@@ -389,7 +424,7 @@ class HypotBackward0(Node):
 
 def hypot(input, other):
     """``sqrt(input**2 + other**2)`` without overflow."""
-    return apply(HypotBackward0, *_float_only("hypot", input, other))
+    return apply_broadcast(HypotBackward0, *_float_only("hypot", input, other))
 
 
 def lerp_arrays(xp, x, e, w):
@@ -444,8 +479,8 @@ def lerp(input, end, weight):
                                                                "Tensor input, Tensor end, Number weight"))
     _check_lerp_dtypes(input, end, weight)
     if isinstance(weight, Tensor):
-        return apply(LerpBackward1, *promote(input, end, weight))
-    return apply(LerpBackward0, *promote(input, end), weight=weight)
+        return apply_broadcast(LerpBackward1, *promote(input, end, weight))
+    return apply_broadcast(LerpBackward0, *promote(input, end), weight=weight)
 
 
 # PyTorch's lerp names dtypes by their C++ types
@@ -501,7 +536,7 @@ class AddcdivBackward0(Node):
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``."""
-    return apply(AddcmulBackward0, *promote(input, tensor1, tensor2), value=value)
+    return apply_broadcast(AddcmulBackward0, *promote(input, tensor1, tensor2), value=value)
 
 
 def check_addcdiv_operands(tensor1, tensor2):
@@ -523,7 +558,7 @@ def _integral(t):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
     check_addcdiv_operands(tensor1, tensor2)
-    return apply(AddcdivBackward0, *promote(input, tensor1, tensor2), value=value)
+    return apply_broadcast(AddcdivBackward0, *promote(input, tensor1, tensor2), value=value)
 
 
 class XlogyBackward0(Node):
@@ -544,7 +579,7 @@ class XlogyBackward0(Node):
 
 def xlogy(input, other):
     """``input * log(other)``, zero where ``input`` is zero."""
-    return apply(XlogyBackward0, *_float_pair(input, other))
+    return apply_broadcast(XlogyBackward0, *_float_pair(input, other))
 
 
 class CopysignBackward0(Node):
@@ -565,7 +600,7 @@ def copysign(input, other):
     """``|input|`` with the sign of ``other``."""
     if not isinstance(input, Tensor):
         raise invalid_arguments("copysign", (input, other))
-    return apply(CopysignBackward0, *_float_pair(input, other))
+    return apply_broadcast(CopysignBackward0, *_float_pair(input, other))
 
 
 def float_power(input, exponent):
@@ -613,7 +648,7 @@ class LogaddexpBackward0(Node):
 
 def logaddexp(input, other):
     """``log(exp(input) + exp(other))`` without overflow."""
-    return apply(LogaddexpBackward0, *_float_only("logaddexp", input, other))
+    return apply_broadcast(LogaddexpBackward0, *_float_only("logaddexp", input, other))
 
 
 class Logaddexp2Backward0(LogaddexpBackward0):
@@ -628,7 +663,7 @@ class Logaddexp2Backward0(LogaddexpBackward0):
 
 def logaddexp2(input, other):
     """``log2(2**input + 2**other)`` without overflow."""
-    return apply(Logaddexp2Backward0, *_float_only("logaddexp2", input, other))
+    return apply_broadcast(Logaddexp2Backward0, *_float_only("logaddexp2", input, other))
 
 
 def heaviside(input, values):
@@ -637,4 +672,7 @@ def heaviside(input, values):
     if input.dtype is not values.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, v = promote(input, values)
-    return where(a == 0, v, (a > 0).to(a.dtype))
+    try:
+        return where(a == 0, v, (a > 0).to(a.dtype))
+    except RuntimeError as e:  # ``a == 0`` has a's shape: name the operands as PyTorch does
+        raise (broadcast_error(a, v) or e) from None

@@ -358,7 +358,8 @@ def _max_min(input, dim, keepdim, is_max, name):
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim:
         _check_nonempty(input, name, (axis,))
-    indices = _arg(input, axis, keepdim, is_max)
+    # max/min along a dim take bools (argmax/argmin alone refuse them): indices of the same order as uint8's
+    indices = _arg(input if input.dtype is not D.bool_ else input.to(D.uint8), axis, keepdim, is_max)
     values = values_at_indices(MaxBackward0 if is_max else MinBackward0, input, axis, keepdim, indices)
     return getattr(return_types, name)(values, indices)
 

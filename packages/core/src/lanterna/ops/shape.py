@@ -211,6 +211,9 @@ def movedim(input, source, destination):
                            f"same number of dims as destination ({dst} dims)")
     src = [_wrap_dim(s, nd) for s in src]
     dst = [_wrap_dim(d, nd) for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
     order = [None] * nd
     for s, d in zip(src, dst):
         order[d] = s
@@ -401,19 +404,20 @@ def expand(input, *sizes):
             f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
         )
     lead = len(sizes) - len(shape)
-    out = []
-    for i, s in enumerate(sizes):
+    out = [0] * len(sizes)
+    for i in range(len(sizes) - 1, -1, -1):  # from the last dim, as PyTorch: its error names the last bad one
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
                                    f"dimension {i}")
-            out.append(s)
+            out[i] = s
             continue
         cur = shape[i - lead]
         if s == -1:
-            out.append(cur)
+            out[i] = cur
         elif cur == 1 or cur == s:
-            out.append(s)
+            out[i] = s
         else:
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
@@ -439,14 +443,38 @@ def broadcast_shapes(*shapes):
     try:
         return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
     except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}") from None
+        raise _broadcast_shapes_error(shapes) from None
+
+
+def _broadcast_shapes_error(shapes):
+    """PyTorch's error for ``broadcast_shapes`` (its Python reference implementation's words)."""
+    shapes = [(s,) if isinstance(s, int) else s for s in shapes]
+    common = [1] * max(len(s) for s in shapes)
+    for k, shape in enumerate(shapes):
+        for i in range(-1, -1 - len(shape), -1):
+            if shape[i] < 0:
+                return ValueError("Attempting to broadcast a dimension with negative length!")
+            if shape[i] == common[i] or shape[i] == 1:
+                continue
+            if common[i] == 1:
+                common[i] = shape[i]
+                continue
+            return RuntimeError(f"Attempting to broadcast a dimension of length {shape[i]} at {i}! Mismatching "
+                                f"argument at index {k} had {shape!r}; but expected shape should be broadcastable "
+                                f"to {common}")
+    return RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}")
 
 
 def broadcast_tensors(*tensors):
     """Expand tensors to their common shape."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    shape = broadcast_shapes(*[t.shape for t in tensors])
+    try:
+        shape = broadcast_shapes(*[t.shape for t in tensors])
+    except RuntimeError as e:  # PyTorch's broadcast_tensors words it as its elementwise ops
+        from .elementwise import broadcast_error
+
+        raise (broadcast_error(*tensors) or e) from None
     return tuple(expand(t, shape) for t in tensors)
 
 

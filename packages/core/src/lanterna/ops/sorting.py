@@ -98,6 +98,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if input._data.ndim == 0:

@@ -61,9 +61,7 @@ def _var_args(dim, unbiased, correction):
 def _var(input, dim, unbiased, keepdim, correction, is_std, cls):
     dim, correction = _var_args(dim, unbiased, correction)
     if not input.dtype.is_floating_point:
-        name = "std" if is_std else "var"
-        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. "
-                           f"Got {legacy_scalar_name(input.dtype)} instead.")
+        _integral_var_error(cls)
     axes = norm_dims(dim, input._data.ndim)
     return apply(cls, input, axes=axes, keepdim=keepdim, correction=correction, is_std=is_std)
 
@@ -91,6 +89,13 @@ def _renamed_mean(input, dim, keepdim, name):
     if m.grad_fn is not None:
         m.grad_fn.name = lambda: name
     return m
+
+
+def _integral_var_error(cls):
+    """PyTorch's error for std/var of an integer or bool tensor (std_mean/var_mean name themselves)."""
+    name = {"VarMeanBackward0": "var_mean", "StdMeanBackward0": "std_mean"}.get(cls.__name__)
+    raise RuntimeError(f"{name} only support floating point and complex dtypes" if name else
+                       "std and var only support floating point and complex dtypes")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -189,9 +194,19 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return apply(LinalgVectorNormBackward0, x, ord=float(ord), axes=axes, keepdim=keepdim)
 
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """``torch.norm``: a vector norm (``p`` a number, or ``'fro'`` over at most two dims) over
-    ``dim`` (all by default); other strings ('nuc') are matrix norms over exactly two dims."""
+    ``dim`` (all by default); other strings ('nuc') are matrix norms over exactly two dims.
+    The arguments keep PyTorch's positional order: ``out`` comes before ``dtype``."""
+    if out is not None:
+        from .elementwise import _write_out
+
+        return _write_out(norm(input, p, dim, keepdim, dtype=dtype), out)
+    return norm_method(input, p, dim, keepdim, dtype)
+
+
+def norm_method(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """``Tensor.norm``: as :func:`norm`, with ``dtype`` fourth (the method has no ``out``)."""
     if isinstance(p, str):
         if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
             return vector_norm(input, 2, dim, keepdim, dtype=dtype)
