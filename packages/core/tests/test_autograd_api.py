@@ -440,7 +440,9 @@ def test_detach_in_place_and_post_accumulate_hooks_refuse_like_torch():
     x = torch.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="Can't detach views in-place. Use detach\\(\\) instead. If you are using"):
         x[:2].detach_()
-    torch.ones(3)[:2].detach_()  # a view of a tensor outside autograd may
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        torch.ones(3)[:2].detach_()  # any view, as in PyTorch, even outside autograd
+    torch.ones(3)[:2].detach().detach_()  # a detached tensor is not a view
     with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
         torch.ones(2).register_post_accumulate_grad_hook(lambda t: None)
 

@@ -109,3 +109,26 @@ def test_backward_with_create_graph_warns_once_about_the_reference_cycle(monkeyp
         warnings.simplefilter("error")
         (x * x).sum().backward(create_graph=True)  # once per process
         torch.autograd.grad((x * x).sum(), x, create_graph=True)  # grad never warns
+
+
+def test_loss_and_linear_dtype_errors_name_pytorchs_kernels():
+    with pytest.raises(NotImplementedError, match='"nll_loss_out_frame" not implemented for \'Long\''):
+        F.nll_loss(torch.ones(2, 3, dtype=torch.long), torch.tensor([0, 1]))
+    with pytest.raises(NotImplementedError, match='"mse_cpu" not implemented for \'Long\''):
+        F.mse_loss(torch.ones(2, dtype=torch.long), torch.ones(2, dtype=torch.long))
+    with pytest.raises(RuntimeError, match="Found dtype Long but expected Float"):
+        F.binary_cross_entropy(torch.full((2,), 0.5), torch.ones(2, dtype=torch.long))
+    with pytest.raises(RuntimeError, match=r"got: float != double$"):
+        F.linear(torch.ones(2, 3), torch.ones(4, 3, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match="self and mat2 must have the same dtype, but got Double and Float"):
+        F.linear(torch.ones(2, 3), torch.ones(4, 3), torch.ones(4, dtype=torch.float64))
+    out = F.binary_cross_entropy_with_logits(torch.tensor([0.0]), torch.tensor([1.0], dtype=torch.float64))
+    assert out.dtype == torch.float64  # the target's dtype, as PyTorch's in-place formula gives
+
+
+def test_detach_in_place_refuses_views_but_not_detached_tensors():
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        torch.ones(2, 2)[0].detach_()
+    assert torch.ones(2, 2)[1].detach().detach_().shape == (2,)
+    x = torch.arange(6.0).reshape(2, 3)
+    assert x[1].detach().storage_offset() == 3  # still shares x's storage

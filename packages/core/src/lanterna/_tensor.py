@@ -46,6 +46,7 @@ class Tensor(metaclass=TorchNamedType):
     _hooks = None
     _post_acc_hooks = None  # register_post_accumulate_grad_hook puts a list in the instance dict
     _retains_grad = False
+    _detached = False  # detach() results: they share storage but are not views (detach_ allowed)
 
     # ---- construction -------------------------------------------------------------------
     def __new__(cls, *args, **kwargs):
@@ -295,11 +296,12 @@ class Tensor(metaclass=TorchNamedType):
 
     def detach(self):
         t = self._view_of(self._data)
+        if t._base is not None:
+            t._detached = True  # shares its storage (``_base``) without being an autograd view
         return t
 
     def detach_(self):
-        base = self._base
-        if base is not None and (base._requires_grad or base.grad_fn is not None):
+        if self._base is not None and not self._detached:  # an autograd view, differentiable or not
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
@@ -624,7 +626,7 @@ class Tensor(metaclass=TorchNamedType):
 
 # autograd bookkeeping kept in the instance dict: never pickled or deep-copied
 _INTERNAL_ATTRS = frozenset(["_grad", "_base", "_grad_acc", "_hooks", "_retains_grad", "_output_nr",
-                             "_post_acc_hooks"])
+                             "_post_acc_hooks", "_detached"])
 
 
 def _rebuild_tensor(array, device, requires_grad, cls=None, extra=None):

@@ -82,7 +82,7 @@ FAMILIES = {
                               "log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ rad2deg_ reciprocal_ relu_ "
                               "resize_as_ round_ rsqrt_ selu_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ "
                               "threshold_ trunc_ xlogy_ zero_",
-    "ops.specfun": "digamma erfinv i0 lgamma mvlgamma polygamma",
+    "ops.specfun": "digamma erfinv i0 igamma igammac lgamma mvlgamma polygamma",
     "ops.numeric": "frexp gcd is_same_size is_signed isin lcm ldexp nextafter scalar_tensor unravel_index",
     "ops.stats_extra": "corrcoef cov cumulative_trapezoid histogram nanmedian nanquantile quantile renorm "
                        "trapezoid trapz vander",

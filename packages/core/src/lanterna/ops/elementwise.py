@@ -284,13 +284,20 @@ def need_tensor(name, value, arg="input", position=1):
     return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
 
 
-def _tensor_first(input, other):
-    """``f(number, tensor)`` as ``f(tensor, tensor)`` (the number as a 0-dim tensor)."""
+def _tensor_first(input, other, name="add"):
+    """``f(number, tensor)`` as ``f(tensor, tensor)`` (the number as a 0-dim tensor); two numbers,
+    as in PyTorch, make a 0-dim tensor of the first (``torch.add(1, 2)`` is ``tensor(3)``)."""
     if isinstance(input, Tensor):
         return input
-    from ._apply import as_tensor_like
+    if isinstance(other, Tensor):
+        from ._apply import as_tensor_like
 
-    return as_tensor_like(input, other)
+        return as_tensor_like(input, other)
+    if isinstance(input, (bool, int, float)) and isinstance(other, (bool, int, float)):
+        from .creation import tensor
+
+        return tensor(input)
+    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 def scaled_by_alpha(input, other, alpha):
@@ -346,7 +353,7 @@ def sub(input, other, *, alpha=1, out=None):
         _check_bool_sub(input, other)
     if alpha.__class__ is not int or alpha != 1:
         other = scaled_by_alpha(input, other, alpha)
-    return _write_out(_run_binary(SubBackward0, _tensor_first(input, other), other, "sub"), out)
+    return _write_out(_run_binary(SubBackward0, _tensor_first(input, other, "sub"), other, "sub"), out)
 
 
 def rsub(input, other, alpha=1):
@@ -364,7 +371,7 @@ def rsub(input, other, alpha=1):
 
 def mul(input, other, *, out=None):
     """``input * other``."""
-    return _write_out(_run_binary(MulBackward0, _tensor_first(input, other), other, "mul"), out)
+    return _write_out(_run_binary(MulBackward0, _tensor_first(input, other, "mul"), other, "mul"), out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -373,7 +380,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
         input, other = _true_div_first(input, other)
     else:
-        input = _tensor_first(input, other)
+        input = _tensor_first(input, other, "div")
     if rounding_mode is not None:
         if rounding_mode not in ("trunc", "floor"):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
@@ -391,7 +398,7 @@ def _true_div_first(input, other):
     uint8."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor) and not other.dtype.is_floating_point:
         other = cast(other, D.get_default_dtype())
-    return _tensor_first(input, other), other
+    return _tensor_first(input, other, "div"), other
 
 
 def rdiv(x, number):
@@ -503,7 +510,7 @@ class FloorDivide(_NotImplementedGrad):
 
 def floor_divide(input, other):
     """``input // other``: the quotient rounded down (Python's semantics)."""
-    return _run_binary(FloorDivide, _tensor_first(input, other), other, "floor_divide")
+    return _run_binary(FloorDivide, _tensor_first(input, other, "floor_divide"), other, "floor_divide")
 
 
 class DivBackward2(_Binary):
@@ -564,7 +571,7 @@ class _RemainderScalarFirst(_NotImplementedGrad):
 def remainder(input, other):
     """``input % other``: the remainder has the divisor's sign (Python's semantics)."""
     if not isinstance(input, Tensor):
-        return _run_binary(_RemainderScalarFirst, _tensor_first(input, other), other, "remainder")
+        return _run_binary(_RemainderScalarFirst, _tensor_first(input, other, "remainder"), other, "remainder")
     cls = RemainderBackward1 if isinstance(other, Tensor) else RemainderBackward0
     return _run_binary(cls, input, other, "remainder")
 

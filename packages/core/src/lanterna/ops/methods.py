@@ -355,6 +355,7 @@ METHODS = {
     # special functions
     "lgamma": "specfun.lgamma", "digamma": "specfun.digamma", "polygamma": "specfun._polygamma_method",
     "erfinv": "specfun.erfinv", "i0": "specfun.i0", "mvlgamma": "specfun.mvlgamma",
+    "igamma": "specfun.igamma", "igammac": "specfun.igammac",
     # number-level utilities
     "frexp": "numeric.frexp", "ldexp": "numeric.ldexp", "gcd": "numeric.gcd", "lcm": "numeric.lcm",
     "nextafter": "numeric.nextafter", "is_signed": "numeric.is_signed", "is_same_size": "numeric.is_same_size",

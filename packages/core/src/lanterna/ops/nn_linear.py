@@ -12,6 +12,7 @@ from ._apply import Node, attach, check_same_device
 from .kernels import kernel
 from .linalg import _blas
 from .shape import matrix_t
+from .._dtype import cpp_name
 from .reduce import legacy_scalar_name
 
 _make = Tensor._make
@@ -80,6 +81,11 @@ def linear(input, weight, bias=None):
         rows = 1 if nd == 1 else x.size // in_f if in_f else int(_prod(x.shape[:-1]))
         wt = (w.shape[1], w.shape[0]) if w.ndim == 2 else tuple(reversed(w.shape))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_f} and {_shape_str(wt)})")
+    if bias is not None and bias._data.dtype != w.dtype:  # addmm(bias, x, W.T) checks self first
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {legacy_scalar_name(bias.dtype)} "
+            f"and {legacy_scalar_name(weight.dtype)}"
+        )
     if x.dtype != w.dtype:
         if bias is not None:
             raise RuntimeError(
@@ -87,7 +93,7 @@ def linear(input, weight, bias=None):
                 f"and {legacy_scalar_name(weight.dtype)}"
             )
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {input.dtype} != {weight.dtype}"
+            f"expected m1 and m2 to have the same dtype, but got: {cpp_name(input.dtype)} != {cpp_name(weight.dtype)}"
         )
     if bias is not None:
         if bias._data.shape not in ((w.shape[0],), (1,), ()):

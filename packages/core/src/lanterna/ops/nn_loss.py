@@ -157,6 +157,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         raise TypeError("nll_loss(): input and target must be Tensors")
     nd = input._data.ndim
     _check_nll_shapes(input, target, weight, nd)
+    if not input.dtype.is_floating_point:  # PyTorch's kernels (K-d inputs run as 2-d ones) exist for floats only
+        kernel_name = "nll_loss2d_forward_out_frame" if nd > 2 else "nll_loss_out_frame"
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{_scalar(input.dtype)}\'')
     in_shape = input._data.shape  # plain tuples here: torch.Size objects cost more
     c = in_shape[1] if nd > 1 else in_shape[0]
     xp = input._backend.xp
@@ -384,10 +387,17 @@ class HuberLossBackward0(Node):
         return g, -g
 
 
+def _float_only(kernel_name, input):
+    """PyTorch's error for a loss kernel that has no integer version."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{_scalar(input.dtype)}\'')
+
+
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """Smooth L1 as one node (``beta > 0``: at 0 it is the L1 loss, which the caller computes)."""
     _check_reduction(reduction)
     input, target = _same_shape(input, target)
+    _float_only("smooth_l1_cpu", input)
     return apply(SmoothL1LossBackward0, input, target, reduction=reduction, beta=float(beta))
 
 
@@ -395,6 +405,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     """Huber loss as one node (``delta > 0``)."""
     _check_reduction(reduction)
     input, target = _same_shape(input, target)
+    _float_only("huber_cpu", input)
     return apply(HuberLossBackward0, input, target, reduction=reduction, delta=float(delta))
 
 
@@ -423,6 +434,7 @@ def mse_loss(input, target, reduction="mean"):
     """Mean squared error ``(input - target) ** 2`` (inputs of the same shape)."""
     _check_reduction(reduction)
     input, target = _same_shape(input, target)
+    _float_only("mse_cpu", input)
     return apply(MseLossBackward0, input, target, reduction=reduction)
 
 
@@ -497,8 +509,18 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
     _not_differentiable("binary_cross_entropy", weight=weight)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {_scalar(target.dtype)} but expected {_scalar(input.dtype)}")
+    _float_only("binary_cross_entropy", input)
     if weight is not None:
-        weight = weight.expand(input.shape) if weight.shape != input.shape else weight
+        if weight.shape != input.shape:
+            from .shape import _broadcast_shapes_error, broadcast_shapes
+
+            try:
+                broadcast_shapes(input.shape, weight.shape)
+            except (RuntimeError, ValueError):
+                raise _broadcast_shapes_error((input.shape, weight.shape)) from None
+            weight = weight.expand(input.shape)
         return apply(
             BinaryCrossEntropyBackward0,
             input,
@@ -551,13 +573,29 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     _not_differentiable("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
-    dt = input.dtype
-    w = None if weight is None else weight.to(dt).expand(input.shape)
-    pw = None if pos_weight is None else pos_weight.to(dt).expand(input.shape)
-    inputs = [input, target.to(dt), w, pw]
+    _float_only("log_sigmoid_cpu", input)
+    dt = target.dtype  # PyTorch's formula works in place on tensors made from the target
+    if not dt.is_floating_point:
+        raise RuntimeError(f"result type {_scalar(D.promote_types(input.dtype, dt))} can't be cast to the "
+                           f"desired output type {_scalar(dt)}")
+    w = None if weight is None else _expanded_to(weight.to(dt), input)
+    pw = None if pos_weight is None else _expanded_to(pos_weight.to(dt), input)
+    inputs = [input.to(dt), target, w, pw]
     node_inputs = [i for i in inputs if i is not None]
     # apply() needs tensors only: fill the absent optional operands with a placeholder scalar
     return _apply_optional(BinaryCrossEntropyWithLogitsBackward0, inputs, node_inputs, reduction)
+
+
+def _expanded_to(t, input):
+    """``t`` expanded to ``input``'s shape, with the error of PyTorch's in-place broadcasting."""
+    if t.shape == input.shape:
+        return t
+    from .elementwise import broadcast_error
+
+    err = broadcast_error(input, t)
+    if err is not None:
+        raise err
+    return t.expand(input.shape)
 
 
 def _apply_optional(cls, inputs, node_inputs, reduction):

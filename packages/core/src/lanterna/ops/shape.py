@@ -120,7 +120,9 @@ def _view_dtype(input, dtype):
     src, dst = input.dtype, dtype
     if src.itemsize != dst.itemsize and input._data.ndim == 0:
         raise RuntimeError("self.dim() cannot be 0 to view a tensor as a dtype with a different size")
-    return input._view_of(input._data.view(input._backend.dtype(dtype)))
+    out = input._view_of(input._data.view(input._backend.dtype(dtype)))
+    out._detached = True  # as in PyTorch, a reinterpretation that autograd does not track: detach_ allowed
+    return out
 
 
 def reshape(input, *shape):
