@@ -476,7 +476,6 @@ KNOWN_DIFFERENCES = {
         ('LinalgVectorNormBackward0', (('SubBackward0', ('UnsqueezeBackward0', 'UnsqueezeBackward0')),)),
         _COMPOSITE,
     ),
-    'prelu': (('WhereBackward0', ((ACC, ()), ('MulBackward0', ('ViewBackward0', ACC)))), _COMPOSITE),
     'pairwise_distance': (('LinalgVectorNormBackward0', (('AddBackward0', ('SubBackward0', None)),)), _WRAPPED),
     'bilinear': (('ViewBackward0', (('AddBackward0', ('SumBackward1', ACC)),)), _COMPOSITE),
     'cross_entropy_ls': (

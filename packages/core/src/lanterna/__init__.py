@@ -121,8 +121,7 @@ short = int16
 cfloat = complex64
 cdouble = complex128
 chalf = complex32
-strided = "torch.strided"
-channels_last = contiguous_format = preserve_format = "memory_format"
+newaxis = None  # (torch.strided, torch.channels_last ... load on first use: see ops/api.py)
 inf = __import__("math").inf
 nan = __import__("math").nan
 pi = __import__("math").pi
@@ -134,7 +133,9 @@ def is_tensor(obj):
 
 
 def is_storage(obj):
-    return False
+    from .storage import TypedStorage, UntypedStorage
+
+    return isinstance(obj, (TypedStorage, UntypedStorage))
 
 
 def is_floating_point(input):

@@ -139,3 +139,47 @@ def is_inference(input):
     if not isinstance(input, Tensor):
         raise TypeError(f"is_inference(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return input.is_inference()
+
+
+# ---- warnings, floating-point mode and build information ---------------------------------------
+_WARN_ALWAYS = [False]
+
+
+def set_warn_always(b):
+    """Record whether warnings PyTorch gives once per process should be given every time."""
+    _WARN_ALWAYS[0] = bool(b)
+
+
+def is_warn_always_enabled():
+    return _WARN_ALWAYS[0]
+
+
+def set_flush_denormal(mode):
+    """Lanterna computes through NumPy, which offers no flush-to-zero mode: like PyTorch on a CPU
+    without it, this changes nothing and returns False."""
+    return False
+
+
+def compiled_with_cxx11_abi():
+    """Lanterna has no C++ library; this answers as PyTorch's current builds do (extension
+    builders read it to pick their flags)."""
+    return True
+
+
+# What this build computes with, as PyTorch reports it: LAPACK and FFTs come with NumPy; there is
+# no MKL and no OpenMP.
+has_lapack = True
+has_spectral = True
+has_mkl = False
+has_openmp = False
+
+
+def get_device(input):
+    """The device index of ``input``: -1 on the CPU."""
+    d = input.device
+    return -1 if d.type == "cpu" else (d.index or 0)
+
+
+def is_distributed(input):
+    """False: no tensor here is a distributed (sharded) one."""
+    return False

@@ -147,7 +147,9 @@ class Tensor(metaclass=TorchNamedType):
 
     @property
     def layout(self):
-        return "torch.strided"
+        from ._layout import strided
+
+        return strided
 
     def stride(self, dim=None):
         byte_strides = getattr(self._data, "strides", None)
@@ -626,7 +628,7 @@ class Tensor(metaclass=TorchNamedType):
 
 # autograd bookkeeping kept in the instance dict: never pickled or deep-copied
 _INTERNAL_ATTRS = frozenset(["_grad", "_base", "_grad_acc", "_hooks", "_retains_grad", "_output_nr",
-                             "_post_acc_hooks", "_detached"])
+                             "_post_acc_hooks", "_detached", "_storage"])
 
 
 def _rebuild_tensor(array, device, requires_grad, cls=None, extra=None):

@@ -61,6 +61,12 @@ FAMILIES = {
     "ops.nn_norm": "group_norm layer_norm",
     "ops.nn_pool": "adaptive_avg_pool1d adaptive_max_pool1d avg_pool1d max_pool1d max_pool2d max_pool3d",
     "ops.nn_top": "batch_norm embedding",
+    "ops.nn_aten": "binary_cross_entropy_with_logits channel_shuffle constant_pad_nd convolution "
+                   "cosine_embedding_loss feature_alpha_dropout feature_alpha_dropout_ frobenius_norm hardshrink "
+                   "hinge_embedding_loss instance_norm kl_div margin_ranking_loss max_pool1d_with_indices "
+                   "native_batch_norm native_channel_shuffle native_dropout native_group_norm native_layer_norm "
+                   "nuclear_norm pixel_shuffle pixel_unshuffle poisson_nll_loss prelu rms_norm rrelu rrelu_ "
+                   "triplet_margin_loss",
     # torch._foreach_* list ops (used by the optimizers)
     "ops.foreach": "_foreach_abs _foreach_abs_ _foreach_add _foreach_add_ _foreach_addcdiv _foreach_addcdiv_ "
                    "_foreach_addcmul _foreach_addcmul_ _foreach_clamp_max _foreach_clamp_max_ _foreach_clamp_min "
@@ -73,7 +79,13 @@ FAMILIES = {
     "_runtime": "are_deterministic_algorithms_enabled get_default_device get_deterministic_debug_mode "
                 "get_float32_matmul_precision get_num_interop_threads get_num_threads is_inference "
                 "is_deterministic_algorithms_warn_only_enabled set_default_device set_deterministic_debug_mode "
-                "set_float32_matmul_precision set_num_interop_threads set_num_threads use_deterministic_algorithms",
+                "set_float32_matmul_precision set_num_interop_threads set_num_threads use_deterministic_algorithms "
+                "compiled_with_cxx11_abi get_device has_lapack has_mkl has_openmp has_spectral is_distributed "
+                "is_warn_always_enabled set_flush_denormal set_warn_always",
+    "_layout": "channels_last channels_last_3d contiguous_format layout legacy_contiguous_format memory_format "
+               "preserve_format strided",
+    "_stream": "Event Stream",
+    "_errors": "AcceleratorError OutOfMemoryError",
     # torch.<op>_(t, ...): the functional in-place forms (generated from this list)
     "ops.inplace_functional": "abs_ acos_ acosh_ addmv_ alpha_dropout_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ "
                               "arctanh_ as_strided_ asin_ asinh_ atan_ atanh_ ceil_ celu_ clamp_ clamp_max_ "
@@ -91,10 +103,17 @@ FAMILIES = {
     "ops.windows": "bartlett_window blackman_window hamming_window hann_window kaiser_window",
     "ops.linalg_more": "chain_matmul cholesky_inverse cholesky_solve geqrf lu lu_solve lu_unpack matrix_exp orgqr "
                        "qr svd triangular_solve",
+    "ops.copies": "alias_copy as_strided_copy as_strided_scatter detach_copy diagonal_copy expand_copy fill "
+                  "narrow_copy permute_copy select_copy slice_copy split_copy split_with_sizes_copy squeeze_copy "
+                  "t_copy transpose_copy unbind_copy unfold_copy unsafe_chunk unsafe_split unsafe_split_with_sizes "
+                  "unsqueeze_copy view_copy",
     "random_api": "default_generator get_rng_state initial_seed manual_seed seed set_rng_state",
     "serialization": "load save",
     "amp": "GradScaler autocast get_autocast_dtype is_autocast_available is_autocast_enabled",
     "func": "vmap",  # torch.vmap is torch.func.vmap
+    "ops.storage_api": "from_dlpack",
+    "storage": "BoolStorage ByteStorage CharStorage DoubleStorage FloatStorage HalfStorage IntStorage LongStorage "
+               "ShortStorage TypedStorage UntypedStorage",
 }
 
 #: torch name -> its name in the defining module, where they differ
@@ -107,7 +126,7 @@ SUBMODULES = {"linalg": "linalg", "return_types": "ops.return_types", "random_ap
               "serialization": "serialization", "special": "special", "func": "func", "futures": "futures",
               "random": "random_api", "amp": "amp", "accelerator": "accelerator", "distributions": "distributions",
               "fft": "fft", "hub": "hub", "jit": "jit", "onnx": "onnx", "profiler": "profiler",
-              "testing": "testing"}
+              "testing": "testing", "storage": "storage"}
 
 #: name -> the module (relative to ``lanterna``) that defines it
 WHERE = {name: module for module, names in FAMILIES.items() for name in names.split()}

@@ -967,6 +967,10 @@ def _legacy_new(dtype, args, device=None):
         data = args[0]
         if isinstance(data, Tensor):
             return data.to(dtype)
+        if type(data).__name__ in ("TypedStorage", "UntypedStorage"):  # shares the storage's memory
+            from .storage_api import tensor_on_storage
+
+            return tensor_on_storage(data, dtype)
         if isinstance(data, np.ndarray):
             _check_ndarray(data)
         if isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "__array__"):

@@ -43,13 +43,24 @@ def _linalg_error(name, host):
     prefix = "" if a.ndim == 2 else "(Batch element 0): "
     mat = a if a.ndim == 2 else a.reshape(-1, *a.shape[-2:])[0]
     if name == "solve":
-        return LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.")
+        return LinAlgError(f"torch.linalg.solve: {_singular_batch_prefix(a)}The solver failed because the input "
+                           "matrix is singular.")
     if name == "cholesky":
         order = next((k for k in range(1, mat.shape[0] + 1) if not _is_pd(mat[:k, :k])), mat.shape[0])
         return LinAlgError(f"linalg.cholesky: {prefix}The factorization could not be completed because the input "
                            f"is not positive-definite (the leading minor of order {order} is not positive-definite).")
     return LinAlgError(f"linalg.{name}: {prefix}The diagonal element {_zero_pivot(mat)} is zero, the inversion could "
                        "not be completed because the input matrix is singular.")
+
+
+def _singular_batch_prefix(a):
+    """``(Batch element k): `` naming the first singular matrix of a batch (empty for one matrix)."""
+    if a.ndim == 2:
+        return ""
+    from .linalg_more import _lu_np
+
+    info = _lu_np(a)[2].reshape(-1)
+    return f"(Batch element {int(np.argmax(info != 0))}): "
 
 
 def _is_pd(m):
@@ -79,6 +90,13 @@ def _host_call(fn, a, *arrays, name="inv"):
     return tuple(back(x) for x in r) if isinstance(r, tuple) else back(r)
 
 
+def _scalar_type(dtype):
+    """PyTorch's name of a dtype in its messages (``Long``, ``Float`` ...)."""
+    from .reduce import legacy_scalar_name
+
+    return legacy_scalar_name(dtype)
+
+
 def _square(a, name):
     if a.dim() < 2:
         raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
@@ -87,7 +105,7 @@ def _square(a, name):
                            f"{a.shape[-1]} matrices")
     if not a.dtype.is_floating_point:
         raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
-                           f"{D.cpp_name(a.dtype).capitalize()}")
+                           f"{_scalar_type(a.dtype)}")
 
 
 class LinalgInvExBackward0(Node):
@@ -180,17 +198,21 @@ class LinalgSolveExBackward0(Node):
 
 
 def solve(A, B, *, left=True):
-    """The ``X`` with ``A @ X = B``."""
+    """The ``X`` with ``A @ X = B`` (``X @ A = B`` with ``left=False``)."""
     _square(A, "solve")
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{_scalar_type(A.dtype)} and B of type {_scalar_type(B.dtype)} instead")
+    n = A.shape[-1]
     if not left:
+        if B.dim() < 2 or B.shape[-1] != n:
+            rows, cols = (1, B.shape[0]) if B.dim() < 2 else B.shape[-2:]
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B ({n}x{n} and "
+                               f"{rows}x{cols})")
         return solve(A.mT, B.mT).mT
-    from .pointwise import promote
-
-    A, B = promote(A, B)
     vec = B.dim() == A.dim() - 1  # as LinalgSolveExBackward0 reads B
     rows = B.shape[-1] if vec else B.shape[-2] if B.dim() > 1 else B.shape[0]
-    if rows != A.shape[-1]:
-        n = A.shape[-1]
+    if rows != n:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and "
                            f"{rows}x{1 if vec or B.dim() < 2 else B.shape[-1]})")
     return apply(LinalgSolveExBackward0, A, B)
@@ -324,7 +346,7 @@ def cholesky(A, *, upper=False):
 def _float_input(A, name):
     if not A.dtype.is_floating_point and not A.dtype.is_complex:
         raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
-                           f"{D.cpp_name(A.dtype).capitalize()}")
+                           f"{_scalar_type(A.dtype)}")
 
 
 def _multi(cls, A, arrays, **params):

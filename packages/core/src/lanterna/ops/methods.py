@@ -197,14 +197,6 @@ def _tensor_other(name, arg="other"):
     return wrap
 
 
-def _storage_offset(self):
-    """Offset (in elements) of this tensor's first element in its base's storage."""
-    base = self._base
-    if base is None:
-        return 0
-    return (self.data_ptr() - base.data_ptr()) // self._data.itemsize
-
-
 def _apply_(self, fn):
     import numpy as np
 
@@ -351,7 +343,11 @@ METHODS = {
     "new_empty": ("creation.empty", _new), "new_full": ("creation.full", _new_full),
     "new_tensor": ("creation.tensor", _new_tensor), "bernoulli": ("creation.bernoulli", _bernoulli),
     "multinomial": ("creation.multinomial", _multinomial), "apply_": _apply_,
-    "storage_offset": _storage_offset, "is_inference": lambda self: False,
+    "storage_offset": "storage_api.storage_offset", "is_inference": lambda self: False,
+    "untyped_storage": "storage_api.untyped_storage", "storage": "storage_api.storage",
+    "_typed_storage": "storage_api._typed_storage", "storage_type": "storage_api.storage_type",
+    "set_": "storage_api.set_", "__dlpack__": "storage_api.__dlpack__",
+    "__dlpack_device__": "storage_api.__dlpack_device__",
     # special functions
     "lgamma": "specfun.lgamma", "digamma": "specfun.digamma", "polygamma": "specfun._polygamma_method",
     "erfinv": "specfun.erfinv", "i0": "specfun.i0", "mvlgamma": "specfun.mvlgamma",
@@ -373,7 +369,20 @@ METHODS = {
     "matrix_exp": "linalg_more.matrix_exp", "qr": "linalg_more.qr", "svd": "linalg_more.svd",
     "lu": "linalg_more.lu_legacy", "lu_solve": "linalg_more.lu_solve_legacy",
     "triangular_solve": "linalg_more.triangular_solve", "cholesky_solve": "linalg_more.cholesky_solve",
-    "cholesky_inverse": "linalg_more.cholesky_inverse",
+    "cholesky_inverse": "linalg_more.cholesky_inverse", "geqrf": "linalg_more.geqrf",
+    "orgqr": "linalg_more.householder_product",
+    # nn ops PyTorch also makes methods
+    "prelu": "nn_aten.prelu", "hardshrink": "nn_aten.hardshrink",
+    # copies and splits that are not views
+    "narrow_copy": "copies.narrow_copy", "as_strided_scatter": "copies.as_strided_scatter",
+    "unsafe_chunk": "copies.unsafe_chunk", "unsafe_split": "copies.unsafe_split",
+    "unsafe_split_with_sizes": "copies.unsafe_split_with_sizes",
+    # smaller methods and queries
+    "as_subclass": "tensor_misc.as_subclass", "map_": "tensor_misc.map_", "map2_": "tensor_misc.map2_",
+    "dim_order": "tensor_misc.dim_order", "new_empty_strided": "tensor_misc.new_empty_strided",
+    "const_data_ptr": "tensor_misc.const_data_ptr", "is_distributed": "tensor_misc.is_distributed",
+    "grad_dtype": ("tensor_misc.grad_dtype", property), "volatile": ("tensor_misc.volatile", property),
+    "igamma_": "tensor_misc.igamma_", "igammac_": "tensor_misc.igammac_",
 }
 
 # ops without a number overload: Tensor ``other`` only

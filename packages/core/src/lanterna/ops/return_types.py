@@ -37,6 +37,7 @@ _FIELDS.update({
     "linalg_lu_factor_ex": ("LU", "pivots", "info"),
     "_lu_with_info": ("LU", "pivots", "info"),
     "linalg_inv_ex": ("inverse", "info"),
+    "linalg_solve_ex": ("result", "info"),
     "linalg_cholesky_ex": ("L", "info"),
     "triangular_solve": ("solution", "cloned_coefficient"),
 })

@@ -259,4 +259,6 @@ def _get_layout(name):
     """``torch.serialization._get_layout``: only the strided layout exists here."""
     if name != "torch.strided":
         raise RuntimeError(f"the checkpoint uses the {name} layout, which lanterna does not support")
-    return "torch.strided"
+    from .._layout import strided
+
+    return strided

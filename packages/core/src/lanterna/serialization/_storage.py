@@ -2,8 +2,8 @@
 
 A checkpoint names each tensor's memory by a storage type (``torch.FloatStorage`` ...), a key
 (the record ``data/<key>`` holding its bytes), a location tag (``'cpu'``, ``'cuda:0'``) and an
-element count. Lanterna has no public storage class; a loaded storage is a 1-D host NumPy array
-plus the device its tensors go to, which is what ``map_location`` callables receive.
+element count. A loaded storage (not the public ``lanterna.storage`` classes) is a 1-D host NumPy
+array plus the device its tensors go to, which is what ``map_location`` callables receive.
 """
 
 from __future__ import annotations
@@ -40,6 +40,25 @@ class StorageType:
     def __reduce__(self):
         # Pickled as the module attribute of the same name; the saver renames it to torch's.
         return self.name
+
+    # ``torch.FloatStorage(...)`` builds a TypedStorage; ``isinstance(s, torch.FloatStorage)``
+    # checks its dtype (Python asks the type of the second argument for __instancecheck__)
+    def __call__(self, *args, wrap_storage=None, device=None):
+        from ..storage import new_typed_storage
+
+        if self.dtype is None or self not in FOR_DTYPE.values():
+            raise RuntimeError(f"{self!r} (dtype torch.{self.torch_dtype}) is not supported by lanterna")
+        return new_typed_storage(self.dtype, args, wrap_storage, device)
+
+    def from_buffer(self, buffer, byte_order="native", count=-1, offset=0):
+        from ..storage import TypedStorage
+
+        return TypedStorage.from_buffer(buffer, byte_order, count, offset, dtype=self.dtype)
+
+    def __instancecheck__(self, obj):
+        from ..storage import TypedStorage
+
+        return isinstance(obj, TypedStorage) and obj.dtype is self.dtype and self in FOR_DTYPE.values()
 
 
 # The names below are module attributes on purpose: pickling refers to them by name.

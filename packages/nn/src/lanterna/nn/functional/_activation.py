@@ -6,6 +6,8 @@ import warnings
 
 import lanterna
 from lanterna.ops import nn_activation as A
+from lanterna.ops import nn_aten
+from lanterna.ops.inplace_functional import celu_, selu_  # noqa: F401  (F.celu_ is torch.celu_)
 
 
 def relu(input, inplace=False):
@@ -84,40 +86,14 @@ def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, True)
 
 
-def prelu(input, weight):
-    """Leaky ReLU with a learned slope per channel (dim 1) or a single shared one."""
-    # the channels are dim 1; an input of fewer than 2 dims has one channel
-    if input.dtype is not weight.dtype:
-        raise RuntimeError(
-            f"prelu: Type promoting not supported. Got {_scalar(input.dtype)} and {_scalar(weight.dtype)}"
-        )
-    if not input.dtype.is_floating_point:
-        raise _not_implemented("prelu_cpu", input)
-    if weight.numel() != 1 and (input.dim() < 2 or input.shape[1] != weight.numel()):
-        raise RuntimeError(
-            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-            f"{weight.numel()} and channel size = {input.shape[1] if input.dim() > 1 else 1}."
-        )
-    if weight.numel() == 1:
-        w = weight.reshape(())  # keeps the output the input's shape (a 0-d input stays 0-d)
-    else:
-        w = weight.reshape([weight.numel()] + [1] * (input.dim() - 2))
-    return lanterna.where(input > 0, input, w * input)
+prelu = nn_aten.prelu
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomised leaky ReLU: slopes U(lower, upper) in training, their mean otherwise."""
-    if not training:
-        if inplace:
-            return leaky_relu(input, (lower + upper) / 2, inplace)
-        return A.rrelu_eval(input, lower, upper)
-    if not input.dtype.is_floating_point:
-        raise _not_implemented("rrelu_with_noise_out_cpu", input)
-    with lanterna.no_grad():
-        slopes = lanterna.empty_like(input).uniform_(lower, upper)
-        noise = lanterna.where(input >= 0, lanterna.ones_like(input), slopes)
-    out = input * noise
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return nn_aten.rrelu_(input, lower, upper, training)
+    return nn_aten.rrelu(input, lower, upper, training)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -146,11 +122,7 @@ def logsigmoid(input):
     return A.logsigmoid(input)
 
 
-def hardshrink(input, lambd=0.5):
-    """``x if |x| > lambd else 0``."""
-    if not input.dtype.is_floating_point:
-        raise _not_implemented("hardshrink_cpu", input)
-    return A.hardshrink(input, lambd)
+hardshrink = nn_aten.hardshrink
 
 
 def softshrink(input, lambd=0.5):

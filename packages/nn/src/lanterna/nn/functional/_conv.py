@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import lanterna
-from lanterna.ops import nn_conv, nn_pool
-from lanterna.ops._apply import Node, apply
+from lanterna.ops import nn_aten, nn_conv, nn_pool
 
 conv1d = nn_conv.conv1d
 conv2d = nn_conv.conv2d
@@ -18,6 +17,10 @@ avg_pool3d = nn_pool.avg_pool3d
 adaptive_avg_pool1d = nn_pool.adaptive_avg_pool1d
 adaptive_avg_pool2d = nn_pool.adaptive_avg_pool2d
 adaptive_avg_pool3d = nn_pool.adaptive_avg_pool3d
+pixel_shuffle = nn_aten.pixel_shuffle
+pixel_unshuffle = nn_aten.pixel_unshuffle
+channel_shuffle = nn_aten.channel_shuffle
+native_channel_shuffle = nn_aten.native_channel_shuffle
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -71,6 +74,11 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling of (N, C, H, W) input to ``output_size``."""
     return nn_pool.adaptive_max_pool2d(input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """``(values, indices)`` of ``adaptive_max_pool1d``, whatever ``return_indices`` says (as PyTorch)."""
+    return nn_pool.adaptive_max_pool1d(input, output_size, True)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
@@ -317,71 +325,3 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError("fold: output_size is too small for the given windows")
     out = out.reshape(n, c, oh_full, ow_full)
     return out if batched else out.squeeze(0)
-
-
-def _shuffle(xp, x, r, up):
-    *lead, c, h, w = x.shape
-    nl = len(lead)
-    if up:
-        x = xp.reshape(x, (*lead, c // (r * r), r, r, h, w))
-        perm = list(range(nl)) + [nl, nl + 3, nl + 1, nl + 4, nl + 2]
-        shape = (*lead, c // (r * r), h * r, w * r)
-    else:
-        x = xp.reshape(x, (*lead, c, h // r, r, w // r, r))
-        perm = list(range(nl)) + [nl, nl + 2, nl + 4, nl + 1, nl + 3]
-        shape = (*lead, c * r * r, h // r, w // r)
-    permute = getattr(xp, "permute_dims", None) or xp.transpose
-    # (a copy always: with r == 1 the reshapes alone would give a view)
-    return xp.asarray(xp.reshape(permute(x, perm), shape), copy=True)
-
-
-class PixelShuffleBackward0(Node):
-    def forward(self, a):
-        return _shuffle(a._backend.xp, a._data, self.r, True)
-
-    def backward(self, grad):
-        return pixel_unshuffle(grad, self.r)
-
-
-class PixelUnshuffleBackward0(Node):
-    def forward(self, a):
-        return _shuffle(a._backend.xp, a._data, self.r, False)
-
-    def backward(self, grad):
-        return pixel_shuffle(grad, self.r)
-
-
-def pixel_shuffle(input, upscale_factor):
-    """(*, C*r^2, H, W) -> (*, C, H*r, W*r)."""
-    r = upscale_factor
-    if input.dim() < 3:
-        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    *lead, c, h, w = input.shape
-    if c % (r * r):
-        raise RuntimeError(
-            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
-            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
-        )
-    return apply(PixelShuffleBackward0, input, r=r)
-
-
-def pixel_unshuffle(input, downscale_factor):
-    """(*, C, H*r, W*r) -> (*, C*r^2, H, W)."""
-    r = downscale_factor
-    if input.dim() < 3:
-        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    *lead, c, h, w = input.shape
-    if h % r or w % r:
-        raise RuntimeError(
-            f"pixel_unshuffle expects height and width to be divisible by downscale_factor, got {h}x{w}"
-        )
-    return apply(PixelUnshuffleBackward0, input, r=r)
-
-
-def channel_shuffle(input, groups):
-    """Interleave the channels of ``groups`` groups."""
-    n, c = input.shape[0], input.shape[1]
-    rest = tuple(input.shape[2:])
-    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)

@@ -6,7 +6,7 @@ import math
 import warnings
 
 import lanterna
-from lanterna.ops import nn_loss
+from lanterna.ops import nn_aten, nn_loss
 
 from ._reduction import resolve
 
@@ -140,15 +140,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             stacklevel=2,
         )
-    if log_target:
-        loss = target.exp() * (target - input)
-    else:
-        # xlogy: 0 * log(0) is 0
-        safe = lanterna.where(target > 0, target, lanterna.ones_like(target))
-        loss = lanterna.where(target > 0, target * safe.log(), lanterna.zeros_like(target)) - target * input
-    if reduction == "batchmean":
-        return loss.sum() / input.size(0) if input.dim() != 0 else loss.sum()
-    return _reduce(loss, reduction)
+    return nn_aten.kl_div_loss(input, target, reduction, log_target)
 
 
 def poisson_nll_loss(
@@ -156,15 +148,7 @@ def poisson_nll_loss(
 ):
     """Negative log likelihood of a Poisson distribution with rate ``exp(input)`` (or ``input``)."""
     reduction = resolve(size_average, reduce, reduction)
-    if log_input:
-        loss = input.exp() - target * input
-    else:
-        loss = input - target * (input + eps).log()
-    if full:
-        t = target
-        stirling = t * t.clamp_min(1).log() - t + 0.5 * (2 * math.pi * t.clamp_min(1)).log()
-        loss = loss + stirling.masked_fill(t <= 1, 0)
-    return _reduce(loss, reduction)
+    return nn_aten.poisson_nll(input, target, log_input, full, eps, reduction)
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
@@ -200,35 +184,19 @@ def cosine_embedding_loss(
 ):
     """``1 - cos`` for ``target == 1``, ``max(0, cos - margin)`` for ``target == -1``."""
     reduction = resolve(size_average, reduce, reduction)
-    d = input1.dim() - 1
-    prod = (input1 * input2).sum(d)
-    m1 = (input1 * input1).sum(d) + 1e-12
-    m2 = (input2 * input2).sum(d) + 1e-12
-    cos = prod / (m1 * m2).sqrt()
-    zeros = lanterna.zeros_like(cos)
-    pos = lanterna.where(target == 1, 1 - cos, zeros)
-    neg = lanterna.where(target == -1, (cos - margin).clamp_min(0), zeros)
-    return _reduce(pos + neg, reduction)
+    return nn_aten.cosine_embedding(input1, input2, target, margin, reduction)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
     """``max(0, -target * (input1 - input2) + margin)``."""
     reduction = resolve(size_average, reduce, reduction)
-    if input1.dim() != input2.dim() or input1.dim() != target.dim():
-        raise RuntimeError(
-            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
-            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} "
-        )
-    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    return nn_aten.margin_ranking(input1, input2, target, margin, reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """``x`` for ``target == 1``, ``max(0, margin - x)`` for ``target == -1``."""
     reduction = resolve(size_average, reduce, reduction)
-    zeros = lanterna.zeros_like(input)
-    out = lanterna.where(target != 1, (margin - input).clamp_min(0), zeros)
-    out = out + lanterna.where(target != -1, input, zeros)
-    return _reduce(out, reduction)
+    return nn_aten.hinge_embedding(input, target, margin, reduction)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -293,20 +261,7 @@ def triplet_margin_loss(
 ):
     """``max(d(a, p) - d(a, n) + margin, 0)`` with pairwise p-norm distances."""
     reduction = resolve(size_average, reduce, reduction)
-    from lanterna.ops.nn_distance import pairwise_distance
-
-    dims = (anchor.dim(), positive.dim(), negative.dim())
-    if len(set(dims)) != 1:
-        raise RuntimeError(
-            f"The anchor, positive, and negative tensors are expected to have the same number of "
-            f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D "
-            "inputs"
-        )
-    d_pos = pairwise_distance(anchor, positive, p, eps)
-    d_neg = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        d_neg = lanterna.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+    return nn_aten.triplet_margin(anchor, positive, negative, margin, p, eps, swap, reduction)
 
 
 def triplet_margin_with_distance_loss(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import warnings
 
 import lanterna
-from lanterna.ops import nn_distance, nn_dropout, nn_grid, nn_linear, nn_norm, nn_pad, nn_sparse, nn_upsample
+from lanterna.ops import (nn_aten, nn_distance, nn_dropout, nn_grid, nn_linear, nn_norm, nn_pad, nn_sparse,
+                          nn_upsample)
 
 linear = nn_linear.linear
 bilinear = nn_linear.bilinear
@@ -51,20 +52,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Alpha dropout of whole channels."""
-    nn_dropout._check_p(p)
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:  # everything dropped: zeros, as alpha_dropout (the scale below would divide by 0)
-        return input.mul(0) if not inplace else input.mul_(0)
-    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-    alpha = 1.7580993408473766
-    with lanterna.no_grad():
-        keep = input.new_empty(shape).bernoulli_(1 - p)
-        a = 1.0 / ((alpha**2 * p + 1) * (1 - p)) ** 0.5
-        b = (keep - 1) * (alpha * a) + alpha * a * p
-        noise = keep * a
-    out = input * noise + b
-    return input.copy_(out) if inplace else out
+    return nn_aten.feature_alpha_dropout(input, p, training, inplace)
 
 
 def embedding(
@@ -285,36 +273,7 @@ def instance_norm(
     eps=1e-5,
 ):
     """Normalise each (sample, channel) plane over its spatial dims."""
-    n, c = input.shape[0], input.shape[1]
-    if not input.dtype.is_floating_point:  # PyTorch runs it as a batch norm
-        from lanterna.ops.reduce import legacy_scalar_name
-
-        raise NotImplementedError(f"\"batch_norm\" not implemented for '{legacy_scalar_name(input.dtype)}'")
-    if use_input_stats:
-        if running_mean is not None or running_var is not None:
-            # the running statistics average the per-instance ones over the batch
-            flat = input.reshape(1, n * c, *input.shape[2:])
-            rm = running_mean.repeat(n) if running_mean is not None else None
-            rv = running_var.repeat(n) if running_var is not None else None
-            out = nn_norm.batch_norm(flat, rm, rv, None, None, True, momentum, eps).reshape(input.shape)
-            with lanterna.no_grad():
-                if running_mean is not None:
-                    running_mean.copy_(rm.reshape(n, c).mean(0))
-                if running_var is not None:
-                    running_var.copy_(rv.reshape(n, c).mean(0))
-        else:
-            spatial = 1
-            for s in input.shape[2:]:
-                spatial *= s
-            out = nn_norm.layer_norm(input.reshape(n, c, spatial), (spatial,), eps=eps).reshape(input.shape)
-    else:
-        out = nn_norm.batch_norm(input, running_mean, running_var, None, None, False, momentum, eps)
-    shape = (1, c) + (1,) * (input.dim() - 2)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    return nn_aten.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
@@ -334,27 +293,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / (div * alpha + k) ** beta
 
 
-def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """``x / sqrt(mean(x^2) + eps) * weight`` over the last dims."""
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    dims = tuple(range(-len(normalized_shape), 0))
-    # As PyTorch: float16 is computed in float32 (eps included), and the result, weighted or not, keeps
-    # the input's dtype whatever the weight's
-    if not input.dtype.is_floating_point:
-        from lanterna.ops.reduce import legacy_scalar_name
-
-        raise NotImplementedError(f"\"rms_norm\" not implemented for '{legacy_scalar_name(input.dtype)}'")
-    x = input.float() if input.dtype is lanterna.float16 else input
-    if eps is None:
-        eps = lanterna.finfo(x.dtype).eps if hasattr(lanterna, "finfo") else 1.1920928955078125e-07
-    out = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
-    if out.dtype is not input.dtype:
-        out = out.to(input.dtype)
-    if weight is None:
-        return out
-    out = out * weight
-    return out if out.dtype is input.dtype else out.to(input.dtype)
+rms_norm = nn_aten.rms_norm
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

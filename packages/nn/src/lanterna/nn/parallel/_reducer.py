@@ -14,6 +14,8 @@ It speaks Tensor ops only, plus the process group's backend for the non-blocking
 
 from __future__ import annotations
 
+import copy
+
 import lanterna
 
 FIRST_BUCKET_BYTES = 1024 * 1024
@@ -145,11 +147,38 @@ class Reducer:
             self._backend(mask).all_reduce(mask, ReduceOp.MAX).wait()
 
     def mark_unused(self, outputs):
-        """``find_unused_parameters``: parameters the outputs do not depend on are ready now."""
+        """``find_unused_parameters``: parameters the outputs do not depend on are ready now.
+
+        Returns the outputs to hand to the caller. When several outputs carry gradients, they go
+        through :class:`_DDPSink`, as in PyTorch: an output the loss does not use gets no
+        gradient, so the parameters only it depends on are marked ready (unused) when backward
+        starts, instead of leaving the reduction waiting for hooks that never fire.
+        """
+        tensors = []
+        _flatten_tensors(outputs, tensors)
+        with_graph = [t for t in tensors if t.grad_fn is not None]
         used = _reachable_leaves(outputs)
         self.locally_used = {id(p) for p in self.params if id(p) in used}
         for p in self.params:
             if id(p) not in used:
+                self._mark(p)
+        if len(with_graph) < 2:
+            return outputs
+        self._output_leaves = [_reachable_leaves(t) for t in with_graph]
+        sunk = iter(_DDPSink.apply(self, *with_graph))
+        return _rebuild(outputs, {id(t): next(sunk) for t in with_graph})
+
+    def _outputs_without_grad(self, unused_outputs):
+        """Backward has started, and the outputs ``unused_outputs`` got no gradient: the parameters
+        that only they depend on will get none either."""
+        leaves = getattr(self, "_output_leaves", None)
+        self._output_leaves = None
+        if not self.armed or not unused_outputs or leaves is None:
+            return
+        needed = set().union(*(ls for i, ls in enumerate(leaves) if i not in unused_outputs))
+        for p in self.params:
+            if id(p) in self.locally_used and id(p) not in needed and id(p) not in self.ready:
+                self.locally_used.discard(id(p))
                 self._mark(p)
 
     def _missing(self):
@@ -261,6 +290,50 @@ class Reducer:
     def remove(self):
         for h in self.handles:
             h.remove()
+
+
+class _DDPSink(lanterna.autograd.Function):
+    """Passes DDP's outputs through; its backward (the first node to run) sees which outputs the
+    loss left without a gradient (``set_materialize_grads(False)`` keeps those None)."""
+
+    @staticmethod
+    def forward(ctx, reducer, *outputs):
+        ctx.set_materialize_grads(False)
+        ctx.reducer = reducer
+        return outputs
+
+    @staticmethod
+    def backward(ctx, *grads):
+        ctx.reducer._outputs_without_grad({i for i, g in enumerate(grads) if g is None})
+        return (None, *grads)
+
+
+def _flatten_tensors(obj, out):
+    if isinstance(obj, lanterna.Tensor):
+        out.append(obj)
+    elif isinstance(obj, (list, tuple)):
+        for o in obj:
+            _flatten_tensors(o, out)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            _flatten_tensors(o, out)
+
+
+def _rebuild(obj, new):
+    """``obj`` with the tensors whose id is in ``new`` replaced (same containers, same types)."""
+    if isinstance(obj, lanterna.Tensor):
+        return new.get(id(obj), obj)
+    if isinstance(obj, list):
+        return [_rebuild(o, new) for o in obj]
+    if isinstance(obj, tuple):
+        items = [_rebuild(o, new) for o in obj]
+        return type(obj)(*items) if hasattr(obj, "_fields") else type(obj)(items)
+    if isinstance(obj, dict):
+        out = copy.copy(obj)  # keeps OrderedDict and dict subclasses
+        for k, v in obj.items():
+            out[k] = _rebuild(v, new)
+        return out
+    return obj
 
 
 def _reachable_leaves(outputs):

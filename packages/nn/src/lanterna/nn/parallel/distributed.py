@@ -63,7 +63,8 @@ class DistributedDataParallel(Module):
         if device_ids is not None and devices == {"cpu"}:
             raise ValueError("DistributedDataParallel device_ids and output_device arguments only work with "
                              f"single-device/multiple-device GPU modules or CPU modules, but got device_ids "
-                             f"{device_ids}, output_device {output_device}, and module parameters {devices}.")
+                             f"{device_ids}, output_device {output_device}, and module parameters "
+                             f"{ {p.device for p in params} }.")
         self.module = module
         self.device_ids = device_ids
         self.output_device = output_device
@@ -163,7 +164,7 @@ class DistributedDataParallel(Module):
             self._check_global_requires_backward_grad_sync(is_joined_rank=False)
         out = self.module(*inputs, **kwargs)
         if sync and self.find_unused_parameters:
-            self.reducer.mark_unused(out)
+            out = self.reducer.mark_unused(out)
         return out
 
     # ---- uneven inputs: join() ---------------------------------------------------------------
