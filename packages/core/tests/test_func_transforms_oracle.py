@@ -7,26 +7,14 @@ import numpy as np
 import pytest
 
 import lanterna
+from oracle_summary import summary
 
 pytestmark = pytest.mark.oracle
 torch = pytest.importorskip("torch")
 
 
-def _num(x):
-    x = float(x)
-    return "nan" if x != x else round(x, 4)
-
-
 def _norm(v):
-    """A comparable summary of a result: nested containers of (shape, dtype, values, requires_grad)."""
-    if isinstance(v, (torch.Tensor, lanterna.Tensor)):
-        return ("T", tuple(v.shape), str(v.dtype).split(".")[-1],
-                [_num(x) for x in v.detach().reshape(-1).tolist()], bool(v.requires_grad))
-    if isinstance(v, (tuple, list)):
-        return (type(v).__name__, [_norm(x) for x in v])
-    if isinstance(v, dict):
-        return {k: _norm(x) for k, x in v.items()}
-    return v
+    return summary(v, digits=4)
 
 
 def _run(fn, mod):

@@ -13,14 +13,7 @@ from ._reduction import resolve
 _REDUCTIONS = ("none", "mean", "sum")
 
 
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+_reduce = nn_aten.reduce  # "mean" / "sum" / "none" of a loss tensor, shared with the top-level losses
 
 
 def _weighted_reduce(loss, weight, input, reduction, by_weight):
