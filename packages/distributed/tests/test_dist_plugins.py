@@ -103,7 +103,7 @@ def test_a_plugin_runs_every_collective_through_the_defaults(loop_backend):
         dist.scatter(s, [torch.tensor([4.0, 5.0])], src=0)
         assert s.tolist() == [4.0, 5.0]
         rs = torch.zeros(2)
-        dist.reduce_scatter_tensor(rs, torch.tensor([6.0, 7.0]))
+        dist.reduce_scatter_single(rs, torch.tensor([6.0, 7.0]))
         assert rs.tolist() == [6.0, 7.0]
         objs = [None]
         dist.all_gather_object(objs, {"x": [1, 2]})

@@ -12,6 +12,7 @@ SUBPACKAGES = {
     "optim": "lanterna-optim",
     "utils": "lanterna-core",
     "distributed": "lanterna-distributed",
+    "multiprocessing": "lanterna-distributed",  # torch.multiprocessing's spawn ships with the distributed package
 }
 
 
@@ -21,6 +22,7 @@ DISTRIBUTIONS = {
     "lanterna.optim": "lanterna-optim",
     "lanterna.utils.data": "lanterna-data",
     "lanterna.distributed": "lanterna-distributed",
+    "lanterna.multiprocessing": "lanterna-distributed",
 }
 
 

@@ -68,7 +68,7 @@ def test_collectives_of_one_rank(world):
     dist.all_gather(out, t)
     assert out[0].tolist() == [1.0, 2.0]
     flat = torch.zeros(2)
-    dist.all_gather_into_tensor(flat, t)
+    dist.all_gather_single(flat, t)
     assert flat.tolist() == [1.0, 2.0]
     s = torch.zeros(2)
     dist.scatter(s, [torch.tensor([5.0, 6.0])], src=0)
@@ -107,21 +107,24 @@ def test_in_place_on_storage_bumps_version(world):
 
 def test_argument_checks(world):
     t = torch.ones(2)
-    with pytest.raises(ValueError, match="tensor_list has 2 tensors, but the group has 1 ranks"):
+    # the exception types are PyTorch's (gloo's RuntimeErrors, the Python layer's ValueErrors)
+    with pytest.raises(RuntimeError, match="tensor_list has 2 tensors, but the group has 1 ranks"):
         dist.all_gather([torch.ones(2), torch.ones(2)], t)
-    with pytest.raises(TypeError, match="dtype"):
+    with pytest.raises(ValueError, match="Invalid usage of tensors with different dtypes.*float64"):
         dist.all_gather([torch.ones(2, dtype=torch.float64)], t)
-    with pytest.raises(ValueError, match="output has 3 elements"):
-        dist.all_gather_into_tensor(torch.zeros(3), t)
-    with pytest.raises(ValueError, match="needs a scatter_list"):
+    with pytest.raises(RuntimeError, match="output has 3 elements"):
+        dist.all_gather_single(torch.zeros(3), t)
+    with pytest.raises(ValueError, match="``scatter_list`` must be specified on source rank"):
         dist.scatter(t, None, src=0)
-    with pytest.raises(ValueError, match="Invalid reduce op"):
+    with pytest.raises(TypeError, match="Invalid reduce op"):
         dist.all_reduce(t, op="sum")
-    with pytest.raises(ValueError, match="BAND is not supported"):
+    with pytest.raises(TypeError, match="Expected parameter `tensor` of type torch.Tensor"):
+        dist.all_reduce([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="Cannot use ReduceOp.BAND with non-integral dtype"):
         dist.all_reduce(t, op=dist.ReduceOp.BAND)
     with pytest.raises(ValueError, match="Invalid destination rank"):
         dist.send(t, dst=0)
-    with pytest.raises(ValueError, match="Invalid src rank 3"):
+    with pytest.raises(RuntimeError, match="Invalid src rank 3: invalid root rank"):
         dist.broadcast(t, src=3)
 
 

@@ -34,6 +34,8 @@ def set_rank_environment(environ=os.environ) -> None:
     environ.setdefault("LOCAL_RANK", environ["RANK"])
     environ.setdefault("LOCAL_WORLD_SIZE", environ["WORLD_SIZE"])
     environ.setdefault("GROUP_RANK", str(int(environ["RANK"]) // max(1, int(environ["LOCAL_WORLD_SIZE"]))))
+    environ.setdefault("ROLE_RANK", environ["RANK"])
+    environ.setdefault("ROLE_WORLD_SIZE", environ["WORLD_SIZE"])
     environ.setdefault("MASTER_ADDR", "127.0.0.1")
     environ.setdefault("MASTER_PORT", "29500")
 

@@ -56,6 +56,12 @@ class ReduceOp:
         PREMUL_SUM = 8
         UNUSED = 9
 
+        def __str__(self):  # as PyTorch's: "RedOpType.SUM" (an IntEnum prints its value)
+            return f"RedOpType.{self.name}"
+
+        def __format__(self, spec):
+            return format(str(self), spec)
+
     SUM = RedOpType.SUM
     AVG = RedOpType.AVG
     PRODUCT = RedOpType.PRODUCT
@@ -89,10 +95,13 @@ def as_red_op(op) -> ReduceOp.RedOpType:
         return op
     if isinstance(op, ReduceOp):
         return op.op
-    try:
-        return ReduceOp.RedOpType(int(op))
-    except (TypeError, ValueError):
-        raise ValueError(f"Invalid reduce op {op!r}: use a member of lanterna.distributed.ReduceOp") from None
+    if isinstance(op, int) and not isinstance(op, bool):
+        try:
+            return ReduceOp.RedOpType(op)
+        except ValueError:
+            pass
+    # PyTorch's binding refuses anything but a ReduceOp with a TypeError
+    raise TypeError(f"Invalid reduce op {op!r}: use a member of lanterna.distributed.ReduceOp")
 
 
 def reduction_for(op, dtype, backend: str, *, sum, prod, min, max, logical_and, logical_or, logical_xor,

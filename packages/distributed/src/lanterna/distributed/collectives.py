@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import pickle
 
+import lanterna
+
 from .backend import DistBackendError, ReduceOp, Work, as_red_op
 from .process_group import _group, _warn_not_in_group, get_group_rank
 
@@ -86,6 +88,39 @@ def _check(pg, backend, name, t=None, extra=0, what=None) -> bool:
                            f"({detail})")
 
 
+def _tensor_arg(t, name):
+    """PyTorch's check of a tensor argument (a TypeError naming the parameter)."""
+    if not isinstance(t, lanterna.Tensor):
+        raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type torch.Tensor\n"
+                        f"             but got {type(t)} instead.")
+
+
+def _tensor_list_arg(ts, name):
+    if not isinstance(ts, (list, tuple)) or not all(isinstance(t, lanterna.Tensor) for t in ts):
+        raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type List[torch.Tensor]\n"
+                        f"             but got {type(ts)} instead.")
+
+
+def _list_size(what, tensors, pg, name):
+    """A per-rank tensor list must have one tensor per rank (a RuntimeError, as PyTorch's gloo)."""
+    if len(tensors) != pg.size():
+        raise RuntimeError(f"{what}: {name} has {len(tensors)} tensors, but the group has {pg.size()} ranks "
+                           "(one tensor per rank is needed)")
+
+
+_BITWISE = (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR)
+
+
+def _check_op(pg, b, op, tensor):
+    """The reduce ops PyTorch refuses for a dtype, refused the same way on every rank, before any message."""
+    if op in _BITWISE and tensor.is_floating_point():
+        raise RuntimeError(f"Cannot use ReduceOp.{op.name} with non-integral dtype ({_describe(tensor)})")
+    if op is ReduceOp.AVG and not tensor.is_floating_point() and (pg.name() == "gloo" or b.name == "tcp"):
+        # gloo averages in floating point and cannot write the mean back into an integer tensor
+        raise RuntimeError(f"ReduceOp.AVG on a gloo group needs a floating-point tensor: result type Float can't "
+                           f"be cast to the desired output type {_describe(tensor).split()[0]}")
+
+
 def _setup(group, tensor, op_name):
     pg = _group(group)
     if pg is None:
@@ -105,7 +140,9 @@ def _peer(pg, rank, group_rank, name):
             rank = 0
         g = get_group_rank(pg, int(rank)) if pg._ranks != list(range(len(pg._ranks))) else int(rank)
     if not 0 <= g < pg.size():
-        raise ValueError(f"Invalid {name} rank {rank if rank is not None else g}: the group has {pg.size()} ranks")
+        # as PyTorch's backends ("invalid root rank"); a global rank outside a subgroup is a ValueError above
+        raise RuntimeError(f"Invalid {name} rank {rank if rank is not None else g}: invalid root rank, the group "
+                           f"has {pg.size()} ranks")
     return g
 
 
@@ -117,11 +154,14 @@ def _done(work: Work, async_op):
 
 
 def _same(tensors, like, what):
+    """Every tensor of a list like ``like``: ValueError for dtypes, RuntimeError for shapes (as PyTorch)."""
     for i, t in enumerate(tensors):
         if t.dtype != like.dtype:
-            raise TypeError(f"{what}: tensor {i} has dtype {t.dtype}, expected {like.dtype}")
+            raise ValueError(f"Invalid usage of tensors with different dtypes: {what}: tensor {i} has dtype "
+                             f"{t.dtype}, expected {like.dtype}")
         if tuple(t.shape) != tuple(like.shape):
-            raise ValueError(f"{what}: tensor {i} has shape {list(t.shape)}, expected {list(like.shape)}")
+            raise RuntimeError(f"{what}: invalid tensor size at index {i}: tensor {i} has shape {list(t.shape)}, "
+                               f"expected {list(like.shape)}")
 
 
 # ---- collectives on tensors -----------------------------------------------------------------
@@ -147,6 +187,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
 
     >>> dist.broadcast(t, src=0)  # doctest: +SKIP
     """
+    _tensor_arg(tensor, "tensor")
     pg, b = _setup(group, tensor, "broadcast")
     if pg is None:
         return None
@@ -164,10 +205,12 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     >>> dist.all_reduce(t); t                               # doctest: +SKIP
     tensor([3.])
     """
+    _tensor_arg(tensor, "tensor")
     pg, b = _setup(group, tensor, "all_reduce")
     if pg is None:
         return None
     op = as_red_op(op)
+    _check_op(pg, b, op, tensor)
     if _check(pg, b, "all_reduce", tensor, int(op), "reduce ops") and not async_op:
         b.all_reduce_blocking(tensor, op)  # every rank is here: no timeout needed, no Work
         return None
@@ -176,10 +219,12 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
     """Reduce ``tensor`` over all ranks into ``tensor`` of rank ``dst`` (others keep theirs)."""
+    _tensor_arg(tensor, "tensor")
     pg, b = _setup(group, tensor, "reduce")
     if pg is None:
         return None
     op = as_red_op(op)
+    _check_op(pg, b, op, tensor)
     root = _peer(pg, dst, group_dst, "dst")
     _check(pg, b, "reduce", tensor, root * 16 + int(op), "dst ranks or reduce ops")
     return _done(b.reduce(tensor, root, op), async_op)
@@ -187,42 +232,48 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Fill ``tensor_list[i]`` with ``tensor`` of rank ``i`` on every rank."""
+    _tensor_list_arg(tensor_list, "tensor_list")
+    _tensor_arg(tensor, "tensor")
     pg, b = _setup(group, tensor, "all_gather")
     if pg is None:
         return None
-    if len(tensor_list) != pg.size():
-        raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors, but the group has "
-                         f"{pg.size()} ranks")
     _same(tensor_list, tensor, "all_gather")
+    _list_size("all_gather", tensor_list, pg, "tensor_list")
     _check(pg, b, "all_gather", tensor)
     return _done(b.all_gather(list(tensor_list), tensor), async_op)
 
 
-def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
+def all_gather_single(output_tensor, input_tensor, group=None, async_op=False):
     """Gather ``input_tensor`` of every rank into ``output_tensor`` (concatenated or stacked on dim 0)."""
-    pg, b = _setup(group, input_tensor, "all_gather_into_tensor")
+    _tensor_arg(output_tensor, "output_tensor")
+    _tensor_arg(input_tensor, "input_tensor")
+    pg, b = _setup(group, input_tensor, "all_gather_single")
     if pg is None:
         return None
     if output_tensor.dtype != input_tensor.dtype:
-        raise TypeError(f"all_gather_into_tensor: output dtype {output_tensor.dtype} differs from input dtype "
-                        f"{input_tensor.dtype}")
+        raise RuntimeError(f"all_gather_into_tensor: invalid tensor type: output dtype {output_tensor.dtype} "
+                           f"differs from input dtype {input_tensor.dtype}")
     if output_tensor.numel() != input_tensor.numel() * pg.size():
-        raise ValueError(f"all_gather_into_tensor: output has {output_tensor.numel()} elements, expected "
-                         f"world_size ({pg.size()}) x input ({input_tensor.numel()})")
+        raise RuntimeError(f"all_gather_into_tensor: output has {output_tensor.numel()} elements, expected "
+                           f"world_size ({pg.size()}) x input ({input_tensor.numel()})")
     _check(pg, b, "all_gather_into_tensor", input_tensor)
     return _done(b.all_gather_into_tensor(output_tensor, input_tensor), async_op)
 
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Collect ``tensor`` of every rank into ``gather_list`` on rank ``dst``."""
+    _tensor_arg(tensor, "tensor")
+    if gather_list:
+        _tensor_list_arg(gather_list, "gather_list")
     pg, b = _setup(group, tensor, "gather")
     if pg is None:
         return None
     root = _peer(pg, dst, group_dst, "dst")
     if pg.rank() == root:
-        if gather_list is None or len(gather_list) != pg.size():
-            raise ValueError(f"gather: the destination rank needs a gather_list of {pg.size()} tensors")
+        if gather_list is None:
+            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
         _same(gather_list, tensor, "gather")
+        _list_size("gather", gather_list, pg, "gather_list")
     elif gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
     _check(pg, b, "gather", tensor, root, "dst ranks")
@@ -231,14 +282,18 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """Rank ``src`` sends ``scatter_list[i]`` to rank ``i``, which receives it into ``tensor``."""
+    _tensor_arg(tensor, "tensor")
+    if scatter_list:
+        _tensor_list_arg(scatter_list, "scatter_list")
     pg, b = _setup(group, tensor, "scatter")
     if pg is None:
         return None
     root = _peer(pg, src, group_src, "src")
     if pg.rank() == root:
-        if scatter_list is None or len(scatter_list) != pg.size():
-            raise ValueError(f"scatter: the source rank needs a scatter_list of {pg.size()} tensors")
+        if scatter_list is None:
+            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
         _same(scatter_list, tensor, "scatter")
+        _list_size("scatter", scatter_list, pg, "scatter_list")
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
     _check(pg, b, "scatter", tensor, root, "src ranks")
@@ -247,43 +302,72 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input_list[i]`` over all ranks into ``output`` of rank ``i``."""
+    _tensor_arg(output, "output")
+    _tensor_list_arg(input_list, "input_list")
     pg, b = _setup(group, output, "reduce_scatter")
     if pg is None:
         return None
     op = as_red_op(op)
-    if len(input_list) != pg.size():
-        raise ValueError(f"reduce_scatter: input_list has {len(input_list)} tensors, but the group has "
-                         f"{pg.size()} ranks")
     _same(input_list, output, "reduce_scatter")
+    _list_size("reduce_scatter", input_list, pg, "input_list")
+    _check_op(pg, b, op, output)
     _check(pg, b, "reduce_scatter", output, int(op), "reduce ops")
     return _done(b.reduce_scatter(output, list(input_list), op), async_op)
 
 
-def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+def reduce_scatter_single(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input`` (world_size chunks along dim 0) over all ranks; rank ``i`` gets chunk ``i``."""
-    pg, b = _setup(group, input, "reduce_scatter_tensor")
+    _tensor_arg(output, "output")
+    _tensor_arg(input, "input")
+    pg, b = _setup(group, input, "reduce_scatter_single")
     if pg is None:
         return None
     op = as_red_op(op)
     if output.dtype != input.dtype:
-        raise TypeError(f"reduce_scatter_tensor: output dtype {output.dtype} differs from input dtype {input.dtype}")
+        raise RuntimeError(f"reduce_scatter_tensor: output dtype {output.dtype} differs from input dtype "
+                           f"{input.dtype}")
+    _check_op(pg, b, op, input)
     if input.numel() != output.numel() * pg.size():
-        raise ValueError(f"reduce_scatter_tensor: input has {input.numel()} elements, expected world_size "
-                         f"({pg.size()}) x output ({output.numel()})")
+        raise RuntimeError(f"reduce_scatter_tensor: input has {input.numel()} elements, expected world_size "
+                           f"({pg.size()}) x output ({output.numel()})")
     _check(pg, b, "reduce_scatter_tensor", input, int(op), "reduce ops")
     return _done(b.reduce_scatter_tensor(output, input, op), async_op)
+
+
+def _deprecated_name(old, new):
+    import warnings
+
+    warnings.warn(f"`torch.distributed.{old}` is deprecated. Please use `torch.distributed.{new}` instead.",
+                  FutureWarning, stacklevel=3)
+
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
+    """The former name of :func:`all_gather_single` (deprecated in PyTorch, which warns)."""
+    _deprecated_name("all_gather_into_tensor", "all_gather_single")
+    return all_gather_single(output_tensor, input_tensor, group, async_op)
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+    """The former name of :func:`reduce_scatter_single` (deprecated in PyTorch, which warns)."""
+    _deprecated_name("reduce_scatter_tensor", "reduce_scatter_single")
+    return reduce_scatter_single(output, input, op, group, async_op)
 
 
 def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
                       async_op=False):
     """Split ``input`` along dim 0, send piece ``i`` to rank ``i``; receive into ``output``."""
+    _tensor_arg(output, "output")
+    _tensor_arg(input, "input")
     pg, b = _setup(group, input, "all_to_all_single")
     if pg is None:
         return None
+    if output.dtype != input.dtype:
+        raise RuntimeError(f"all_to_all_single: output dtype {output.dtype} differs from input dtype {input.dtype}")
     if output_split_sizes is None and input_split_sizes is None:
-        if input.shape[0] % pg.size() or output.numel() != input.numel():
-            raise ValueError(f"all_to_all_single: dim 0 ({input.shape[0]}) must divide by the world size "
-                             f"({pg.size()}) and output must have as many elements as input")
+        if input.dim() == 0 or input.shape[0] % pg.size() or output.numel() != input.numel():
+            raise RuntimeError(f"all_to_all_single: dim 0 of the input ({list(input.shape)}) must divide by the "
+                               f"world size ({pg.size()}) and the output ({list(output.shape)}) must have as many "
+                               "elements as the input")
         _check(pg, b, "all_to_all_single", input)
         return _done(b.all_to_all_single(output, input), async_op)
     _check(pg, b, "all_to_all_single", None)
@@ -292,17 +376,22 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
 
 def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
     """Send ``input_tensor_list[i]`` to rank ``i``; receive rank ``i``'s into ``output_tensor_list[i]``."""
+    _tensor_list_arg(output_tensor_list, "output_tensor_list")
+    _tensor_list_arg(input_tensor_list, "input_tensor_list")
+    if not input_tensor_list:
+        raise RuntimeError("all_to_all: input_tensor_list is empty (one tensor per rank is needed)")
     pg, b = _setup(group, input_tensor_list[0], "all_to_all")
     if pg is None:
         return None
-    if len(input_tensor_list) != pg.size() or len(output_tensor_list) != pg.size():
-        raise ValueError(f"all_to_all: both tensor lists need {pg.size()} tensors (one per rank)")
+    _list_size("all_to_all", input_tensor_list, pg, "input_tensor_list")
+    _list_size("all_to_all", output_tensor_list, pg, "output_tensor_list")
     _check(pg, b, "all_to_all", None)
     return _done(b.all_to_all(list(output_tensor_list), list(input_tensor_list)), async_op)
 
 
 # ---- point to point --------------------------------------------------------------------------
 def _p2p(tensor, peer, group, group_peer, name):
+    _tensor_arg(tensor, "tensor")
     pg, b = _setup(group, tensor, name)
     if pg is None:
         return None, None, None
@@ -376,17 +465,24 @@ def _object_backend(group, name):
     return pg, pg._any()
 
 
+def _fill(object_list, everyone, what, name):
+    """``object_list[i] = object of rank i``, after the exchange (so that every rank took part, as in
+    PyTorch). A longer list keeps its extra entries; a shorter one is an IndexError, as PyTorch's."""
+    if len(object_list) < len(everyone):
+        raise IndexError(f"list assignment index out of range: {what}: {name} has {len(object_list)} entries, "
+                         f"but the group has {len(everyone)} ranks")
+    for i, data in enumerate(everyone):
+        object_list[i] = pickle.loads(data)
+
+
 def all_gather_object(object_list, obj, group=None):
     """Fill ``object_list[i]`` with ``obj`` of rank ``i`` (any picklable object)."""
     pg, b = _object_backend(group, "all_gather_object")
     if pg is None:
         return
-    if len(object_list) != pg.size():
-        raise ValueError(f"all_gather_object: object_list has {len(object_list)} entries, but the group has "
-                         f"{pg.size()} ranks")
     _check(pg, b, "all_gather_object")
-    for i, data in enumerate(b.all_gather_bytes(pickle.dumps(obj))):
-        object_list[i] = pickle.loads(data)
+    everyone = b.all_gather_bytes(pickle.dumps(obj))
+    _fill(object_list, everyone, "all_gather_object", "object_list")
 
 
 def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=None):
@@ -395,13 +491,12 @@ def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=
     if pg is None:
         return
     root = _peer(pg, dst, group_dst, "dst")
-    if pg.rank() == root and (object_gather_list is None or len(object_gather_list) != pg.size()):
-        raise ValueError(f"gather_object: the destination rank needs an object_gather_list of {pg.size()} entries")
+    if pg.rank() == root and object_gather_list is None:
+        raise ValueError("Argument ``object_gather_list`` must be specified on destination rank.")
     _check(pg, b, "gather_object", None, root, "dst ranks")
     everyone = b.all_gather_bytes(pickle.dumps(obj))
     if pg.rank() == root:
-        for i, data in enumerate(everyone):
-            object_gather_list[i] = pickle.loads(data)
+        _fill(object_gather_list, everyone, "gather_object", "object_gather_list")
 
 
 def broadcast_object_list(object_list, src=None, group=None, device=None, group_src=None):
@@ -433,8 +528,9 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
 
 
 __all__ = [
-    "P2POp", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
+    "P2POp", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_gather_single", "all_reduce",
+    "all_to_all",
     "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast", "broadcast_object_list", "gather",
     "gather_object", "irecv", "isend", "monitored_barrier", "recv", "reduce", "reduce_scatter",
-    "reduce_scatter_tensor", "scatter", "scatter_object_list", "send",
+    "reduce_scatter_single", "reduce_scatter_tensor", "scatter", "scatter_object_list", "send",
 ]

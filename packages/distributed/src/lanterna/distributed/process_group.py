@@ -30,8 +30,14 @@ def _cpu_engine(world_size=-1) -> str:
 FAILURE_DIR_ENV = "LANTERNA_DIST_FAILURE_DIR"
 
 
+class InvalidArgumentError(ValueError, AssertionError):
+    """A wrong argument of ``init_process_group``: PyTorch raises ``AssertionError`` for some of
+    these and ``ValueError`` for others, so code catching either keeps working."""
+
+
 class Backend(str):
-    """Names of communication backends, as ``torch.distributed.Backend``.
+    """Names of communication backends, as ``torch.distributed.Backend``: ``Backend("GLOO")`` is
+    the plain string ``'gloo'``.
 
     >>> Backend("MPI")
     'mpi'
@@ -45,7 +51,7 @@ class Backend(str):
     def __new__(cls, name: str):
         if not isinstance(name, str):
             raise ValueError(f"Backend name must be a string, but got: {name}")  # noqa: TRY004 (as PyTorch)
-        return str.__new__(cls, name.lower())
+        return name.lower()  # a plain str, as PyTorch returns
 
     @classmethod
     def register_backend(cls, name, func, extended_api=False, devices=None):
@@ -99,15 +105,18 @@ class ProcessGroup:
         return f"<ProcessGroup {self._spec} rank={self._rank} size={self._size}>"
 
 
-class _NonMember:
-    def __repr__(self):
-        return "GroupMember.NON_GROUP_MEMBER"
+# What ``new_group`` returns to processes outside the group: -100, as PyTorch.
+NON_GROUP_MEMBER = -100
+
+
+def _is_non_member(group) -> bool:
+    return type(group) is int and group == NON_GROUP_MEMBER
 
 
 class GroupMember:
-    """``GroupMember.WORLD`` (the default group, once initialised) and ``NON_GROUP_MEMBER``."""
+    """``GroupMember.WORLD`` (the default group, once initialised) and ``NON_GROUP_MEMBER`` (-100)."""
 
-    NON_GROUP_MEMBER = _NonMember()
+    NON_GROUP_MEMBER = NON_GROUP_MEMBER
 
     class _World:
         def __get__(self, obj, owner):
@@ -128,6 +137,12 @@ class _State:
 
 
 _STATE = _State()
+
+
+def is_torchelastic_launched() -> bool:
+    """True when the process was started by a torchrun-style launcher (``TORCHELASTIC_RUN_ID`` is set,
+    as ``python -m lanterna.distributed.run`` does)."""
+    return os.getenv("TORCHELASTIC_RUN_ID") is not None
 
 
 def is_available() -> bool:
@@ -208,13 +223,13 @@ def _resolve(spec, world_size=-1):
         else:
             name = aliases.get(part, part)
             if name not in registered:
-                raise ValueError(f"Invalid backend: '{part}' (registered communication backends: "
-                                 f"{', '.join(sorted(registered)) or 'none'})")
+                raise InvalidArgumentError(f"Invalid backend: '{part}' (registered communication backends: "
+                                           f"{', '.join(sorted(registered)) or 'none'})")
             pairs = [(d, name) for d in registered[name][1]]
         for dev, name in pairs:
             if name not in registered:
-                raise ValueError(f"Invalid backend: '{name}' (registered communication backends: "
-                                 f"{', '.join(sorted(registered)) or 'none'})")
+                raise InvalidArgumentError(f"Invalid backend: '{name}' (registered communication backends: "
+                                           f"{', '.join(sorted(registered)) or 'none'})")
             if not _available(name):
                 raise RuntimeError(f"Distributed package doesn't have the '{name}' backend available here: "
                                    f"{_reason(name)}")
@@ -251,7 +266,13 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     if _STATE.world is not None:
         raise ValueError("trying to initialize the default process group twice!")
     if store is not None and init_method is not None:
-        raise ValueError("Cannot specify both init_method and store.")
+        raise InvalidArgumentError("Cannot specify both init_method and store.")
+    if store is not None:
+        # as PyTorch: a store says where to meet, not who is who
+        if world_size in (-1, None) or int(world_size) <= 0:
+            raise InvalidArgumentError("world_size must be positive if using store")
+        if rank in (-1, None) or int(rank) < 0:
+            raise InvalidArgumentError("rank must be non-negative if using store")
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
     if init_method in (None, "env://") and store is None:
@@ -311,10 +332,11 @@ def _group(group):
     world = _require_world()
     if group is None or group is GroupMember.WORLD:
         return world
-    if group is GroupMember.NON_GROUP_MEMBER:
+    if _is_non_member(group):
         return None
     if not isinstance(group, ProcessGroup):
-        raise TypeError(f"group must be a ProcessGroup returned by new_group, got {type(group).__name__}")
+        raise ValueError(f"Process group {group!r} is not initialized in the world group map. Please initialize the "
+                         "group first (group must be a ProcessGroup returned by new_group, or None for the world).")
     if group not in _STATE.groups:
         raise ValueError("Invalid process group specified (was it destroyed?)")
     return group
@@ -389,23 +411,85 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
                 made[id(b)].timeout = seconds
         subs[dev] = made[id(b)]
     if world.rank() not in ranks:
-        return GroupMember.NON_GROUP_MEMBER
+        return NON_GROUP_MEMBER
     _STATE.counter += 1
     pg = ProcessGroup(subs, ranks, world.name(), seconds, group_desc or str(_STATE.counter))
     _STATE.groups[pg] = pg._name
     return pg
 
 
+def new_subgroups_by_enumeration(ranks_per_subgroup_list, timeout=None, backend=None, pg_options=None,
+                                 group_desc=None):
+    """One group per list of global ranks (every process calls it with the same lists).
+
+    Returns ``(the group of this process or None, [every group])``; entries of groups this
+    process is not in are ``GroupMember.NON_GROUP_MEMBER``, as ``new_group`` gives.
+    """
+    if not ranks_per_subgroup_list:
+        raise ValueError("The arg 'ranks_per_subgroup_list' cannot be empty")
+    seen = {}
+    for ranks in ranks_per_subgroup_list:
+        for r in ranks:
+            if r in seen:
+                raise ValueError(f"Rank {r} has appeared in both subgroup {seen[r]} and {list(ranks)}")
+            seen[r] = list(ranks)
+    me = get_rank()
+    cur, subgroups = None, []
+    for ranks in ranks_per_subgroup_list:
+        g = new_group(ranks=ranks, timeout=timeout, backend=backend, pg_options=pg_options, group_desc=group_desc)
+        subgroups.append(g)
+        if me in ranks:
+            cur = g
+    return cur, subgroups
+
+
+def new_subgroups(group_size=None, group=None, timeout=None, backend=None, pg_options=None, group_desc=None):
+    """Split the world (or ``group``) into groups of ``group_size`` consecutive ranks.
+
+    Returns ``(the group of this process, [every group])``. ``group_size`` defaults, as in
+    PyTorch, to the number of CUDA devices, which on a CPU-only machine is 0: pass it.
+    """
+    if group_size is None:
+        import lanterna
+
+        cuda = getattr(lanterna, "cuda", None)
+        group_size = cuda.device_count() if cuda is not None and cuda.is_available() else 0
+    if group_size <= 0:
+        raise ValueError(f"The arg 'group_size' ({group_size}) must be positive")
+    ranks = get_process_group_ranks(group) if group is not None else list(range(get_world_size()))
+    if group_size > len(ranks):
+        raise ValueError(f"The arg 'group_size' ({group_size}) must not exceed the world size ({len(ranks)})")
+    if len(ranks) % group_size != 0:
+        raise ValueError(f"The world size ({len(ranks)}) must be divisible by 'group_size' ({group_size})")
+    lists = [ranks[i:i + group_size] for i in range(0, len(ranks), group_size)]
+    return new_subgroups_by_enumeration(lists, timeout=timeout, backend=backend, pg_options=pg_options,
+                                        group_desc=group_desc)
+
+
+def get_node_local_rank(fallback_rank=None) -> int:
+    """This process's rank on its machine: ``LOCAL_RANK`` (set by the launcher), else ``fallback_rank``."""
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank to allow "
+                       "`get_node_local_rank` to work, assuming you are not running in a multi-device context "
+                       "and want the code to run locally instead.")
+
+
 def destroy_process_group(group=None) -> None:
     """Leave ``group`` (all groups and the default one when None). MPI itself stays initialised."""
+    if _is_non_member(group):
+        return
+    if group is None and _STATE.world is None:
+        raise AssertionError("Process group cannot be None (the default process group is not initialized, or "
+                             "was destroyed already)")
     if group is None or group is GroupMember.WORLD:
         for pg in list(_STATE.groups):
             _shutdown(pg)
         _STATE.groups = {}
         _STATE.world = None
         _remove_abort_hook()
-        return
-    if group is GroupMember.NON_GROUP_MEMBER:
         return
     if group not in _STATE.groups:
         raise ValueError("Invalid process group specified")
@@ -470,7 +554,9 @@ def _warn_not_in_group(op):
 
 __all__ = [
     "Backend", "DistBackendError", "GroupMember", "ProcessGroup", "destroy_process_group", "get_backend",
-    "get_global_rank", "get_group_rank", "get_process_group_ranks", "get_rank", "get_world_size", "group",
+    "get_global_rank", "get_group_rank", "get_node_local_rank", "get_process_group_ranks", "get_rank",
+    "get_world_size", "group",
     "init_process_group", "is_available", "is_backend_available", "is_gloo_available", "is_initialized",
-    "is_mpi_available", "is_nccl_available", "new_group",
+    "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "new_group", "new_subgroups",
+    "new_subgroups_by_enumeration",
 ]

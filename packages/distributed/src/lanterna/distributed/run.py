@@ -46,12 +46,51 @@ def _parser():
     p.add_argument("--max-restarts", "--max_restarts", dest="max_restarts", type=int, default=0,
                    help="only 0 is supported")
     p.add_argument("--monitor-interval", "--monitor_interval", dest="monitor_interval", type=float, default=0.1)
+    p.add_argument("--master-addr", "--master_addr", dest="master_addr", default=None,
+                   help="MASTER_ADDR given to the ranks (default 127.0.0.1)")
+    p.add_argument("--master-port", "--master_port", dest="master_port", default=None,
+                   help="MASTER_PORT given to the ranks (default 29500)")
+    p.add_argument("--rdzv-id", "--rdzv_id", dest="rdzv_id", default="none",
+                   help="the job id, given to the ranks as TORCHELASTIC_RUN_ID")
+    _torchrun_options(p)
     p.add_argument("-m", "--module", action="store_true", help="run the target as a module (python -m)")
     p.add_argument("--no-python", "--no_python", dest="no_python", action="store_true",
                    help="run the target as an executable, not with Python")
     p.add_argument("target", help="the training script (or module with -m)")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the script")
     return p
+
+
+def _torchrun_options(p):
+    """Options of ``torchrun`` that scripts' command lines carry and that change nothing here.
+
+    Ranks meet through MPI (or the launcher's directory with ``--launcher spawn``), so the
+    rendezvous settings are not needed; they are accepted so that a torchrun command line runs
+    unchanged. ``--node-rank`` and multi-machine rendezvous need ``--hostfile`` instead.
+    """
+    ignored = p.add_argument_group()
+    for names in [("--node-rank", "--node_rank"), ("--rdzv-backend", "--rdzv_backend"),
+                  ("--rdzv-endpoint", "--rdzv_endpoint"), ("--rdzv-conf", "--rdzv_conf"),
+                  ("--local-addr", "--local_addr"), ("--log-dir", "--log_dir"),
+                  ("-r", "--redirects"), ("-t", "--tee"), ("--role",), ("--start-method", "--start_method"),
+                  ("--local-ranks-filter", "--local_ranks_filter"), ("--logs-specs", "--logs_specs"),
+                  ("--signals-to-handle", "--signals_to_handle")]:
+        ignored.add_argument(*names, dest="_ignored_" + names[-1].lstrip("-").replace("-", "_"),
+                             default=None, metavar="VALUE", help=argparse.SUPPRESS)
+    ignored.add_argument("--run-path", "--run_path", dest="_ignored_run_path", action="store_true",
+                         help=argparse.SUPPRESS)
+
+
+def _torchrun_environment(args, env, nproc):
+    """The variables torchrun gives every rank besides the ranks: master address, job id."""
+    if args.master_addr:
+        env["MASTER_ADDR"] = args.master_addr
+    if args.master_port:
+        env["MASTER_PORT"] = str(args.master_port)
+    nnodes = int(str(args.nnodes or "1").split(":")[-1]) if not args.hostfile else (
+        int(args.nnodes) if args.nnodes else len(_hosts(args.hostfile)))
+    env.update(TORCHELASTIC_RUN_ID=str(args.rdzv_id), TORCHELASTIC_RESTART_COUNT="0",
+               TORCHELASTIC_MAX_RESTARTS="0", GROUP_WORLD_SIZE=str(nnodes), ROLE_NAME="default")
 
 
 def find_mpiexec(explicit=None):
@@ -176,6 +215,7 @@ def main(argv=None) -> int:
     if nproc > 1 and "OMP_NUM_THREADS" not in env:
         # as torchrun: N processes with N BLAS threads each would oversubscribe the cores
         env["OMP_NUM_THREADS"] = "1"
+    _torchrun_environment(args, env, nproc)
     where = tempfile.mkdtemp(prefix="lanterna-dist-")
     env[FAILURE_DIR_ENV] = where
     try:
