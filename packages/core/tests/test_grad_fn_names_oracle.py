@@ -509,10 +509,6 @@ KNOWN_DIFFERENCES = {
     'fold': (('ViewBackward0', (('ConvolutionBackward0', ('ViewBackward0', None)),)), _COMPOSITE),
     'batch_norm_1d': (('NativeBatchNormBackward0', ((ACC, ()),)), _NONE_EDGE),
     'layer_norm_noaffine': (('NativeLayerNormBackward0', ((ACC, ()),)), _NONE_EDGE),
-    'group_norm': (
-        ('AddBackward0', (('MulBackward0', ('ViewBackward0', 'ViewBackward0')), ('ViewBackward0', (ACC,)))),
-        _COMPOSITE,
-    ),
     'instance_norm': (('ViewBackward0', (('NativeLayerNormBackward0', ('ViewBackward0',)),)), _COMPOSITE),
     'interp_area': (('UnsafeViewBackward0', (('CloneBackward0', (None, ACC)), None)), _COMPOSITE),
     'embedding_bag': (('DivBackward0', (('IndexAddBackward0', (None, 'SliceBackward0')), None)), _COMPOSITE),

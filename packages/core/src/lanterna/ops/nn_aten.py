@@ -217,12 +217,31 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
 
     if not training:
         return rrelu_eval(input, lower, upper)
-    if not input.dtype.is_floating_point:
+    from .. import _dtype as D
+
+    if not input.dtype.is_floating_point or input.dtype is D.float16:
         raise _not_implemented("rrelu_with_noise_out_cpu", input)
     with no_grad():
-        slopes = input.new_empty(input.shape).uniform_(lower, upper, generator=generator)
-        noise = slopes.masked_fill(input >= 0, 1)
-    return input * noise
+        # As PyTorch's CPU kernel: one double drawn from U(lower, upper) per non-positive element,
+        # in order, the bounds first rounded to the input dtype and the slope after; so a seeded
+        # run draws the same slopes and leaves the generator in the same state
+        nonpos = input <= 0
+        as_dtype = input.dtype.np.type
+        lo, hi = float(as_dtype(lower)), float(as_dtype(upper))
+        u = input.new_empty((int(nonpos.sum()),), dtype=D.float64).uniform_(generator=generator)
+        noise = input.new_ones(input.shape)
+        noise[nonpos] = (u * (hi - lo) + lo).to(input.dtype)  # two roundings: no fused multiply-add
+    return apply(RreluWithNoiseBackward0, input, noise=noise)
+
+
+class RreluWithNoiseBackward0(Node):
+    """RReLU in training: ``input * noise``, the slope 1 for the positive elements."""
+
+    def forward(self, a):
+        return a._data * self.noise._data
+
+    def backward(self, grad):
+        return grad * self.noise
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
@@ -566,7 +585,8 @@ def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1
 # ---- deprecated norms ----------------------------------------------------------------------------
 def frobenius_norm(input, dim, keepdim=False):
     """Deprecated: ``torch.linalg.vector_norm(input, 2, dim, keepdim)``."""
-    from .stats import vector_norm
+    from .reduce import legacy_scalar_name, norm_dims
+    from .stats import NormBackward1
 
     warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be "
                   "removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` "
@@ -574,7 +594,10 @@ def frobenius_norm(input, dim, keepdim=False):
     dim = (dim,) if isinstance(dim, int) else tuple(dim)
     if len(dim) > 2:
         raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dim)} dimensions instead.")
-    return vector_norm(input, 2, dim, keepdim)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{legacy_scalar_name(input.dtype)} instead.")
+    return apply(NormBackward1, input, ord=2.0, axes=norm_dims(dim, input.dim()), keepdim=keepdim)
 
 
 def nuclear_norm(input, dim=None, keepdim=False):

@@ -407,11 +407,73 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                 f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
             )
     _check_cpu_dtypes(input, (weight, bias), "GroupNormKernelImpl")
-    y = layer_norm(input.reshape(n, num_groups, -1), (_prod(input.shape[1:]) // num_groups,), eps=eps)
-    y = y.reshape(input.shape)
-    shape = (1, c) + (1,) * (input.dim() - 2)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+    # one node over (input, weight, bias) as PyTorch's; a missing parameter is an identity stand-in
+    # that needs no gradient, so its edge is (None, 0) there too
+    has_weight, has_bias = weight is not None, bias is not None
+    if not has_weight:
+        weight = input.new_ones((c,))
+    if not has_bias:
+        bias = weight.new_zeros((c,))
+    return _run(
+        NativeGroupNormBackward0,
+        (input, weight, bias),
+        groups=num_groups,
+        eps=eps,
+        wshape=(1, c) + (1,) * (input.dim() - 2),
+        param_axes=(0,) + tuple(range(2, input.dim())),
+        has_weight=has_weight,
+        has_bias=has_bias,
+    )
+
+
+class NativeGroupNormBackward0(Node):
+    """Group norm: statistics per (sample, group of channels), then a per-channel affine map."""
+
+    def _grouped(self, a):
+        return a.reshape(a.shape[0], self.groups, -1)
+
+    def forward(self, x, w, b):
+        xp = x._backend.xp
+        a = self._grouped(x._data)
+        mean = xp.mean(a, axis=2, keepdims=True)
+        xc = a - mean
+        var = xp.mean(xc * xc, axis=2, keepdims=True)
+        invstd = 1 / xp.sqrt(var + self.eps)
+        self.mean, self.invstd = mean, invstd
+        xc *= invstd
+        y = xc.reshape(x._data.shape)
+        # multiply and add one after the other (not fused), as the composite this replaces did
+        if self.has_weight:
+            y = y * xp.reshape(w._data, self.wshape)
+        if self.has_bias:
+            y = y + xp.reshape(b._data, self.wshape)
+        if y.dtype != x._data.dtype:  # float16 input, float32 parameters: PyTorch keeps float16
+            y = y.astype(x._data.dtype)
+        self.save(x, w)
+        return y
+
+    def _stats(self, xg):
+        """``(xhat, invstd)`` of the grouped input; differentiable under ``create_graph``."""
+        if GRAD_ENABLED[0]:
+            mean = xg.mean(2, keepdim=True)
+            xc = xg - mean
+            invstd = ((xc * xc).mean(2, keepdim=True) + self.eps).rsqrt()
+            return xc * invstd, invstd
+        mean = _make(self.mean, xg._backend, xg._device)
+        invstd = _make(self.invstd, xg._backend, xg._device)
+        return (xg - mean) * invstd, invstd
+
+    def backward(self, grad):
+        x, w = self.saved
+        xg = self._grouped(x)
+        xhat, invstd = self._stats(xg)
+        gx = gw = gb = None
+        if x._requires_grad or x.grad_fn is not None:
+            gy = self._grouped(grad * w.reshape(self.wshape) if self.has_weight else grad)
+            gx = invstd * (gy - gy.mean(2, keepdim=True) - xhat * (gy * xhat).mean(2, keepdim=True))
+            gx = gx.reshape(x.shape)
+        if self.has_weight:
+            gw = (grad * xhat.reshape(x.shape)).sum(self.param_axes)
+        if self.has_bias:
+            gb = grad.sum(self.param_axes)
+        return gx, gw, gb

@@ -165,6 +165,11 @@ class LinalgVectorNormBackward0(Node):
         return r.masked_fill(out.detach() == 0, 0)
 
 
+class NormBackward1(LinalgVectorNormBackward0):
+    """``at::norm(input, p, dim, keepdim)``, which the deprecated ``frobenius_norm`` records in
+    PyTorch: the same vector norm under ATen's name for it."""
+
+
 def _check_empty_norm(x, ord, axes):
     """inf, -inf and negative norms have no identity: PyTorch refuses them over an empty slice."""
     if x.numel() or not (ord < 0 or ord == math.inf):

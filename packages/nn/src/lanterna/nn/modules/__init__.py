@@ -50,3 +50,13 @@ from .transformer import (  # noqa: F401
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
+
+
+def __getattr__(name):
+    # torch.nn.modules.utils (consume_prefix_in_state_dict_if_present, _pair ...) on first use: imported
+    # here eagerly, ``from .modules import *`` in lanterna.nn would shadow lanterna.nn.utils with it
+    if name == "utils":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.utils")
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")

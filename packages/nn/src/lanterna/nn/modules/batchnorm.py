@@ -171,11 +171,29 @@ class SyncBatchNorm(_BatchNorm):
         if input.dim() < 2:
             raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
 
+    def _check_non_zero_input_channels(self, input):
+        if input.size(1) == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        self._check_non_zero_input_channels(input)
+        if self.training and _distributed_initialized() and input.device.type not in _SYNC_DEVICE_TYPES:
+            # as PyTorch: once a process group exists, training-mode statistics must be synchronised,
+            # which is only implemented for accelerator tensors
+            raise ValueError("SyncBatchNorm expected input tensor to be on GPU or XPU or privateuseone")
+        # a single process (or eval mode) computes exactly what BatchNorm does
+        return super().forward(input)
+
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):
-        """Replace every BatchNorm*D in ``module`` by a SyncBatchNorm sharing its state."""
+        """Replace every BatchNorm*D in ``module`` by a SyncBatchNorm sharing its state.
+
+        Returns ``module`` with its submodules converted, or a new SyncBatchNorm when ``module``
+        itself is a batch norm layer (a SyncBatchNorm too, as in PyTorch).
+        """
         out = module
-        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+        if isinstance(module, _BatchNorm):
             out = SyncBatchNorm(
                 module.num_features,
                 module.eps,
@@ -183,6 +201,7 @@ class SyncBatchNorm(_BatchNorm):
                 module.affine,
                 module.track_running_stats,
                 process_group,
+                bias=module.bias is not None,
             )
             if module.affine:
                 with lanterna.no_grad():
@@ -192,9 +211,24 @@ class SyncBatchNorm(_BatchNorm):
             out.running_var = module.running_var
             out.num_batches_tracked = module.num_batches_tracked
             out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
         for name, child in module.named_children():
             out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
         return out
+
+
+# the device types whose tensors SyncBatchNorm accepts in training once a process group exists
+_SYNC_DEVICE_TYPES = ("cuda", "hpu", "xpu", "privateuseone")
+
+
+def _distributed_initialized():
+    """Whether a default process group exists (False when lanterna.distributed is not installed)."""
+    try:
+        import lanterna.distributed as dist
+    except ImportError:
+        return False
+    return dist.is_available() and dist.is_initialized()
 
 
 class _LazyNormBase(LazyModuleMixin, _NormBase):

@@ -299,8 +299,35 @@ class DistributedDataParallel(Module):
                 "find_unused_parameters": self.find_unused_parameters,
                 "gradient_as_bucket_view": self.gradient_as_bucket_view}
 
+    # ---- copy / pickle -----------------------------------------------------------------------
+    # As in PyTorch: the reducer (hooks on this process's parameters, live communication state)
+    # and the process group are not copied; the copy rebuilds its reducer over the default group.
+    def _check_default_group(self):
+        dist = _dist()
+        if not dist.is_initialized():
+            raise ValueError("Default process group has not been initialized, please make sure to call "
+                             "init_process_group.")
+        if self.process_group is not None and self.process_group is not dist.group.WORLD:
+            raise RuntimeError("DDP Pickling/Unpickling are only supported when using DDP with the default "
+                               "process group. That is, when you have called init_process_group and have not "
+                               "passed process_group argument to DDP constructor")
+
     def __getstate__(self):
-        raise TypeError("DistributedDataParallel cannot be pickled: save ddp.module or ddp.state_dict() instead")
+        self._check_default_group()
+        state = super().__getstate__()
+        del state["process_group"]
+        del state["reducer"]
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.process_group = None  # the default group, the only one a pickled DDP can use
+        self._check_default_group()
+        self.__dict__.setdefault("require_forward_param_sync", True)
+        self.__dict__.setdefault("require_backward_grad_sync", True)
+        params = [p for p in self.module.parameters() if p.requires_grad]
+        self.reducer = Reducer(params, None, self.bucket_bytes_cap / (1024 * 1024),
+                               self.find_unused_parameters, self.gradient_as_bucket_view)
 
 
 class _DDPJoinHook:
