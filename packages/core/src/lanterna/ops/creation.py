@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import CPU, DEFAULT_DEVICE, device as Device
 from .._tensor import Tensor
+from ._argerrors import not_a_tensor
 from ..backends.registry import REGISTRY, get_backend
 
 _make = Tensor._make
@@ -435,21 +436,29 @@ def _like(t, dtype, device):
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("zeros_like", input)
     d, dev = _like(input, dtype, device)
     return _filled(0, input._data.shape, d, dev, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("ones_like", input)
     d, dev = _like(input, dtype, device)
     return _filled(1, input._data.shape, d, dev, requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("empty_like", input)
     d, dev = _like(input, dtype, device)
     return _filled(0, input._data.shape, d, dev, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("full_like", input)
     d, dev = _like(input, dtype, device)
     return _filled(fill_value, input._data.shape, d, dev, requires_grad)
 
@@ -761,12 +770,16 @@ def randint(*args, generator=None, dtype=None, device=None, requires_grad=False,
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
               pin_memory=False, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("rand_like", input)
     d, dev = _like(input, dtype, device)
     return rand(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, layout=None,
                pin_memory=False, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("randn_like", input)
     d, dev = _like(input, dtype, device)
     return randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
 

@@ -8,6 +8,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply, attach, check_same_device
+from ._argerrors import invalid_combination, no_attribute, not_a_tensor
 from .shape import shape_arg
 
 _make = Tensor._make
@@ -200,6 +201,8 @@ def _split(tensor, sizes, d, cls):
 
 def split(tensor, split_size_or_sections, dim=0):
     """Split into pieces of ``split_size`` (the last may be smaller) or of the given sizes."""
+    if not isinstance(tensor, Tensor):
+        raise no_attribute(tensor, "split")  # torch.split (Python) calls tensor.split
     d = _wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -224,6 +227,8 @@ def split(tensor, split_size_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     """At most ``chunks`` pieces of equal size (the last may be smaller)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("chunk", input)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
@@ -296,8 +301,15 @@ class SliceBackward0(Node):
         return grad.new_zeros(self.in_shape).index_put(tuple(idx), grad)
 
 
+#: narrow's overloads and their parameter types, as PyTorch's TypeError for a non-tensor lists them
+_NARROW_SIGNATURES = (("Tensor input, int dim, Tensor start, int length", ("Tensor", "int", "Tensor", "int")),
+                      ("Tensor input, int dim, int start, int length", ("Tensor", "int", "int", "int")))
+
+
 def narrow(input, dim, start, length):
     """``length`` elements of dim ``dim`` from ``start`` (a view)."""
+    if not isinstance(input, Tensor):
+        raise invalid_combination("narrow", (input, dim, start, length), _NARROW_SIGNATURES)
     if not input._data.ndim:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
@@ -355,6 +367,8 @@ class FlipBackward0(Node):
 
 def flip(input, *dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("flip", input)
     dims = shape_arg(dims)
     nd = input._data.ndim
     dims = tuple(_wrap_dim(d, nd) for d in dims)
@@ -392,6 +406,8 @@ class RollBackward0(Node):
 
 def roll(input, shifts, dims=None):
     """Shift elements cyclically along ``dims`` (the flattened tensor without dims)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("roll", input)
     if dims is None:
         if not isinstance(shifts, int):
             if len(shifts) != 1:

@@ -11,6 +11,7 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from . import return_types
 from .kernels import kernel
 from ._apply import Node, apply, attach, output_of
+from ._argerrors import given, invalid_combination, not_a_tensor
 from .elementwise import cast
 
 _make = Tensor._make
@@ -110,6 +111,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     >>> torch.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("sum", input)
     if dim is None and dtype is None and input.dtype.is_floating_point:
         return _sum_all(input)  # every loss ends in one: the lean path
     input, out_dtype = _int_accumulator(input, dtype)
@@ -167,6 +170,8 @@ class MeanBackward1(MeanBackward0):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of all elements or over ``dim``; integer inputs need ``dtype=`` (as in PyTorch)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("mean", input)
     if dtype is not None:
         input = cast(input, dtype)
     if not input.dtype.is_floating_point:
@@ -228,6 +233,8 @@ def cat_(tensors, dim):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product of all elements, or along one ``dim``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("prod", input)
     input, out_dtype = _int_accumulator(input, dtype)
     if dim is None:
         return apply(ProdBackward0, input, axes=None, keepdim=False, out_dtype=out_dtype)
@@ -303,6 +310,8 @@ def _check_nonempty(input, name, axes=None):
 
 def amax(input, dim=(), keepdim=False):
     """Maximum over ``dim`` (all dims by default); ties share the gradient."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("amax", input)
     axes = norm_dims(dim, input._data.ndim)
     _check_nonempty(input, "amax", axes)
     return apply(AmaxBackward0, input, axes=axes, keepdim=keepdim)
@@ -310,6 +319,8 @@ def amax(input, dim=(), keepdim=False):
 
 def amin(input, dim=(), keepdim=False):
     """Minimum over ``dim`` (all dims by default); ties share the gradient."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("amin", input)
     axes = norm_dims(dim, input._data.ndim)
     _check_nonempty(input, "amin", axes)
     return apply(AminBackward0, input, axes=axes, keepdim=keepdim)
@@ -364,6 +375,19 @@ def _max_min(input, dim, keepdim, is_max, name):
     return getattr(return_types, name)(values, indices)
 
 
+_MAX_MIN_SIGNATURES = ("Tensor input, *, Tensor out = None", "Tensor input, Tensor other, *, Tensor out = None",
+                       "Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None")
+
+
+def _max_min_error(name, input, dim, keepdim):
+    """PyTorch's TypeError for a non-tensor ``input`` of max/min: given more arguments, its
+    parser lists all three overloads."""
+    if dim is None and keepdim is False:
+        return not_a_tensor(name, input)
+    args, kwargs = given(input, ("dim", dim, None), ("keepdim", keepdim, False))
+    return invalid_combination(name, args, _MAX_MIN_SIGNATURES, kwargs)
+
+
 def max(input, dim=None, keepdim=False, *, out=None):
     """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)``; ``max(x, y)``: elementwise.
 
@@ -371,11 +395,15 @@ def max(input, dim=None, keepdim=False, *, out=None):
     >>> torch.max(torch.tensor([[1, 5], [7, 2]]), 1).indices
     tensor([1, 0])
     """
+    if not isinstance(input, Tensor):
+        raise _max_min_error("max", input, dim, keepdim)
     return _max_min(input, dim, keepdim, True, "max")
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, y)`` elementwise."""
+    if not isinstance(input, Tensor):
+        raise _max_min_error("min", input, dim, keepdim)
     return _max_min(input, dim, keepdim, False, "min")
 
 
@@ -429,15 +457,30 @@ def _arg(input, dim, keepdim, is_max):
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest element (first one on ties; NaN counts as the largest)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("argmax", input)
     return _arg(input, dim, keepdim, True)
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest element (first one on ties; NaN counts as the smallest)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("argmin", input)
     return _arg(input, dim, keepdim, False)
 
 
 # ---- logical reductions --------------------------------------------------------------------
+#: all/any's overloads, as PyTorch's TypeError for a non-tensor lists them
+_LOGICAL_SIGNATURES = ("Tensor input, *, Tensor out = None",
+                       "Tensor input, tuple of ints dim = None, bool keepdim = False, *, Tensor out = None",
+                       "Tensor input, int dim, bool keepdim = False, *, Tensor out = None")
+
+
+def _logical_error(name, input, dim, keepdim):
+    args, kwargs = given(input, ("dim", dim, None), ("keepdim", keepdim, False))
+    return invalid_combination(name, args, _LOGICAL_SIGNATURES, kwargs)
+
+
 def _logical(input, dim, keepdim, fn_name):
     xp = input._backend.xp
     axes = norm_dims(dim, input._data.ndim)
@@ -449,11 +492,15 @@ def _logical(input, dim, keepdim, fn_name):
 
 def all(input, dim=None, keepdim=False):
     """True where every element (over ``dim``) is nonzero."""
+    if not isinstance(input, Tensor):
+        raise _logical_error("all", input, dim, keepdim)
     return _logical(input, dim, keepdim, "all")
 
 
 def any(input, dim=None, keepdim=False):
     """True where some element (over ``dim``) is nonzero."""
+    if not isinstance(input, Tensor):
+        raise _logical_error("any", input, dim, keepdim)
     return _logical(input, dim, keepdim, "any")
 
 

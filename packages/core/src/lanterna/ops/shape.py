@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ._apply import Node, _record_trace, apply
+from ._argerrors import not_a_tensor
 from ..autograd.graph import ANOMALY, grad_edge
 from ..autograd.grad_mode import GRAD_ENABLED
 
@@ -127,6 +128,8 @@ def _view_dtype(input, dtype):
 
 def reshape(input, *shape):
     """Like :func:`view` where possible (no copy), else a copy."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("reshape", input)
     x = input._data
     shape = infer_shape(shape_arg(shape), x.size)
     flags = getattr(x, "flags", None)
@@ -149,6 +152,8 @@ def reshape_as(input, other):
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("flatten", input)
     nd = input._data.ndim
     if nd == 0:
         return reshape(input, (1,))
@@ -190,6 +195,8 @@ class PermuteBackward0(Node):
 
 def permute(input, *dims):
     """Reorder the dims (a view)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("permute", input)
     dims = shape_arg(dims)
     nd = input._data.ndim
     if len(dims) != nd:
@@ -272,6 +279,8 @@ def matrix_t(w):
 
 def transpose(input, dim0, dim1):
     """Swap two dims (a view)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("transpose", input)
     nd = input._data.ndim
     d0, d1 = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
     perm = list(range(nd))
@@ -285,6 +294,8 @@ swapaxes = swapdims = transpose
 
 def t(input):
     """Transpose of a matrix; tensors with fewer than 2 dims are returned as they are (a view)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("t", input)
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
@@ -323,6 +334,8 @@ class UnsqueezeBackward0(Node):
 
 def unsqueeze(input, dim):
     """Insert a dim of size one at ``dim``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("unsqueeze", input)
     return apply(UnsqueezeBackward0, input, dim=_wrap_dim(dim, input._data.ndim + 1))
 
 
@@ -347,6 +360,8 @@ class SqueezeBackward2(SqueezeBackward0):
 
 def squeeze(input, dim=None):
     """Remove dims of size one (all, or those in ``dim``: an int or a tuple)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("squeeze", input)
     shape = input._data.shape
     if dim is None:
         return apply(SqueezeBackward0, input, out_shape=tuple(s for s in shape if s != 1))

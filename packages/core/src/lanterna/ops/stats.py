@@ -9,6 +9,7 @@ from .._tensor import Tensor, _wrap_dim
 from . import return_types
 from .special import quiet
 from ._apply import Node, apply, output_of
+from ._argerrors import given, invalid_combination, no_attribute, not_a_tensor
 from .elementwise import cast
 from .reduce import _count, expand_back, legacy_scalar_name, norm_dims
 
@@ -66,13 +67,28 @@ def _var(input, dim, unbiased, keepdim, correction, is_std, cls):
     return apply(cls, input, axes=axes, keepdim=keepdim, correction=correction, is_std=is_std)
 
 
+#: var/std's overloads, as PyTorch's TypeError for a non-tensor lists them
+_VAR_SIGNATURES = (
+    "Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False, *, Tensor out = None",
+    "Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False, Tensor out = None",
+    "Tensor input, bool unbiased = True")
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``; ``correction=1`` (Bessel's, the default) or ``unbiased=False``."""
+    if not isinstance(input, Tensor):
+        args, kwargs = given(input, ("dim", dim, None), ("unbiased", unbiased, None), ("keepdim", keepdim, False),
+                             correction=correction)
+        raise invalid_combination("var", args, _VAR_SIGNATURES, kwargs)
     return _var(input, dim, unbiased, keepdim, correction, False, VarBackward0)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim`` (see :func:`var`)."""
+    if not isinstance(input, Tensor):
+        args, kwargs = given(input, ("dim", dim, None), ("unbiased", unbiased, None), ("keepdim", keepdim, False),
+                             correction=correction)
+        raise invalid_combination("std", args, _VAR_SIGNATURES, kwargs)
     return _var(input, dim, unbiased, keepdim, correction, True, StdBackward0)
 
 
@@ -203,6 +219,8 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """``torch.norm``: a vector norm (``p`` a number, or ``'fro'`` over at most two dims) over
     ``dim`` (all by default); other strings ('nuc') are matrix norms over exactly two dims.
     The arguments keep PyTorch's positional order: ``out`` comes before ``dtype``."""
+    if not isinstance(input, Tensor):
+        raise no_attribute(input, "layout")  # torch.norm (Python) reads input.layout first
     if out is not None:
         from .elementwise import _write_out
 
@@ -246,6 +264,8 @@ class LogsumexpBackward0(Node):
 
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("logsumexp", input)
     if not input.dtype.is_floating_point:
         input = cast(input, D.get_default_dtype())
     axes = norm_dims(dim, input._data.ndim)
@@ -281,6 +301,8 @@ def _scan_dtype(input, dtype, name):
 
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim`` (integers accumulate in int64)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("cumsum", input)
     input, out_dtype = _scan_dtype(input, dtype, "cumsum")
     return apply(CumsumBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
 
@@ -318,6 +340,8 @@ class CumprodBackward0(Node):
 
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("cumprod", input)
     input, out_dtype = _scan_dtype(input, dtype, "cumprod")
     return apply(CumprodBackward0, input, axis=_wrap_dim(dim, input._data.ndim), out_dtype=out_dtype)
 

@@ -8,6 +8,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply, output_of
+from ._argerrors import invalid_combination, not_a_tensor
 from .elementwise import cast
 from .kernels import kernel
 
@@ -263,50 +264,84 @@ class TruncBackward0(_Rounding):
     fn = "trunc"
 
 
-def _unary_float(cls):
+def _unary_float(cls, name):
+    """The public function ``name`` (PyTorch's name, which its TypeError for a non-tensor shows)."""
+
     def op(input):
+        if not isinstance(input, Tensor):
+            raise not_a_tensor(name, input)
         return apply(cls, _floating(input))
 
+    op.__name__ = op.__qualname__ = name
     return op
 
 
-exp = _unary_float(ExpBackward0)
-expm1 = _unary_float(Expm1Backward0)
-log = _unary_float(LogBackward0)
-log2 = _unary_float(Log2Backward0)
-log10 = _unary_float(Log10Backward0)
-log1p = _unary_float(Log1PBackward0)
-sqrt = _unary_float(SqrtBackward0)
-rsqrt = _unary_float(RsqrtBackward0)
-sin = _unary_float(SinBackward0)
-cos = _unary_float(CosBackward0)
-tan = _unary_float(TanBackward0)
-tanh = _unary_float(TanhBackward0)
-sigmoid = _unary_float(SigmoidBackward0)
-erf = _unary_float(ErfBackward0)
-reciprocal = _unary_float(ReciprocalBackward0)
+exp = _unary_float(ExpBackward0, "exp")
+expm1 = _unary_float(Expm1Backward0, "expm1")
+log = _unary_float(LogBackward0, "log")
+log2 = _unary_float(Log2Backward0, "log2")
+log10 = _unary_float(Log10Backward0, "log10")
+log1p = _unary_float(Log1PBackward0, "log1p")
+sqrt = _unary_float(SqrtBackward0, "sqrt")
+rsqrt = _unary_float(RsqrtBackward0, "rsqrt")
+sin = _unary_float(SinBackward0, "sin")
+cos = _unary_float(CosBackward0, "cos")
+tan = _unary_float(TanBackward0, "tan")
+tanh = _unary_float(TanhBackward0, "tanh")
+sigmoid = _unary_float(SigmoidBackward0, "sigmoid")
+erf = _unary_float(ErfBackward0, "erf")
+reciprocal = _unary_float(ReciprocalBackward0, "reciprocal")
 
 
-def neg(input):
-    if GRAD_ENABLED[0] or input.dtype is D.bool_:
-        return apply(NegBackward0, input)
-    # no graph can be recorded (a plain backward negates every SubBackward's gradient): no node
-    return Tensor._make(-input._data, input._backend, input._device)
+def _neg(name):
+    """``neg`` under the public name ``name`` (``neg`` or its alias ``negative``): one function
+    each, so a non-tensor's TypeError names the one called, with no extra call per use."""
+
+    def neg(input):
+        if not isinstance(input, Tensor):
+            raise not_a_tensor(name, input)
+        if GRAD_ENABLED[0] or input.dtype is D.bool_:
+            return apply(NegBackward0, input)
+        # no graph can be recorded (a plain backward negates every SubBackward's gradient): no node
+        return Tensor._make(-input._data, input._backend, input._device)
+
+    neg.__name__ = neg.__qualname__ = name
+    return neg
+
+
+neg = _neg("neg")
+negative = _neg("negative")
 
 
 def relu(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("relu", input)
     if input.dtype is D.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
     return apply(ReluBackward0, input)
 
 
-def abs(input):
-    if input.dtype is D.bool_:
-        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
-    return apply(AbsBackward0, input)
+def _abs(name):
+    """``abs`` under the public name ``name`` (``abs`` or ``absolute``), as :func:`_neg`."""
+
+    def abs(input):
+        if not isinstance(input, Tensor):
+            raise not_a_tensor(name, input)
+        if input.dtype is D.bool_:
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+        return apply(AbsBackward0, input)
+
+    abs.__name__ = abs.__qualname__ = name
+    return abs
+
+
+abs = _abs("abs")
+absolute = _abs("absolute")
 
 
 def sign(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("sign", input)
     if input.dtype is D.bool_:
         return input.clone()
     return apply(SignBackward0, input)
@@ -320,25 +355,48 @@ def _no_bool(input, kernel_name):
 
 
 def floor(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("floor", input)
     if not input.dtype.is_floating_point:
         return _no_bool(input, "floor_vml_cpu")
     return apply(FloorBackward0, input)
 
 
 def ceil(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("ceil", input)
     if not input.dtype.is_floating_point:
         return _no_bool(input, "ceil_vml_cpu")
     return apply(CeilBackward0, input)
 
 
-def trunc(input):
-    if not input.dtype.is_floating_point:
-        return _no_bool(input, "trunc_vml_cpu")
-    return apply(TruncBackward0, input)
+def _trunc(name):
+    """``trunc`` under the public name ``name`` (``trunc`` or ``fix``), as :func:`_neg`."""
+
+    def trunc(input):
+        if not isinstance(input, Tensor):
+            raise not_a_tensor(name, input)
+        if not input.dtype.is_floating_point:
+            return _no_bool(input, "trunc_vml_cpu")
+        return apply(TruncBackward0, input)
+
+    trunc.__name__ = trunc.__qualname__ = name
+    return trunc
+
+
+trunc = _trunc("trunc")
+fix = _trunc("fix")
+
+
+_ROUND_SIGNATURES = ("Tensor input, *, Tensor out = None", "Tensor input, *, int decimals, Tensor out = None")
 
 
 def round(input, *, decimals=0):
     """Round half to even (to ``decimals`` places)."""
+    if not isinstance(input, Tensor):
+        if decimals:  # PyTorch's parser then lists both overloads
+            raise invalid_combination("round", (input,), _ROUND_SIGNATURES, {"decimals": decimals})
+        raise not_a_tensor("round", input)
     if not input.dtype.is_floating_point:
         return _no_bool(input, "round_vml_cpu")
     return apply(RoundBackward1 if decimals else RoundBackward0, input, decimals=decimals)
@@ -355,6 +413,8 @@ class FracBackward0(Node):
 
 def frac(input):
     """The fractional part, with the sign of ``input``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("frac", input)
     if not input.dtype.is_floating_point:  # PyTorch has no integer frac (it would be all zeros)
         from .reduce import legacy_scalar_name
 
@@ -363,6 +423,8 @@ def frac(input):
 
 
 def square(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("square", input)
     return input.pow(2)
 
 
@@ -458,30 +520,40 @@ class SgnBackward0(SignBackward0):
 
 
 def erfc(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("erfc", input)
     return apply(ErfcBackward0, _floating(input))
 
 
-sinh = _unary_float(SinhBackward0)
-cosh = _unary_float(CoshBackward0)
-exp2 = _unary_float(Exp2Backward0)
-asinh = _unary_float(AsinhBackward0)
-acosh = _unary_float(AcoshBackward0)
-atanh = _unary_float(AtanhBackward0)
-arcsinh, arccosh, arctanh = asinh, acosh, atanh
+sinh = _unary_float(SinhBackward0, "sinh")
+cosh = _unary_float(CoshBackward0, "cosh")
+exp2 = _unary_float(Exp2Backward0, "exp2")
+asinh = _unary_float(AsinhBackward0, "asinh")
+acosh = _unary_float(AcoshBackward0, "acosh")
+atanh = _unary_float(AtanhBackward0, "atanh")
+arcsinh = _unary_float(AsinhBackward0, "arcsinh")
+arccosh = _unary_float(AcoshBackward0, "arccosh")
+arctanh = _unary_float(AtanhBackward0, "arctanh")
 
 
 def logit(input, eps=None):
     """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` if ``eps`` is given."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("logit", input)
     return apply(LogitBackward0, _floating(input), eps=eps)
 
 
 def sgn(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("sgn", input)
     if input.dtype is D.bool_:
         return input.clone()
     return apply(SgnBackward0, input)
 
 
 def signbit(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("signbit", input)
     xp = input._backend.xp
     x = input._data
     r = xp.signbit(x) if input.dtype.is_floating_point else x < 0
@@ -489,28 +561,40 @@ def signbit(input):
 
 
 def positive(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("positive", input)
     if input.dtype is D.bool_:
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 def deg2rad(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("deg2rad", input)
     return _floating(input) * (math.pi / 180.0)
 
 
 def rad2deg(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("rad2deg", input)
     return _floating(input) * (180.0 / math.pi)
 
 
 def isposinf(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isposinf", input)
     return Tensor._make(input._data == math.inf, input._backend, input._device)
 
 
 def isneginf(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isneginf", input)
     return Tensor._make(input._data == -math.inf, input._backend, input._device)
 
 
 def isreal(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isreal", input)
     return Tensor._make(input._backend.xp.ones(input._data.shape, dtype=bool), input._backend, input._device)
 
 
@@ -548,33 +632,40 @@ class AcosBackward0(Node):
         return -grad / (1 - x * x).sqrt()
 
 
-atan = _unary_float(AtanBackward0)
-asin = _unary_float(AsinBackward0)
-acos = _unary_float(AcosBackward0)
-arctan, arcsin, arccos = atan, asin, acos
+atan = _unary_float(AtanBackward0, "atan")
+asin = _unary_float(AsinBackward0, "asin")
+acos = _unary_float(AcosBackward0, "acos")
+arctan = _unary_float(AtanBackward0, "arctan")
+arcsin = _unary_float(AsinBackward0, "arcsin")
+arccos = _unary_float(AcosBackward0, "arccos")
 
 
 def logical_not(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("logical_not", input)
     xp = input._backend.xp
     return Tensor._make(xp.logical_not(xp.astype(input._data, input._backend.dtype(D.bool_))), input._backend,
                         input._device)
 
 
 def isnan(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isnan", input)
     return Tensor._make(input._backend.xp.isnan(input._data), input._backend, input._device)
 
 
 def isinf(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isinf", input)
     return Tensor._make(input._backend.xp.isinf(input._data), input._backend, input._device)
 
 
 def isfinite(input):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("isfinite", input)
     return Tensor._make(input._backend.xp.isfinite(input._data), input._backend, input._device)
 
 
-absolute = abs
-negative = neg
-fix = trunc
 
 
 class SincBackward0(Node):
@@ -599,6 +690,8 @@ class SincBackward0(Node):
 
 def sinc(input):
     """``sin(pi x) / (pi x)``, 1 at 0."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("sinc", input)
     return apply(SincBackward0, _floating(input))
 
 
@@ -624,44 +717,62 @@ def angle(input):
     >>> torch.angle(torch.tensor([-2.0, 0.0, 3.0]))
     tensor([3.1416, 0.0000, 0.0000])
     """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("angle", input)
     return apply(AngleBackward0, _floating(input))
 
 
 def conj(input):
     """The complex conjugate: a real tensor is its own conjugate (the same tensor)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("conj", input)
     return input
 
 
 def conj_physical(input):
     """The complex conjugate, materialized: for a real tensor, the tensor itself."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("conj_physical", input)
     return input
 
 
 def resolve_conj(input):
     """``input`` with a lazy conjugation applied (real tensors have none: the tensor itself)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("resolve_conj", input)
     return input
 
 
 def resolve_neg(input):
     """``input`` with a lazy negation applied (real tensors have none: the tensor itself)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("resolve_neg", input)
     return input
 
 
 def is_conj(input):
     """Whether the conjugate bit is set (never, for real tensors)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("is_conj", input)
     return False
 
 
 def is_neg(input):
     """Whether the negative bit is set (never, for real tensors)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("is_neg", input)
     return False
 
 
 def real(input):
     """The real part: for a real tensor, the tensor itself."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("real", input)
     return input
 
 
 def imag(input):
     """The imaginary part: PyTorch refuses it for real tensors."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("imag", input)
     raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
