@@ -1,9 +1,10 @@
 """``lanterna.linalg``: PyTorch's ``torch.linalg`` namespace."""
 # ruff: noqa: F401  (re-exports)
 
-from .ops.linalg_extra import (cholesky, det, eigh, eigvalsh, inv, matrix_norm, matrix_power, norm, pinv, qr,
+from .ops.linalg_extra import (cholesky, eigh, eigvalsh, inv, matrix_norm, matrix_power, norm, pinv, qr,
                                slogdet, solve, svd, svdvals)
 from .ops.linalg_extra import LinAlgError, cross
+from .ops.linalg_extra import linalg_det as det
 from .ops.linalg_more import (cholesky_ex, cond, diagonal, householder_product, inv_ex, lstsq, lu, lu_factor,
                               lu_factor_ex, lu_solve, matmul, matrix_exp, matrix_rank, multi_dot, solve_triangular,
                               vecdot)

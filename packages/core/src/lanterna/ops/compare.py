@@ -7,6 +7,7 @@ from .._tensor import Tensor
 from .special import quiet
 from ._apply import binary_operands
 from .elementwise import _broadcast_error
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
@@ -133,6 +134,8 @@ def invert(input):
 
 def equal(input, other):
     """True when both tensors have the same shape and elements."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('equal', input)
     return tuple(input.shape) == tuple(other.shape) and bool((input == other).all())
 
 
@@ -159,4 +162,6 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when :func:`isclose` holds everywhere."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("allclose", input)
     return bool(isclose(input, other, rtol, atol, equal_nan).all())

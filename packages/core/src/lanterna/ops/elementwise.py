@@ -12,6 +12,7 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.graph import NO_EDGE
 from . import kernels
 from ._apply import Node, apply, attach, attach_same_shape, binary_operands, output_of
+from ._argerrors import not_a_tensor, type_name
 
 _make = Tensor._make
 
@@ -273,7 +274,7 @@ def sub_operator(self, other):
 
 def invalid_arguments(name, args, signatures=("Tensor input, Tensor other", "Tensor input, Number other")):
     """PyTorch's TypeError for arguments that fit none of an op's overloads (``fmod(2, t)``)."""
-    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    got = ", ".join(type_name(a) for a in args)
     lines = "".join(f" * ({s}, *, Tensor out = None)\n" for s in signatures)
     return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                      f"{lines}")
@@ -281,7 +282,7 @@ def invalid_arguments(name, args, signatures=("Tensor input, Tensor other", "Ten
 
 def need_tensor(name, value, arg="input", position=1):
     """PyTorch's TypeError for a number (or other object) where a parameter takes only a Tensor."""
-    return TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+    return not_a_tensor(name, value, arg, position)
 
 
 def _tensor_first(input, other, name="add"):
@@ -297,7 +298,7 @@ def _tensor_first(input, other, name="add"):
         from .creation import tensor
 
         return tensor(input)
-    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    raise not_a_tensor(name, input)
 
 
 def scaled_by_alpha(input, other, alpha):

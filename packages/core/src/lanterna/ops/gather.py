@@ -9,6 +9,7 @@ from .._tensor import Tensor, _wrap_dim
 from ._apply import Node, apply, output_of
 from . import kernels
 from .kernels import kernel
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 
@@ -153,6 +154,8 @@ class GatherBackward0(Node):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and likewise for other dims)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('gather', input)
     _check_index_tensor(index, "gather")
     d = _wrap_dim(dim, input._data.ndim)
     if index._data.ndim != input._data.ndim and not (index._data.ndim <= 1 and input._data.ndim <= 1):
@@ -213,6 +216,8 @@ class TakeBackward0(Node):
 
 def take(input, index):
     """Elements of the flattened ``input`` at ``index`` (the result has ``index``'s shape)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('take', input)
     if index.dtype is not D.int64:
         from .reduce import legacy_scalar_name
 
@@ -447,6 +452,8 @@ class IndexSelectBackward0(Node):
 
 def index_select(input, dim, index):
     """The slices of ``dim`` listed in the 1-D ``index``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('index_select', input)
     _check_index_vector(index, "index_select")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d] if input._data.ndim else 1
@@ -572,6 +579,8 @@ class MaskedSelectBackward0(Node):
 
 def masked_select(input, mask):
     """The elements where ``mask`` (broadcast with ``input``) is True, as a 1-D tensor."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('masked_select', input)
     if mask.dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     try:
@@ -633,6 +642,8 @@ def masked_scatter_(input, mask, source):
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the nonzero elements: an (n, ndim) int64 tensor, or a tuple of 1-D ones."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('nonzero', input)
     xp = input._backend.xp
     x = input._data if input._data.ndim else xp.reshape(input._data, (1,))
     idx = [xp.astype(i, input._backend.dtype(D.int64)) for i in xp.nonzero(x)]

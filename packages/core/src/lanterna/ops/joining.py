@@ -8,7 +8,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._apply import Node, apply, attach, check_same_device
-from ._argerrors import invalid_combination, no_attribute, not_a_tensor
+from ._argerrors import invalid_combination, no_attribute, not_a_tensor, type_name
 from .shape import shape_arg
 
 _make = Tensor._make
@@ -32,7 +32,7 @@ def _tensor_list(tensors, name="cat"):
     A lone tensor is refused, not iterated over: ``torch.cat(x)`` is a mistake for ``torch.cat([x, y])``."""
     if not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
+                        f"{type_name(tensors)}")
     tensors = list(tensors)
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):

@@ -65,9 +65,11 @@ class MatmulBackward0(Node):
         return ga, gb  # the engine sums broadcast batch dims back
 
 
-def _operands(a, b, name):
+def _operands(a, b, name, b_name="other"):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(b).__name__}")
+        from ._argerrors import not_a_tensor
+
+        raise not_a_tensor(name, a) if not isinstance(a, Tensor) else not_a_tensor(name, b, b_name, 2)
     check_same_device(a, b, name)
     dt = a.dtype
     if dt is not b.dtype or (dt is D.bool_ and name != "addr"):  # addr alone takes bools
@@ -203,7 +205,7 @@ class UnsafeViewBackward0(MatmulBackward0):
 
 
 def mm(input, mat2):
-    a, b = _operands(input, mat2, "mm")
+    a, b = _operands(input, mat2, "mm", "mat2")
     if a._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if b._data.ndim != 2:
@@ -216,7 +218,7 @@ def mm(input, mat2):
 
 
 def bmm(input, mat2):
-    a, b = _operands(input, mat2, "bmm")
+    a, b = _operands(input, mat2, "bmm", "mat2")
     if a._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b._data.ndim != 3:
@@ -230,7 +232,7 @@ def bmm(input, mat2):
 
 
 def mv(input, vec):
-    a, b = _operands(input, vec, "mv")
+    a, b = _operands(input, vec, "mv", "vec")
     if a._data.ndim != 2 or b._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.dim()}, {b.dim()}")
     if a._data.shape[1] != b._data.shape[0]:
@@ -239,7 +241,7 @@ def mv(input, vec):
 
 
 def dot(input, other):
-    a, b = _operands(input, other, "dot")
+    a, b = _operands(input, other, "dot", "tensor")
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.dim()}D and {b.dim()}D tensors")
     if a._data.shape != b._data.shape:
@@ -274,6 +276,10 @@ def inner(input, other):
 
 def outer(input, vec2):
     """Outer product of two vectors."""
+    if not isinstance(input, Tensor) or not isinstance(vec2, Tensor):
+        from ._argerrors import not_a_tensor
+
+        raise not_a_tensor("outer", input) if not isinstance(input, Tensor) else not_a_tensor("outer", vec2, "vec2", 2)
     for name, t in (("self", input), ("vec2", vec2)):
         if t.dim() != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
@@ -385,6 +391,10 @@ def _product_shape(cls, m1, m2):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``."""
+    if not isinstance(input, Tensor):
+        from ._argerrors import not_a_tensor
+
+        raise not_a_tensor("addmm", input)
     return _addmm_like(AddmmBackward0, "addmm", input, mat1, mat2, beta, alpha, _check_addmm)
 
 

@@ -17,6 +17,7 @@ from ._apply import Node, apply, output_of
 from .kernels import from_host, to_host
 from .reduce import legacy_scalar_name as _scalar_name
 from .stats import vector_norm
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 
@@ -121,11 +122,17 @@ class LinalgInvExBackward0(Node):
 
 def inv(A):
     """Inverse of (a batch of) square matrices."""
+    if not isinstance(A, Tensor):
+        raise not_a_tensor("linalg_inv", A, "A")
     _square(A, "inv")
     return apply(LinalgInvExBackward0, A)
 
 
-inverse = inv
+def inverse(input):
+    """``torch.inverse``: :func:`inv` under its older name (PyTorch's message for a non-tensor differs)."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("inverse", input)
+    return inv(input)
 
 
 class LinalgDetBackward0(Node):
@@ -142,9 +149,18 @@ class LinalgDetBackward0(Node):
 
 
 def det(A):
-    """Determinant of (a batch of) square matrices."""
+    """Determinant of (a batch of) square matrices (``torch.det``; ``torch.linalg.det`` is :func:`linalg_det`)."""
+    if not isinstance(A, Tensor):
+        raise not_a_tensor("det", A)
     _square(A, "det")
     return apply(LinalgDetBackward0, A)
+
+
+def linalg_det(A):
+    """``torch.linalg.det``: :func:`det` (PyTorch's message for a non-tensor differs)."""
+    if not isinstance(A, Tensor):
+        raise not_a_tensor("linalg_det", A, "A")
+    return det(A)
 
 
 class LinalgSlogdetBackward0(Node):
@@ -199,6 +215,8 @@ class LinalgSolveExBackward0(Node):
 
 def solve(A, B, *, left=True):
     """The ``X`` with ``A @ X = B`` (``X @ A = B`` with ``left=False``)."""
+    if not isinstance(A, Tensor) or not isinstance(B, Tensor):
+        raise not_a_tensor("linalg_solve", A, "A") if not isinstance(A, Tensor) else not_a_tensor("linalg_solve", B, "B", 2)
     _square(A, "solve")
     if A.dtype is not B.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
@@ -271,6 +289,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """``torch.linalg.norm``: a vector norm for 1-D input or ``dim`` an int, a matrix norm for
     2-D input or ``dim`` a pair; with neither ``ord`` nor ``dim``, the 2-norm of all elements."""
+    if not isinstance(A, Tensor):
+        raise not_a_tensor("linalg_norm", A)
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None and len(dim) not in (1, 2):
@@ -459,6 +479,8 @@ def svd(A, full_matrices=True):
     >>> torch.linalg.svd(torch.tensor([[3.0, 0.0], [0.0, -4.0]])).S
     tensor([4., 3.])
     """
+    if not isinstance(A, Tensor):
+        raise not_a_tensor("linalg_svd", A, "A")
     u, s, vh = _svd_arrays(A, full_matrices)
     return return_types.linalg_svd(*_multi(LinalgSvdBackward0, A, (u, s, vh), full_matrices=full_matrices))
 
@@ -525,6 +547,8 @@ def qr(A, mode="reduced"):
     tensor([[2., 0.],
             [0., 3.]])
     """
+    if not isinstance(A, Tensor):
+        raise not_a_tensor("linalg_qr", A, "A")
     if mode not in _QR_MODES:
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")

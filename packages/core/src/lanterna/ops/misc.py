@@ -10,6 +10,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ._apply import Node, apply
 from .kernels import from_host, kernel, to_host
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 
@@ -332,6 +333,8 @@ def bincount(input, weights=None, minlength=0):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct elements (sorted), optionally with the inverse indices and the counts."""
+    if not isinstance(input, Tensor):  # PyTorch's parser names the op it dispatches to
+        raise not_a_tensor("_unique2" if dim is None else "unique_dim", input)
     x = _host(input)
     if dim is None:
         # every NaN is distinct (NaN != NaN), as in PyTorch; NumPy would merge them

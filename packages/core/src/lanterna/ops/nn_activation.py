@@ -10,6 +10,7 @@ import math
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import nn_special
+from ._argerrors import not_a_tensor
 from ._apply import Node, apply, output_of
 from .elementwise import cast
 from .kernels import kernel
@@ -68,7 +69,7 @@ class LogSoftmaxBackward0(Node):
 
 def _softmax_input(input, dim, dtype, name):
     if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor(name, input)
     if dtype is not None:
         input = cast(input, dtype)
     if dim is None:
@@ -335,7 +336,7 @@ def _float_input(input, name, kernel_name=None):
     """The input of an activation that PyTorch computes for floating dtypes only: an integer or bool
     input raises as PyTorch's CPU kernel ``kernel_name`` does (``{name}_cpu`` by default)."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor(name, input)
     if not input.dtype.is_floating_point:
         raise _not_implemented(kernel_name or f"{name}_cpu", input)
     return _floating(input)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD_ENABLED
+from ._argerrors import not_a_tensor
 from ._apply import Node, attach, check_same_device
 from .kernels import kernel
 from .linalg import _blas
@@ -69,7 +70,7 @@ def linear(input, weight, bias=None):
     torch.Size([2, 4])
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor("linear", input)
     check_same_device(input, weight, "linear")
     x = input._data
     w = weight._data

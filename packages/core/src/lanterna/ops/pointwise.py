@@ -12,6 +12,7 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from .special import quiet
 from ._apply import Node, apply, as_tensor_like, check_same_device
 from .elementwise import broadcast_error, cast, invalid_arguments, need_tensor
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 
@@ -301,6 +302,16 @@ class ClampBackward0(Node):
         return tuple(out)
 
 
+def _clamp_error(name, input, min, max):
+    """PyTorch's "invalid combination" TypeError for ``clamp(<not a tensor>, ...)``."""
+    from ._argerrors import given, invalid_combination
+
+    args, kwargs = given(input, ("min", min, None), ("max", max, None))
+    return invalid_combination(name, args, ("Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
+                                            "Tensor input, Number min = None, Number max = None, *, Tensor out = None"),
+                               kwargs)
+
+
 def clamp(input, min=None, max=None):
     """Limit values to ``[min, max]`` (numbers or tensors; either may be None).
 
@@ -308,6 +319,8 @@ def clamp(input, min=None, max=None):
     >>> torch.tensor([-2.0, 0.5, 3.0]).clamp(-1, 1)
     tensor([-1.0000,  0.5000,  1.0000])
     """
+    if not isinstance(input, Tensor):
+        raise _clamp_error("clamp", input, min, max)
     return _clamp(input, min, max, ClampBackward1)
 
 
@@ -536,6 +549,8 @@ class AddcdivBackward0(Node):
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('addcmul', input)
     return apply_broadcast(AddcmulBackward0, *promote(input, tensor1, tensor2), value=value)
 
 
@@ -557,6 +572,8 @@ def _integral(t):
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('addcdiv', input)
     check_addcdiv_operands(tensor1, tensor2)
     return apply_broadcast(AddcdivBackward0, *promote(input, tensor1, tensor2), value=value)
 

@@ -13,6 +13,7 @@ from .kernels import kernel
 from ._apply import Node, apply, attach, output_of
 from ._argerrors import given, invalid_combination, not_a_tensor
 from .elementwise import cast
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 
@@ -149,6 +150,8 @@ class NansumBackward0(Node):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('nansum', input)
     input, out_dtype = _int_accumulator(input, dtype)
     return apply(NansumBackward0, input, axes=norm_dims(dim, input._data.ndim), keepdim=keepdim,
                  out_dtype=out_dtype)
@@ -185,6 +188,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over the elements that are not NaN."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('nanmean', input)
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{legacy_scalar_name(input.dtype)}")
@@ -413,6 +418,8 @@ class AminmaxBackward0(AmaxBackward0):
 
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` together, as ``torch.return_types.aminmax``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('aminmax', input)
     axes = norm_dims(dim, input._data.ndim)
     _check_nonempty(input, "aminmax", axes)
     lo = apply(AminmaxBackward0, input, axes=axes, keepdim=keepdim, is_max=False)
@@ -506,4 +513,6 @@ def any(input, dim=None, keepdim=False):
 
 def count_nonzero(input, dim=None):
     """Number of nonzero elements (over ``dim``), as int64."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('count_nonzero', input)
     return (input != 0).sum(dim=dim)

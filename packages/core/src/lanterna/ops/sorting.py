@@ -9,6 +9,7 @@ from . import return_types
 from ._apply import apply
 from .gather import GatherBackward0
 from .reduce import MaxBackward0
+from ._argerrors import not_a_tensor
 
 _make = Tensor._make
 
@@ -55,6 +56,8 @@ def sort(input, dim=-1, descending=False, stable=False):
     values=tensor([1, 2, 3]),
     indices=tensor([1, 2, 0]))
     """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('sort', input)
     if input._data.ndim == 0:
         return return_types.sort(input.clone(), input.new_zeros((), dtype=D.int64))
     d = _wrap_dim(dim, input._data.ndim)
@@ -66,6 +69,8 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim``."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('argsort', input)
     return sort(input, dim, descending, stable).indices
 
 
@@ -76,6 +81,8 @@ def msort(input):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('topk', input)
     if input.dtype is D.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _wrap_dim(dim, input._data.ndim)
@@ -94,6 +101,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest element along ``dim`` and its index."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor('kthvalue', input)
     if input.dtype is D.bool_:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     d = _wrap_dim(dim, input._data.ndim)
