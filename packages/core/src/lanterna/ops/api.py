@@ -60,7 +60,7 @@ FAMILIES = {
     "ops.nn_linear": "bilinear",
     "ops.nn_norm": "group_norm layer_norm",
     "ops.nn_pool": "adaptive_avg_pool1d adaptive_max_pool1d avg_pool1d max_pool1d max_pool2d max_pool3d",
-    "ops.nn_top": "batch_norm embedding",
+    "ops.nn_top": "batch_norm embedding embedding_bag",
     "ops.nn_aten": "binary_cross_entropy_with_logits channel_shuffle constant_pad_nd convolution "
                    "cosine_embedding_loss feature_alpha_dropout feature_alpha_dropout_ frobenius_norm hardshrink "
                    "hinge_embedding_loss instance_norm kl_div margin_ranking_loss max_pool1d_with_indices "

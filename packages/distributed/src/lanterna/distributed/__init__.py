@@ -34,12 +34,16 @@ _EXPORTS = {
     "rendezvous": ["FileStore"],
     "tcp_backend": ["TCPStore"],
     "grad_bucket": ["GradBucket"],
+    "store": ["HashStore", "PrefixStore", "Store"],
+    "distributed_c10d": ["get_pg_count", "reduce_op"],
 }
 _WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)  # noqa: PLE0605
 
 
 def __getattr__(name):
+    if name == "distributed_c10d":  # the submodule, loaded on first use like the others
+        return importlib.import_module(f"{__name__}.distributed_c10d")
     mod = _WHERE.get(name)
     if mod is None:
         raise AttributeError(f"module 'lanterna.distributed' has no attribute '{name}'")
