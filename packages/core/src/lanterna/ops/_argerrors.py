@@ -62,7 +62,8 @@ def invalid_combination(name, args, signatures, kwargs=None):
             marked = [type_name(a) if _fits(a, t) else f"!{_describe(a)}!" for a, t in zip(args, types)]
             lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(marked)})")
         unknown = [k for k in (kwargs or ()) if not re.search(rf"\b{re.escape(k)}\b", text)]
-        if unknown and len(args) + len(kwargs) == _arity(text):  # keywords this overload lacks
+        # keywords this overload lacks (PyTorch names them only for an overload without ``out``)
+        if unknown and len(args) + len(kwargs) == _arity(text) and " out = None" not in text:
             lines.append(f"      didn't match because some of the keywords were incorrect: {', '.join(unknown)}")
     return TypeError("\n".join(lines) + "\n")
 
@@ -103,4 +104,6 @@ def _fits(value, kind):
         return isinstance(value, Tensor)
     if kind == "int":  # PyTorch's parser takes no bool (nor float) for an int
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "Number":  # PyTorch's "didn't match" line marks even a number given for a Number
+        return False
     return True

@@ -18,11 +18,24 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
 def _operands(input, other, name):
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+            raise _two_numbers_error(name, input, other)
         from ._apply import as_tensor_like
 
         input = as_tensor_like(input, other)
     return binary_operands(input, other, name)
+
+
+_PUBLIC_NAMES = {"lshift": "bitwise_left_shift", "rshift": "bitwise_right_shift"}
+
+
+def _two_numbers_error(name, input, other):
+    """PyTorch's "invalid combination" TypeError for a bitwise op given no tensor at all."""
+    from ._argerrors import invalid_combination
+
+    return invalid_combination(_PUBLIC_NAMES.get(name, name), (input, other),
+                               ("Tensor input, Tensor other, *, Tensor out = None",
+                                ("Number self, Tensor other", ("Number", "Tensor")),
+                                "Tensor input, Number other, *, Tensor out = None"))
 
 
 def _tensor_operands(input, other, name):
@@ -66,7 +79,12 @@ lt = _compare("lt", "less")
 le = _compare("le", "less_equal")
 gt = _compare("gt", "greater")
 ge = _compare("ge", "greater_equal")
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+# the aliases are ops of their own so that their errors name them, as PyTorch's do
+greater = _compare("greater", "greater")
+greater_equal = _compare("greater_equal", "greater_equal")
+less = _compare("less", "less")
+less_equal = _compare("less_equal", "less_equal")
+not_equal = _compare("not_equal", "not_equal")
 
 
 def _bitwise(name, fn_name, shift=False):

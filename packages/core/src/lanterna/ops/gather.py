@@ -268,6 +268,8 @@ class ScatterBackward1(Node):
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """Write ``src`` (or a number) into a copy of ``input`` at ``index`` along ``dim``."""
+    if not isinstance(input, Tensor):
+        raise _scatter_error(input, dim, index, src, value, reduce)
     if src is None:
         src = value
     _check_index_tensor(index, "scatter")
@@ -277,6 +279,18 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     if not isinstance(src, Tensor):
         return apply(ScatterBackward1, input, dim=d, index=index, value=src)
     return apply(ScatterBackward0, input, src.to(input.dtype), dim=d, index=index, reduce=reduce)
+
+
+def _scatter_error(input, dim, index, src, value, reduce):
+    """PyTorch's "invalid combination" TypeError for ``scatter(<not a tensor>, ...)``."""
+    from ._argerrors import given, invalid_combination
+
+    args, kwargs = given(input, ("src", src, None), ("value", value, None), reduce=reduce)
+    return invalid_combination("scatter", (args[0], dim, index, *args[1:]), (
+        "Tensor input, int dim, Tensor index, Tensor src, *, Tensor out = None",
+        "Tensor input, int dim, Tensor index, Tensor src, *, str reduce, Tensor out = None",
+        "Tensor input, int dim, Tensor index, Number value, *, Tensor out = None",
+        "Tensor input, int dim, Tensor index, Number value, *, str reduce, Tensor out = None"), kwargs)
 
 
 class ScatterAddBackward0(Node):

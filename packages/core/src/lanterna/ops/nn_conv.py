@@ -634,7 +634,26 @@ def _check_params(stride, padding, dilation):
         raise RuntimeError("dilation should be greater than zero")
 
 
+_CONV_SIGNATURES = (
+    "Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints padding = 0, "
+    "tuple of ints dilation = 1, int groups = 1",
+    "Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = \"valid\", "
+    "tuple of ints dilation = 1, int groups = 1")
+
+
+def _conv_error(name, input, weight, bias, stride, padding, dilation, groups):
+    """PyTorch's "invalid combination" TypeError for ``conv2d(<not a tensor>, ...)`` (or a weight
+    that is not a tensor)."""
+    from ._argerrors import given, invalid_combination
+
+    args, kwargs = given(input, ("weight", weight, None), ("bias", bias, None), ("stride", stride, 1),
+                         ("padding", padding, 0), ("dilation", dilation, 1), ("groups", groups, 1))
+    return invalid_combination(name, args, _CONV_SIGNATURES, kwargs)
+
+
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise _conv_error(name, input, weight, bias, stride, padding, dilation, groups)
     batched = _check(input, weight, bias, nd, name, groups)
     stride = _tuple(stride, nd, "stride", nd)
     dilation = _tuple(dilation, nd, "dilation", nd)

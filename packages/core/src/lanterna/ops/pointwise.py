@@ -63,6 +63,8 @@ def where(condition, input=None, other=None):
     >>> torch.where(torch.tensor([True, False]), torch.tensor([1.0, 2.0]), 0.0)
     tensor([1., 0.])
     """
+    if not isinstance(condition, Tensor):
+        raise _where_error(condition, input, other)
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -81,6 +83,23 @@ def where(condition, input=None, other=None):
         return apply(WhereBackward0, a, b, condition=condition)
     except ValueError as e:
         raise (broadcast_error(condition, a, b) or e) from None
+
+
+_WHERE_SIGNATURES = ("Tensor condition", "Tensor condition, Tensor input, Tensor other, *, Tensor out = None",
+                     ("Tensor condition, Number self, Tensor other", ("Tensor", "Number", "Tensor")),
+                     ("Tensor condition, Tensor input, Number other", ("Tensor", "Tensor", "Number")),
+                     ("Tensor condition, Number self, Number other", ("Tensor", "Number", "Number")))
+
+
+def _where_error(condition, input, other):
+    """PyTorch's TypeError for ``where(<not a tensor>, ...)``: the one-argument form names the
+    parameter, the others list the overloads."""
+    from ._argerrors import given, invalid_combination
+
+    if input is None and other is None:
+        return not_a_tensor("where", condition, "condition")
+    args, _ = given(condition, ("input", input, None), ("other", other, None))
+    return invalid_combination("where", args, _WHERE_SIGNATURES)
 
 
 class MaskedFillBackward0(Node):
@@ -103,6 +122,12 @@ class MaskedFillBackward1(Node):
 
 def masked_fill(input, mask, value):
     """``input`` with ``value`` written where ``mask`` (bool, broadcastable) is True."""
+    if not isinstance(input, Tensor):
+        from ._argerrors import invalid_combination
+
+        raise invalid_combination("masked_fill", (input, mask, value),
+                                  (("Tensor input, Tensor mask, Tensor value", ("Tensor", "Tensor", "Tensor")),
+                                   ("Tensor input, Tensor mask, Number value", ("Tensor", "Tensor", "Number"))))
     if mask.dtype is not D.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {D.cpp_name(mask.dtype)}")
     if mask._data.shape != input._data.shape:
@@ -358,7 +383,11 @@ def checked_int(value, dtype):
     return value % (int(info.max) + 1) if value < 0 and info.min == 0 else value
 
 
-clip = clamp
+def clip(input, min=None, max=None):
+    """Alias of :func:`clamp`, with its own name in its errors (as in PyTorch)."""
+    if not isinstance(input, Tensor):
+        raise _clamp_error("clip", input, min, max)
+    return _clamp(input, min, max, ClampBackward1)
 
 
 def clamp_min(input, min):

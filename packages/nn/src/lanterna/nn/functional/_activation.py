@@ -7,6 +7,7 @@ import warnings
 import lanterna
 from lanterna.ops import nn_activation as A
 from lanterna.ops import nn_aten
+from lanterna.ops._argerrors import no_attribute as _no_attribute
 from lanterna.ops.inplace_functional import celu_, selu_  # noqa: F401  (F.celu_ is torch.celu_)
 
 
@@ -163,6 +164,8 @@ def _get_softmax_dim(name, ndim, stacklevel):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``exp(x) / exp(x).sum(dim)``, stable for large inputs."""
+    if not isinstance(input, lanterna.Tensor):  # PyTorch calls ``input.softmax(dim)``
+        raise _no_attribute(input, "dim" if dim is None else "softmax")
     if dim is None:
         dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
     return A.softmax(input, dim, dtype)
@@ -177,6 +180,8 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``x - logsumexp(x, dim)``."""
+    if not isinstance(input, lanterna.Tensor):  # PyTorch calls ``input.log_softmax(dim)``
+        raise _no_attribute(input, "dim" if dim is None else "log_softmax")
     if dim is None:
         dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return A.log_softmax(input, dim, dtype)

@@ -7,6 +7,7 @@ import warnings
 
 import lanterna
 from lanterna.ops import nn_aten, nn_loss
+from lanterna.ops._argerrors import not_a_tensor as _not_a_tensor
 
 from ._reduction import resolve
 
@@ -56,6 +57,9 @@ def cross_entropy(
     >>> torch.nn.functional.cross_entropy(torch.tensor([[2.0, 0.0]]), torch.tensor([0]))
     tensor(0.1269)
     """
+    if not isinstance(input, lanterna.Tensor) or not isinstance(target, lanterna.Tensor):
+        raise _not_a_tensor("cross_entropy_loss", *((input, "input", 1) if not isinstance(input, lanterna.Tensor)
+                                                    else (target, "target", 2)))
     reduction = resolve(size_average, reduce, reduction)
     return nn_loss.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
 
@@ -68,6 +72,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error."""
+    if not isinstance(input, lanterna.Tensor) or not isinstance(target, lanterna.Tensor):
+        target.size(), input.size()  # PyTorch's own first use of them fails (AttributeError for a list)
     reduction = resolve(size_average, reduce, reduction)
     _warn_shape(input, target)
     if weight is not None:
