@@ -17,3 +17,16 @@ def summary(v, digits=5):
     if isinstance(v, dict):
         return {k: summary(x, digits) for k, x in v.items()}
     return v
+
+
+#: the non-tensor inputs the "must be Tensor" error tests hand to every function
+NOT_TENSORS = {"float": 1.5, "int": 2, "list": [1.0, 2.0], "None": None}
+
+
+def raised(fn, *args, **kwargs):
+    """``(exception type, message)`` of a call that must fail."""
+    import pytest
+
+    with pytest.raises(Exception) as info:
+        fn(*args, **kwargs)
+    return type(info.value), str(info.value)

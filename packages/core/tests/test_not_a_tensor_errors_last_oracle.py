@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lanterna
+from oracle_summary import NOT_TENSORS, raised as _raised
 import lanterna.nn.functional as LF
 
 pytestmark = pytest.mark.oracle
@@ -14,7 +15,7 @@ import torch.nn.functional as TF  # noqa: E402
 
 T, I, B, W = "tensor", "index", "mask", "weight"  # placeholders, made per library
 
-BAD = {"float": 1.5, "int": 2, "list": [1.0, 2.0], "None": None, "ndarray": np.array([1.0, 2.0])}
+BAD = {**NOT_TENSORS, "ndarray": np.array([1.0, 2.0])}
 
 #: (name, arguments after the bad input, keyword arguments)
 CALLS = [("clip", (0.0,), {}), ("clip", (), {"max": 1.0}), ("clip", (0.0, 1.0), {}), ("where", (), {}),
@@ -40,11 +41,6 @@ def _fn(lib, name):
         return getattr(TF if lib is torch else LF, name[2:])
     return getattr(lib, name)
 
-
-def _raised(fn, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        fn(*args, **kwargs)
-    return type(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("bad", BAD.values(), ids=BAD.keys())

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lanterna
+from oracle_summary import NOT_TENSORS, raised as _raised
 
 pytestmark = pytest.mark.oracle
 torch = pytest.importorskip("torch")
@@ -21,7 +22,7 @@ CALLS += [("clamp", (0.0,)), ("lerp", (T, 0.5)), ("addcmul", (T, T)), ("addcdiv"
           ("gather", (0, I)), ("index_select", (0, I)), ("masked_select", (B,)), ("take", (I,)), ("topk", (1,)),
           ("kthvalue", (1,))]
 
-BAD = {"float": 1.5, "int": 2, "list": [1.0, 2.0], "None": None, "ndarray": np.array([1.0, 2.0])}
+BAD = {**NOT_TENSORS, "ndarray": np.array([1.0, 2.0])}
 
 
 def _arg(lib, a):
@@ -34,11 +35,6 @@ def _fn(lib, name):
         lib = getattr(lib, part)
     return lib
 
-
-def _raised(fn, *args):
-    with pytest.raises(Exception) as info:
-        fn(*args)
-    return type(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("bad", BAD.values(), ids=BAD.keys())

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import lanterna
+from oracle_summary import NOT_TENSORS, raised as _raised
 
 pytestmark = pytest.mark.oracle
 torch = pytest.importorskip("torch")
@@ -27,14 +28,9 @@ CALLS += [("logsumexp", (0,), {}), ("cumsum", (0,), {}), ("cumprod", (0,), {}), 
           ("sum", (0,), {"keepdim": True}), ("max", (0,), {}), ("min", (lanterna.ones(1),), {}),
           ("round", (), {"decimals": 1})]
 
-BAD = {"float": 1.5, "int": 2, "bool": True, "list": [1.0, 2.0], "tuple": (1.0, 2.0), "None": None,
-       "ndarray": np.array([1.0, 2.0]), "np.float64": np.float64(1.0)}
+BAD = {**NOT_TENSORS, "bool": True, "tuple": (1.0, 2.0), "ndarray": np.array([1.0, 2.0]),
+       "np.float64": np.float64(1.0)}
 
-
-def _raised(fn, *args, **kwargs):
-    with pytest.raises(Exception) as info:
-        fn(*args, **kwargs)
-    return type(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("bad", BAD.values(), ids=BAD.keys())
