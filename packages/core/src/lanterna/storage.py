@@ -90,7 +90,19 @@ def _check_cpu(device):
 
 
 # ---- UntypedStorage -------------------------------------------------------------------------------
-class UntypedStorage(metaclass=TorchNamedType):
+class _CopiedByClone:
+    """``copy.copy`` and ``copy.deepcopy`` of a storage are its ``clone()`` (new memory), as in PyTorch."""
+
+    def __copy__(self):
+        return self.clone()
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = self.clone()
+        return memo[id(self)]
+
+
+class UntypedStorage(_CopiedByClone, metaclass=TorchNamedType):
     """Bytes of memory: ``UntypedStorage(size)``, ``UntypedStorage(sequence of ints)``, or the
     storage of a tensor (``tensor.untyped_storage()``)."""
 
@@ -218,14 +230,6 @@ class UntypedStorage(metaclass=TorchNamedType):
     def clone(self):
         return UntypedStorage._wrap(self._bytes.copy(), self._device)
 
-    def __copy__(self):
-        return self.clone()
-
-    def __deepcopy__(self, memo):
-        if id(self) not in memo:
-            memo[id(self)] = self.clone()
-        return memo[id(self)]
-
     def resize_(self, size):
         if not self.resizable():
             raise RuntimeError("Trying to resize storage that is not resizable: the memory belongs to a tensor, "
@@ -304,7 +308,7 @@ def _warn_typed_storage_removal(stacklevel=2):
     _warn_typed_storage_removal.has_warned = True
 
 
-class TypedStorage(metaclass=TorchNamedType):
+class TypedStorage(_CopiedByClone, metaclass=TorchNamedType):
     """Elements of one dtype over an :class:`UntypedStorage` (deprecated in PyTorch, as here)."""
 
     __slots__ = ("_untyped_storage", "dtype")
@@ -440,14 +444,6 @@ class TypedStorage(metaclass=TorchNamedType):
 
     def clone(self):
         return TypedStorage(wrap_storage=self._untyped_storage.clone(), dtype=self.dtype, _internal=True)
-
-    def __copy__(self):
-        return self.clone()
-
-    def __deepcopy__(self, memo):
-        if id(self) not in memo:
-            memo[id(self)] = self.clone()
-        return memo[id(self)]
 
     def resize_(self, size):
         self._untyped_storage.resize_(int(size) * self.dtype.itemsize)
