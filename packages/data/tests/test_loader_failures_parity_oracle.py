@@ -163,16 +163,8 @@ class Worker0Exits(Range):
 
 
 def _drain(D, dataset, limit=40, **kwargs):
-    it = iter(D.DataLoader(dataset, **kwargs))
-    out = []
-    for _ in range(limit):
-        try:
-            out.append(next(it).item())
-        except StopIteration:
-            return out
-        except RuntimeError as e:
-            out.append(_scrub(str(e).splitlines()[-1]))
-    raise AssertionError(f"no StopIteration after {limit} calls: {out}")
+    return _drain_iterator(iter(D.DataLoader(dataset, **kwargs)), limit,
+                           describe=lambda e: _scrub(str(e).splitlines()[-1]))
 
 
 def test_dead_worker_then_the_other_workers_go_on_like_torch():
@@ -202,7 +194,8 @@ def test_timeout_message_and_recovery_like_torch():
         assert out[-2:] == [1, 2] and set(out[:-2]) <= {timed_out}, (D.__name__, out)
 
 
-def _drain_iterator(it, limit=20):
+def _drain_iterator(it, limit=20, describe=lambda e: str(e).splitlines()[0]):
+    """Everything ``next(it)`` gives until StopIteration: values, or ``describe`` of the errors."""
     out = []
     for _ in range(limit):
         try:
@@ -210,8 +203,8 @@ def _drain_iterator(it, limit=20):
         except StopIteration:
             return out
         except RuntimeError as e:
-            out.append(str(e).splitlines()[0])
-    raise AssertionError(out)
+            out.append(describe(e))
+    raise AssertionError(f"no StopIteration after {limit} calls: {out}")
 
 
 # ---- argument validation --------------------------------------------------------------------
