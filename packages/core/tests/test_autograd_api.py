@@ -6,6 +6,7 @@ import warnings
 import pytest
 
 import lanterna as torch
+from autograd_functions import _bad_grad, _saved_out, _vjp_only
 from lanterna.autograd import functional as AF
 
 
@@ -119,15 +120,7 @@ def test_function_gradient_for_non_tensor_input_errors():
 
 
 def test_function_vjp_only_and_both_rejected():
-    class V(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 3
-
-        @staticmethod
-        def vjp(ctx, g):
-            return g * 3
-
+    V = _vjp_only(torch)
     x = x3()
     V.apply(x).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0, 3.0]
@@ -188,17 +181,7 @@ def test_function_save_for_backward_checks_type():
         S.apply(x3())
 
 
-class _Exp(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        r = x.exp()
-        ctx.save_for_backward(r)
-        return r
-
-    @staticmethod
-    def backward(ctx, g):
-        (r,) = ctx.saved_tensors
-        return g * r
+_Exp = _saved_out(torch)  # saves its output (exp's result)
 
 
 def test_function_saved_output_modified_names_the_function():
@@ -307,16 +290,7 @@ def test_functional_structures():
 
 # ---- gradcheck -------------------------------------------------------------------------------
 def _bad():
-    class B(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 3
-
-    return B.apply
+    return _bad_grad(torch).apply  # backward returns 3g for 2x: a wrong gradient
 
 
 def _d():

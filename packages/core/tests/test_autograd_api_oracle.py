@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lanterna
+from autograd_functions import _bad_grad, _bad_shape, _nontensor, _once, _saved_out, _vjp_only
 from oracle_summary import summary
 
 pytestmark = pytest.mark.oracle
@@ -32,90 +33,6 @@ def _x(t, rg=True):
 
 def _d(t):
     return (t.tensor([1.0, 2.0, 3.0], dtype=t.float64), t.tensor([0.5, -1.0], dtype=t.float64))
-
-
-def _once(t):
-    class O(t.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        @t.autograd.function.once_differentiable
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 3 * x * x * g
-
-    return O
-
-
-def _saved_out(t):
-    class E(t.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            r = x.exp()
-            ctx.save_for_backward(r)
-            return r
-
-        @staticmethod
-        def backward(ctx, g):
-            (r,) = ctx.saved_tensors
-            return g * r
-
-    return E
-
-
-def _nontensor(t):
-    class N(t.autograd.Function):
-        @staticmethod
-        def forward(ctx, a, b, n):
-            return a * b * n, 5
-
-        @staticmethod
-        def backward(ctx, g, _):
-            return g, g, g
-
-    return N
-
-
-def _vjp_only(t):
-    class V(t.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 3
-
-        @staticmethod
-        def vjp(ctx, g):
-            return g * 3
-
-    return V
-
-
-def _bad_shape(t):
-    class B(t.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g[:2]
-
-    return B
-
-
-def _bad_grad(t):
-    class B(t.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 3
-
-    return B
 
 
 def _gen_grad_modes(t):
